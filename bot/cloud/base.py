@@ -1,0 +1,66 @@
+"""The cloud interface: status (state and URL), start, stop. Names in the user's words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.domain.errors import NotebookBotError
+
+Kind = Literal["workbench", "dataproc"]
+
+# States as people read them; Workbench and Dataproc states are mapped onto these.
+ACTIVE = "ACTIVE"
+PROVISIONING = "PROVISIONING"
+STOPPING = "STOPPING"
+STOPPED = "STOPPED"
+STARTING = "STARTING"
+DELETING = "DELETING"
+NOT_FOUND = "NOT_FOUND"
+ERROR = "ERROR"
+UNKNOWN = "UNKNOWN"
+
+
+class CloudError(NotebookBotError):
+    """A Google API refused or failed; ``message`` says what the user can do about it."""
+
+    def __init__(self, message: str, *, retriable: bool = False) -> None:
+        super().__init__(message)
+        self.retriable = retriable
+
+
+@dataclass(frozen=True)
+class CloudEnvironment:
+    """Where one environment lives: a Workbench instance in a zone, or a Dataproc cluster in a region."""
+
+    kind: Kind
+    project: str
+    location: str  # zone for workbench, region for dataproc
+    name: str
+    paths: tuple[str, ...] = ()  # its files in the infra repo (the simulated cloud reads them)
+
+
+@dataclass(frozen=True)
+class CloudStatus:
+    state: str
+    url: str | None = None
+    detail: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.state == ACTIVE and bool(self.url)
+
+    @property
+    def gone(self) -> bool:
+        return self.state == NOT_FOUND
+
+
+class Cloud(Protocol):
+    def status(self, env: CloudEnvironment) -> CloudStatus:
+        """The environment's state and, once it is up, its JupyterLab URL."""
+
+    def start(self, env: CloudEnvironment) -> CloudStatus:
+        """Asks Google to start a stopped environment; returns the status right after asking."""
+
+    def stop(self, env: CloudEnvironment) -> CloudStatus:
+        """Asks Google to stop a running environment; returns the status right after asking."""

@@ -1,0 +1,176 @@
+"""The sections of the policy file: typed, validated, with defaults for what the minimal file leaves out."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_GCP_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+_TEMPLATE_ID = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_SLACK_GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
+_MACHINE_TYPE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bound(_Strict):
+    """A number a user may choose, within ``min``..``max``, starting at ``default``."""
+
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+    default: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bound:
+        if not self.min <= self.default <= self.max:
+            raise ValueError(f"needs min <= default <= max (got {self.min}, {self.default}, {self.max})")
+        return self
+
+    def within(self, outer: Bound) -> bool:
+        return outer.min <= self.min and self.max <= outer.max
+
+
+class Gcp(_Strict):
+    project: str
+    region: str
+    zones: list[str] = Field(min_length=1)
+    network: str | None = None
+    subnet: str | None = None
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z][-a-z0-9]{4,28}[a-z0-9]", v):
+            raise ValueError("is not a valid Google Cloud project id (6-30 lowercase letters, digits, hyphens)")
+        return v
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z]+-[a-z]+[0-9]+", v):
+            raise ValueError("is not a region name such as europe-west1")
+        return v
+
+    @model_validator(mode="after")
+    def _zones_in_region(self) -> Gcp:
+        for zone in self.zones:
+            if not re.fullmatch(rf"{re.escape(self.region)}-[a-z]", zone):
+                raise ValueError(f"zone {zone!r} is not a zone of region {self.region}")
+        return self
+
+
+class Slack(_Strict):
+    admin_channel: str
+    admins: list[str] = []
+    admin_usergroup: str | None = None
+    allow_self_approval: bool = False
+    team_id: str | None = None  # when set, requests from other workspaces are refused
+
+    @field_validator("admin_channel")
+    @classmethod
+    def _channel(cls, v: str) -> str:
+        if not _SLACK_CHANNEL.match(v):
+            raise ValueError("must be a Slack channel ID such as C0ADMINS (not a #name)")
+        return v
+
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, v: list[str]) -> list[str]:
+        bad = [a for a in v if not _SLACK_USER.match(a)]
+        if bad:
+            raise ValueError(f"must be Slack user IDs such as U0ADMIN1, not {', '.join(bad)}")
+        return v
+
+    @field_validator("admin_usergroup")
+    @classmethod
+    def _group(cls, v: str | None) -> str | None:
+        if v is not None and not _SLACK_GROUP.match(v):
+            raise ValueError("must be a Slack user group ID such as S0ADMINS")
+        return v
+
+    @model_validator(mode="after")
+    def _someone_decides(self) -> Slack:
+        if not self.admins and not self.admin_usergroup:
+            raise ValueError("name at least one admin (admins) or an admin_usergroup")
+        return self
+
+
+class Team(_Strict):
+    """Cost allocation: users (by Slack ID) or a user group that belong to a team and cost centre."""
+
+    name: str
+    cost_center: str | None = None
+    users: list[str] = []
+    usergroups: list[str] = []
+
+
+class Identity(_Strict):
+    allowed_domains: list[str] = Field(min_length=1)
+    teams: list[Team] = []
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        lowered = [d.lower() for d in v]
+        bad = [d for d in lowered if not _DOMAIN.match(d)]
+        if bad:
+            raise ValueError(f"not domain names: {', '.join(bad)}")
+        return lowered
+
+
+class Limits(_Strict):
+    idle_minutes: Bound = Bound(min=10, max=1440, default=180)
+    lifetime_days: Bound = Bound(min=1, max=90, default=30)
+    environments_per_user: int = Field(default=2, ge=1)
+    environments_per_user_per_kind: dict[Literal["workbench", "dataproc"], int] = {}
+    reminder_hours_before_expiry: int = Field(default=48, ge=1)
+    approval_timeout_hours: int = Field(default=72, ge=1)
+    readiness_timeout_minutes: int = Field(default=60, ge=5)
+    provisioning_attempts: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _idle_range(self) -> Limits:
+        # The Workbench console accepts 10-1440 minutes of idle time before shutdown.
+        if self.idle_minutes.min < 10 or self.idle_minutes.max > 1440:
+            raise ValueError("idle_minutes must stay within 10..1440 (what Workbench accepts)")
+        if self.lifetime_days.min < 1:
+            raise ValueError("lifetime_days.min must be at least 1")
+        return self
+
+
+class Gpu(_Strict):
+    type: str
+    count: int = Field(default=1, ge=1, le=8)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, v: str) -> str:
+        if not re.fullmatch(r"NVIDIA_[A-Z0-9_]+", v):
+            raise ValueError("must be an accelerator type such as NVIDIA_TESLA_T4 or NVIDIA_L4")
+        return v
+
+
+class DataprocShape(_Strict):
+    master_machine_type: str = "n2-standard-4"
+    worker_machine_type: str = "n2-standard-4"
+    worker_count: int = Field(default=2, ge=0)
+    image_version: Literal["2.2", "2.3"] = "2.2"
+    idle_delete_ttl_minutes: int = Field(default=120, ge=5, le=20160)  # Dataproc: 300 s .. 14 days
+    master_disk_gb: int = Field(default=100, ge=30)
+    worker_disk_gb: int = Field(default=100, ge=30)
+
+    @model_validator(mode="after")
+    def _workers(self) -> DataprocShape:
+        if self.worker_count == 1:
+            raise ValueError("worker_count must be 0 (single node) or at least 2: Dataproc has no 1-worker cluster")
+        return self
+
+
+Changeable = Literal["idle_minutes", "lifetime_days", "worker_count", "zone"]

@@ -1,0 +1,181 @@
+"""The embedded infra repository: a real git repository on disk; a "pull request" is a branch plus a record.
+
+A pull request counts as merged when its branch head is reachable from the base branch, so a reviewer
+merges with plain ``git merge``. Commits are made with git's plumbing, so the working tree (which a person
+may be using) is never touched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.infra.base import FileChange, PullRequest, PullRequestState, RepoUnavailable
+
+_AUTHOR = {
+    "GIT_AUTHOR_NAME": "notebook-bot",
+    "GIT_AUTHOR_EMAIL": "notebook-bot@localhost",
+    "GIT_COMMITTER_NAME": "notebook-bot",
+    "GIT_COMMITTER_EMAIL": "notebook-bot@localhost",
+}
+
+
+class LocalGitRepo:
+    """An InfraRepo on a local git repository, created with a first commit on the base branch if missing."""
+
+    def __init__(self, path: str | Path, *, base_branch: str = "main", branch_prefix: str = "notebook-bot/") -> None:
+        self.path = Path(path).resolve()
+        self.base_branch = base_branch
+        self.branch_prefix = branch_prefix
+        self._records = self.path / ".git" / "notebook-bot" / "pulls"
+        if not (self.path / ".git").exists():
+            self._create()
+        self._records.mkdir(parents=True, exist_ok=True)
+
+    def _create(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._git("init", "-q", "-b", self.base_branch)
+        (self.path / "README.md").write_text(
+            "# Infrastructure repository\n\nEnvironment files are written by notebook-bot under environments/.\n"
+        )
+        (self.path / "environments").mkdir(exist_ok=True)
+        (self.path / "environments" / ".gitkeep").write_text("")
+        self._git("add", "README.md", "environments/.gitkeep")
+        self._git("commit", "-q", "-m", "Start the infrastructure repository")
+
+    def _git(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+        full_env = {**os.environ, **_AUTHOR, **(env or {})}
+        try:
+            done = subprocess.run(["git", "-C", str(self.path), *args], input=stdin, capture_output=True,
+                                  text=True, env=full_env, check=False, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise RepoUnavailable(f"git {args[0]}: {e}") from e
+        if done.returncode != 0:
+            raise RepoUnavailable(f"git {args[0]} failed: {done.stderr.strip()[:300]}")
+        return done.stdout.strip()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        # Several threads (and the CLI) may open pull requests at once: one at a time per repository.
+        with open(self._records.parent / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _ref_exists(self, ref: str) -> bool:
+        try:
+            self._git("rev-parse", "--verify", "-q", ref)
+            return True
+        except RepoUnavailable:
+            return False
+
+    def open_pull_request(self, change: FileChange) -> PullRequest:
+        with self._locked():
+            existing = self._record_for(change.branch)
+            if existing is not None:
+                return self._status(existing)
+            if not self._ref_exists(f"refs/heads/{change.branch}"):
+                self._commit(change)
+            record = {
+                "number": self._next_number(),
+                "branch": change.branch,
+                "title": change.title,
+                "body": change.body,
+                "labels": list(change.labels),
+                "reviewers": list(change.reviewers),
+                "head": self._git("rev-parse", f"refs/heads/{change.branch}"),
+            }
+            self._write_record(record)
+            return self._status(record)
+
+    def _commit(self, change: FileChange) -> None:
+        base = self._git("rev-parse", f"refs/heads/{self.base_branch}")
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self._git("read-tree", base, env=env)
+            for path, content in sorted(change.files.items()):
+                blob = self._git("hash-object", "-w", "--stdin", stdin=content)
+                self._git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            for path in change.deletions:
+                if self.exists_on_base(path):
+                    self._git("update-index", "--force-remove", path, env=env)
+            tree = self._git("write-tree", env=env)
+        commit = self._git("commit-tree", tree, "-p", base, "-m", f"{change.title}\n\n{change.body}")
+        self._git("update-ref", f"refs/heads/{change.branch}", commit, "0" * 40)
+
+    def find_pull_request(self, branch: str) -> PullRequest | None:
+        record = self._record_for(branch)
+        return None if record is None else self._status(record)
+
+    def open_pull_requests(self) -> list[PullRequest]:
+        found = [self._status(r) for r in self._all_records()]
+        return [p for p in found if p.state == "open"]
+
+    def exists_on_base(self, path: str) -> bool:
+        try:
+            self._git("cat-file", "-e", f"refs/heads/{self.base_branch}:{path}")
+            return True
+        except RepoUnavailable:
+            return False
+
+    def read_on_base(self, path: str) -> str:
+        return self._git("show", f"refs/heads/{self.base_branch}:{path}")
+
+    def merge(self, branch: str) -> None:
+        """Merges ``branch`` into the base branch as a reviewer would (``git merge --no-ff``)."""
+        with self._locked():
+            current = self._git("symbolic-ref", "--short", "HEAD")
+            if current != self.base_branch:
+                self._git("checkout", "-q", self.base_branch)
+            self._git("merge", "-q", "--no-ff", "-m", f"Merge {branch}", branch)
+
+    def close(self, branch: str) -> None:
+        """Closes a pull request without merging: its branch is deleted."""
+        self._git("branch", "-D", branch)
+
+    def _status(self, record: dict[str, object]) -> PullRequest:
+        branch = str(record["branch"])
+        head = str(record["head"])
+        state: PullRequestState
+        if self._is_ancestor(head, f"refs/heads/{self.base_branch}"):
+            state = "merged"
+        elif self._ref_exists(f"refs/heads/{branch}"):
+            state = "open"
+        else:
+            state = "closed"
+        number = int(str(record["number"]))
+        return PullRequest(number=number, url=f"file://{self.path}#pull/{number}", branch=branch,
+                           state=state, title=str(record["title"]))
+
+    def _is_ancestor(self, commit: str, ref: str) -> bool:
+        done = subprocess.run(["git", "-C", str(self.path), "merge-base", "--is-ancestor", commit, ref],
+                              capture_output=True, check=False)
+        return done.returncode == 0
+
+    def _record_path(self, branch: str) -> Path:
+        return self._records / (branch.replace("/", "__") + ".json")
+
+    def _record_for(self, branch: str) -> dict[str, object] | None:
+        p = self._record_path(branch)
+        return json.loads(p.read_text()) if p.exists() else None
+
+    def _all_records(self) -> list[dict[str, object]]:
+        return sorted((json.loads(p.read_text()) for p in self._records.glob("*.json")),
+                      key=lambda r: int(str(r["number"])))
+
+    def _next_number(self) -> int:
+        return 1 + max((int(str(r["number"])) for r in self._all_records()), default=0)
+
+    def _write_record(self, record: dict[str, object]) -> None:
+        path = self._record_path(str(record["branch"]))
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, indent=2))
+        tmp.replace(path)

@@ -1,0 +1,71 @@
+"""The store interface. Every write is one transaction; every state change is a compare-and-set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.errors import TryAgainLater
+from bot.domain.request import AuditRecord, EnvironmentRequest
+from bot.domain.states import State
+from bot.domain.transitions import Step
+
+
+class AlreadyExists(Exception):
+    """A request with this id is already stored."""
+
+
+class StoreUnavailable(TryAgainLater):
+    """The store did not answer; nothing was written."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("The notebook service cannot reach its database right now. Nothing was changed; "
+                         "please try again in a minute.")
+        self.detail = detail
+
+
+class Store(Protocol):
+    """What the workflow needs from a store. SQLite and Firestore pass the same contract tests."""
+
+    def add(self, request: EnvironmentRequest, audit: AuditRecord) -> None:
+        """Stores a new request and its first audit record together; AlreadyExists if the id is taken."""
+
+    def get(self, request_id: str) -> EnvironmentRequest | None:
+        """The request, or None."""
+
+    def apply(self, request_id: str, step: Step) -> EnvironmentRequest | None:
+        """Runs ``step`` on the current request inside one transaction and writes what it returns.
+
+        Returns the new request, or None when the step declined (it lost a race) or the id is unknown.
+        ``step`` may run more than once (a store may retry a conflicting transaction): it must be pure.
+        The store bumps ``version`` on every write.
+        """
+
+    def find(
+        self,
+        *,
+        owner_user_id: str | None = None,
+        states: Iterable[State] | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[EnvironmentRequest]:
+        """Requests matching every filter given, oldest first (by ``due_at`` when ``due_before`` is given)."""
+
+    def audit_trail(self, request_id: str) -> list[AuditRecord]:
+        """Every audit record of the request, oldest first."""
+
+    def record(self, audit: AuditRecord) -> None:
+        """Appends an audit record that is not part of a state change (start, stop, a refused click)."""
+
+    def claim(self, key: str, at: datetime) -> bool:
+        """Marks ``key`` as done once: True for the first caller ever, False for every later one."""
+
+    def release(self, key: str) -> None:
+        """Forgets a claim whose work failed, so it may be tried again."""
+
+    def ping(self) -> None:
+        """Raises StoreUnavailable if the store cannot be reached."""
+
+    def close(self) -> None:
+        """Releases connections."""

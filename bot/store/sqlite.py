@@ -1,0 +1,186 @@
+"""The embedded store: one SQLite file. Transactions are ``BEGIN IMMEDIATE`` so writers queue, not race."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from bot.domain.request import AuditRecord, EnvironmentRequest, iso
+from bot.domain.states import State
+from bot.domain.transitions import Step
+from bot.store.base import AlreadyExists, StoreUnavailable
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id TEXT PRIMARY KEY,
+    owner_user_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    due_at TEXT,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_owner ON requests (owner_user_id, created_at);
+CREATE INDEX IF NOT EXISTS requests_state ON requests (state, created_at);
+CREATE INDEX IF NOT EXISTS requests_due ON requests (state, due_at);
+CREATE TABLE IF NOT EXISTS audit (
+    key TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_request ON audit (request_id, at, seq);
+CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+-- The audit trail is append-only: the database itself refuses edits and deletions.
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"""
+
+
+class SqliteStore:
+    """A Store on one SQLite file, safe for many threads and several processes on one machine."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._seq = 0
+        self._seq_lock = threading.Lock()
+        with self._transaction() as db:
+            db.executescript(_SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            db = self._connection()
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise StoreUnavailable(str(e)) from e
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
+
+    def _write(self, db: sqlite3.Connection, request: EnvironmentRequest, *, insert: bool) -> None:
+        row = (request.owner_user_id, request.state.value, iso(request.created_at), iso(request.due_at),
+               request.version, json.dumps(request.to_record()), request.id)
+        if insert:
+            db.execute("INSERT INTO requests (owner_user_id, state, created_at, due_at, version, body, id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+        else:
+            db.execute("UPDATE requests SET owner_user_id=?, state=?, created_at=?, due_at=?, version=?, body=? "
+                       "WHERE id=?", row)
+
+    def _append(self, db: sqlite3.Connection, audit: AuditRecord) -> None:
+        with self._seq_lock:
+            self._seq += 1
+            seq = self._seq
+        db.execute("INSERT OR IGNORE INTO audit (key, request_id, at, seq, body) VALUES (?, ?, ?, ?, ?)",
+                   (audit.key, audit.request_id, iso(audit.at), seq, json.dumps(audit.to_record())))
+
+    def add(self, request: EnvironmentRequest, audit: AuditRecord) -> None:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM requests WHERE id=?", (request.id,)).fetchone():
+                raise AlreadyExists(request.id)
+            self._write(db, request.with_changes(version=1), insert=True)
+            self._append(db, audit)
+
+    def get(self, request_id: str) -> EnvironmentRequest | None:
+        row = self._query("SELECT body FROM requests WHERE id=?", (request_id,))
+        return EnvironmentRequest.from_record(json.loads(row[0][0])) if row else None
+
+    def apply(self, request_id: str, step: Step) -> EnvironmentRequest | None:
+        with self._transaction() as db:
+            row = db.execute("SELECT body FROM requests WHERE id=?", (request_id,)).fetchone()
+            if row is None:
+                return None
+            current = EnvironmentRequest.from_record(json.loads(row[0]))
+            change = step(current)
+            if change is None:
+                return None
+            new = change.request.with_changes(version=current.version + 1)
+            self._write(db, new, insert=False)
+            if change.audit is not None:
+                self._append(db, change.audit)
+            return new
+
+    def find(
+        self,
+        *,
+        owner_user_id: str | None = None,
+        states: Iterable[State] | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[EnvironmentRequest]:
+        where, args = [], []
+        if owner_user_id is not None:
+            where.append("owner_user_id=?")
+            args.append(owner_user_id)
+        if states is not None:
+            wanted = [s.value for s in states]
+            if not wanted:
+                return []
+            where.append(f"state IN ({','.join('?' * len(wanted))})")
+            args.extend(wanted)
+        order = "created_at, id"
+        if due_before is not None:
+            where.append("due_at IS NOT NULL AND due_at <= ?")
+            args.append(iso(due_before))
+            order = "due_at, id"
+        sql = "SELECT body FROM requests" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += f" ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else "")
+        return [EnvironmentRequest.from_record(json.loads(r[0])) for r in self._query(sql, tuple(args))]
+
+    def audit_trail(self, request_id: str) -> list[AuditRecord]:
+        rows = self._query("SELECT body FROM audit WHERE request_id=? ORDER BY at, seq", (request_id,))
+        return [AuditRecord.from_record(json.loads(r[0])) for r in rows]
+
+    def record(self, audit: AuditRecord) -> None:
+        with self._transaction() as db:
+            self._append(db, audit)
+
+    def claim(self, key: str, at: datetime) -> bool:
+        with self._transaction() as db:
+            cur = db.execute("INSERT OR IGNORE INTO claims (key, at) VALUES (?, ?)", (key, iso(at)))
+            return cur.rowcount == 1
+
+    def release(self, key: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM claims WHERE key=?", (key,))
+
+    def ping(self) -> None:
+        self._query("SELECT 1", ())
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def _query(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        try:
+            return self._connection().execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise StoreUnavailable(str(e)) from e
