@@ -8,9 +8,10 @@ small function each. They return :class:`HclText`, the marker the template envir
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
-__all__ = ["HclText", "hcl_bool", "hcl_map", "hcl_null", "hcl_number", "hcl_string"]
+__all__ = ["HclText", "hcl_bool", "hcl_comment_text", "hcl_map", "hcl_null", "hcl_number", "hcl_string"]
 
 
 class HclText(str):
@@ -109,3 +110,18 @@ def hcl_map(values: Mapping[str, str], indent: int) -> HclText:
     pad = " " * (indent + 2)
     lines = [f"{pad}{quoted[key].ljust(width)} = {hcl_string(values[key])}" for key in keys]
     return HclText("{\n" + "\n".join(lines) + "\n" + " " * indent + "}")
+
+
+_COMMENT_SAFE = re.compile(r"[A-Za-z0-9 .,:_-]*")
+
+
+def hcl_comment_text(value: str) -> HclText:
+    """Return ``value`` for use inside a ``#`` comment; only plain, single-line words are allowed.
+
+    Comments cannot escape anything, so instead of escaping this refuses every character that
+    could end the comment or confuse a reader (newlines, quotes, braces...). Used for
+    validated values only, such as the expiry date.
+    """
+    if not isinstance(value, str) or not _COMMENT_SAFE.fullmatch(value):
+        raise ValueError(f"not safe in a comment: {value!r}")
+    return HclText(value)

@@ -17,7 +17,7 @@ from renderers.sources import source_problems
 from renderers.spec import KINDS, DataprocSettings, EnvironmentSpec, WorkbenchSettings
 
 # Labels the renderer always sets; user or template labels may not replace them.
-RESERVED_LABELS = frozenset({"owner", "request-id", "template", "managed-by", "expires"})
+RESERVED_LABELS = frozenset({"owner", "request-id", "template", "managed-by"})
 MAX_LABELS = 64
 DISPLAY_NAME_MAX = 10_000
 
@@ -54,7 +54,7 @@ class _Checker:
     def zone_in_region(self, field: str, zone: object, region: object) -> None:
         self.pattern(field, zone, p.ZONE, "must be a zone such as europe-west1-b")
         match = p.ZONE.fullmatch(zone) if isinstance(zone, str) else None
-        if match and isinstance(region, str) and match["region"] != region:
+        if match and isinstance(region, str) and p.REGION.fullmatch(region) and match["region"] != region:
             self.add(field, f"must be a zone of region {region}")
 
 
@@ -81,8 +81,11 @@ def validate_spec(spec: EnvironmentSpec) -> list[FieldProblem]:
     if spec.kind not in KINDS:
         check.add("kind", f"must be one of {', '.join(KINDS)}")
     expected = {"workbench": spec.workbench, "dataproc": spec.dataproc}
+    types = {"workbench": WorkbenchSettings, "dataproc": DataprocSettings}
     for kind, settings in expected.items():
-        if kind == spec.kind and settings is None:
+        if settings is not None and not isinstance(settings, types[kind]):
+            check.add(kind, f"must be a {types[kind].__name__}")
+        elif kind == spec.kind and settings is None:
             check.add(kind, f"settings are required for a {kind} environment")
         elif kind != spec.kind and settings is not None:
             check.add(kind, f"must be empty for a {spec.kind} environment")
@@ -161,7 +164,7 @@ def _check_dataproc(check: _Checker, dp: DataprocSettings, region: str) -> None:
     check.pattern("dataproc.master_machine_type", dp.master_machine_type, p.MACHINE_TYPE, hint)
     check.pattern("dataproc.worker_machine_type", dp.worker_machine_type, p.MACHINE_TYPE, hint)
     check.integer("dataproc.worker_count", dp.worker_count, 0, 1000)
-    if dp.worker_count == 1:
+    if type(dp.worker_count) is int and dp.worker_count == 1:
         check.add("dataproc.worker_count", "must be 0 (single node) or at least 2")
     check.pattern("dataproc.image_version", dp.image_version, p.DATAPROC_IMAGE, "must be 2.2 or 2.3 (optionally -debian12, -ubuntu22, -rocky9)")
     check.integer("dataproc.idle_delete_ttl_seconds", dp.idle_delete_ttl_seconds, 300, 1_209_600)

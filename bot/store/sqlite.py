@@ -55,8 +55,10 @@ class SqliteStore:
         self._local = threading.local()
         self._seq = 0
         self._seq_lock = threading.Lock()
-        with self._transaction() as db:
-            db.executescript(_SCHEMA)
+        try:
+            self._connection().executescript(_SCHEMA)  # executescript manages its own transaction
+        except sqlite3.Error as e:
+            raise StoreUnavailable(str(e)) from e
 
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)

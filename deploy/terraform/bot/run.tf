@@ -42,7 +42,7 @@ resource "google_cloud_run_v2_service" "bot" {
 
   template {
     service_account = google_service_account.bot.email
-    labels          = { rollout = var.rollout }
+    labels          = merge(local.labels, { rollout = var.rollout })
     # Long enough for a reconcile pass; Slack and GitHub requests are acknowledged in well under a second.
     timeout = "300s"
     # One request per server thread: more would queue inside the instance instead of scaling out.
@@ -96,19 +96,15 @@ resource "google_cloud_run_v2_service" "bot" {
         mount_path = local.policy_dir
       }
 
+      # /healthz fails without config or a reachable store, so a broken revision never takes traffic.
+      # No liveness probe on it: restarting instances does not fix a Firestore outage, and it would
+      # cut off work in progress.
       startup_probe {
         http_get {
           path = "/healthz"
         }
         period_seconds    = 2
         failure_threshold = 30
-      }
-
-      liveness_probe {
-        http_get {
-          path = "/healthz"
-        }
-        period_seconds = 30
       }
     }
 

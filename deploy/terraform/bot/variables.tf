@@ -147,6 +147,11 @@ variable "rollout" {
   description = "Change this value to roll a new revision, e.g. after adding new secret versions (env secrets are read at instance start)."
   type        = string
   default     = "initial"
+
+  validation {
+    condition     = can(regex("^[a-z0-9_-]{1,63}$", var.rollout))
+    error_message = "rollout is a label value: 1-63 lowercase letters, digits, '-' or '_'."
+  }
 }
 
 variable "infra_ci_plan_roles" {

@@ -1,0 +1,57 @@
+"""Choosing the backends named by the environment variables (DESIGN §3, §5)."""
+
+from __future__ import annotations
+
+from bot.cloud.base import Cloud
+from bot.config.policy import Policy
+from bot.config.settings import Settings
+from bot.infra.base import InfraRepo
+from bot.store import open_store
+from bot.store.base import Store
+
+__all__ = ["open_cloud", "open_repo", "open_store_from", "open_store"]
+
+
+def open_store_from(settings: Settings) -> Store:
+    return open_store(settings.store_url)
+
+
+def open_repo(settings: Settings, policy: Policy) -> InfraRepo:
+    """``local:PATH`` (a git repository on disk) or ``github:OWNER/NAME``."""
+    kind, _, where = settings.repo_url.partition(":")
+    if kind == "local":
+        from bot.infra.local_git import LocalGitRepo
+
+        return LocalGitRepo(where, base_branch=policy.repo.base_branch, branch_prefix=policy.repo.branch_prefix)
+    if kind == "github":
+        from bot.infra.github import github_repo_from_settings
+
+        return github_repo_from_settings(
+            where,
+            token=settings.github_token.reveal() if settings.github_token else None,
+            app_id=settings.github_app_id,
+            app_private_key=settings.github_app_private_key.reveal() if settings.github_app_private_key else None,
+            installation_id=settings.github_app_installation_id,
+            api_url=settings.github_api_url,
+            base_branch=policy.repo.base_branch,
+            branch_prefix=policy.repo.branch_prefix,
+        )
+    raise ValueError(f"NOTEBOOK_BOT_REPO={settings.repo_url!r}: expected local:PATH or github:OWNER/NAME")
+
+
+def open_cloud(settings: Settings, repo: InfraRepo, policy: Policy) -> Cloud:
+    """``gcp`` (Google's APIs, credentials from google.auth.default) or ``simulated``."""
+    if settings.cloud == "simulated":
+        from bot.cloud.simulated import SimulatedCloud
+
+        return SimulatedCloud(repo.exists_on_base, region=policy.gcp.region)
+    if settings.cloud == "gcp":
+        from bot.cloud.gcp import GcpCloud
+
+        kwargs = {}
+        if settings.notebooks_api_url:
+            kwargs["notebooks_api_url"] = settings.notebooks_api_url
+        if settings.dataproc_api_url:
+            kwargs["dataproc_api_url"] = settings.dataproc_api_url
+        return GcpCloud(**kwargs)
+    raise ValueError(f"NOTEBOOK_BOT_CLOUD={settings.cloud!r}: expected gcp or simulated")

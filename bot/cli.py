@@ -1,0 +1,153 @@
+"""The ``notebook-bot`` command line (same as ``python -m bot``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.config.load import PolicyError, load_policy
+from bot.config.policy import Policy
+from bot.config.settings import Settings
+
+
+def _policy(settings: Settings) -> Policy:
+    return load_policy(settings.config_path)
+
+
+def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type: ignore[no-untyped-def]
+    from bot.backends import open_cloud, open_repo, open_store_from
+    from bot.wiring import build_app, slack_client
+    from bot.workflow.background import Inline
+
+    store = open_store_from(settings)
+    repo = open_repo(settings, policy)
+    cloud = open_cloud(settings, repo, policy)
+    return build_app(settings, store, repo, cloud, slack_client(settings), policy=policy,
+                     background=Inline() if inline else None)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Production HTTP server on $PORT."""
+    from bot import logs
+    from bot.web.server import Server
+    from bot.web.ticker import Ticker
+
+    settings = Settings.from_env()
+    logs.configure(fmt=settings.log_format, secrets=settings.secrets())
+    policy = _policy(settings)
+    problems = settings.problems() + ([] if settings.slack_signing_secret else ["SLACK_SIGNING_SECRET: not set"])
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 2
+    app = _build(settings, policy)
+    if args.reconcile_every:
+        Ticker(app.reconciler.run_once, args.reconcile_every).start()
+    Server(app.wsgi, host=args.host, port=settings.port, threads=settings.threads).serve_forever()
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    """Socket Mode: a real workspace without a public URL."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot import logs
+    from bot.web.ticker import Ticker
+
+    settings = Settings.from_env()
+    logs.configure(fmt="text", secrets=settings.secrets())
+    if not settings.slack_app_token or not settings.slack_bot_token:
+        print("SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...) are needed for Socket Mode",
+              file=sys.stderr)
+        return 2
+    app = _build(settings, _policy(settings))
+    Ticker(app.reconciler.run_once, args.reconcile_every).start()
+    SocketModeHandler(app.bolt, settings.slack_app_token.reveal()).start()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The whole flow offline on the embedded defaults."""
+    from bot.demo.run import run_demo
+
+    return run_demo(out_dir=args.dir)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Renders one environment exactly as an approval would."""
+    from bot.render_command import render_command
+
+    settings = Settings.from_env()
+    return render_command(_policy(settings), template_id=args.template, email=args.user, sets=args.set or [],
+                          out=args.out, request_id=args.request_id)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """One reconcile pass, then exit."""
+    from bot import logs
+
+    settings = Settings.from_env()
+    logs.configure(fmt="text", secrets=settings.secrets())
+    app = _build(settings, _policy(settings), inline=True)
+    report = app.reconciler.run_once()
+    print(report.summary())
+    for error in report.errors:
+        print(f"  {error}")
+    return 1 if report.errors else 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Loads and validates the configuration; non-zero on any problem."""
+    settings = Settings.from_env()
+    problems = settings.problems()
+    try:
+        policy = _policy(settings)
+    except PolicyError as e:
+        problems = [f"{e.source}: {p}" for p in e.problems] + problems
+        policy = None
+    for p in problems:
+        print(p)
+    if problems:
+        return 1
+    assert policy is not None
+    source = settings.config_path or "the built-in example policy"
+    print(f"{source}: OK — {len(policy.templates)} template(s): {', '.join(t.id for t in policy.templates)}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="notebook-bot", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help=cmd_serve.__doc__)
+    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a container listens on all interfaces
+    serve.add_argument("--reconcile-every", type=float, default=0,
+                       help="also run reconcile every N seconds (0: leave it to Cloud Scheduler)")
+    serve.set_defaults(fn=cmd_serve)
+    socket = sub.add_parser("socket", help=cmd_socket.__doc__)
+    socket.add_argument("--reconcile-every", type=float, default=60)
+    socket.set_defaults(fn=cmd_socket)
+    demo = sub.add_parser("demo", help=cmd_demo.__doc__)
+    demo.add_argument("--dir", default=None, help="keep the demo's state here (default: a temporary folder)")
+    demo.set_defaults(fn=cmd_demo)
+    render = sub.add_parser("render", help=cmd_render.__doc__)
+    render.add_argument("--template", required=True)
+    render.add_argument("--user", required=True, help="the owner's email")
+    render.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="display_name, idle_minutes, lifetime_days, worker_count, zone")
+    render.add_argument("--out", default=None, help="write the files under this folder instead of printing them")
+    render.add_argument("--request-id", default=None, help="use this request id (default: a new one)")
+    render.set_defaults(fn=cmd_render)
+    sub.add_parser("reconcile", help=cmd_reconcile.__doc__).set_defaults(fn=cmd_reconcile)
+    sub.add_parser("check-config", help=cmd_check_config.__doc__).set_defaults(fn=cmd_check_config)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except PolicyError as e:
+        for problem in e.problems:
+            print(f"{e.source}: {problem}", file=sys.stderr)
+        return 2

@@ -1,0 +1,1 @@
+"""The offline demo: the real app, driven over HTTP as Slack would drive it, against loopback services."""

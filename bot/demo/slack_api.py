@@ -1,0 +1,177 @@
+"""A loopback Slack Web API: answers the methods the bot calls, the way Slack does, and records every call.
+
+The demo prints what it recorded as a transcript; tests assert on it. It also plays ``response_url``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class SlackUser:
+    id: str
+    email: str | None
+    name: str
+    team_id: str = "T0DEMO"
+    is_restricted: bool = False
+    is_ultra_restricted: bool = False
+    deleted: bool = False
+    is_bot: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        profile = {"real_name": self.name, "display_name": self.name}
+        if self.email:
+            profile["email"] = self.email
+        return {"id": self.id, "team_id": self.team_id, "name": self.name.lower(), "real_name": self.name,
+                "deleted": self.deleted, "is_bot": self.is_bot, "is_restricted": self.is_restricted,
+                "is_ultra_restricted": self.is_ultra_restricted, "profile": profile}
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+
+
+@dataclass
+class SlackState:
+    users: dict[str, SlackUser] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    # Methods that answer 429 with Retry-After this many more times (fault injection).
+    rate_limited: dict[str, int] = field(default_factory=dict)
+    delay_seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # the demo prints its own transcript
+        return
+
+    def _args(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        if "json" in (self.headers.get("Content-Type") or ""):
+            return json.loads(raw or "{}")  # type: ignore[no-any-return]
+        parsed = {k: v[0] for k, v in parse_qs(raw).items()}
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(parsed.get(key), str):
+                parsed[key] = json.loads(parsed[key])
+        return parsed
+
+    def do_POST(self) -> None:
+        args = self._args()
+        path = self.path.split("?")[0].strip("/")
+        method = path.removeprefix("api/")
+        state = self.server.state
+        if state.delay_seconds:
+            time.sleep(state.delay_seconds)
+        with state.lock:
+            if state.rate_limited.get(method, 0) > 0:
+                state.rate_limited[method] -= 1
+                state.calls.append(Call(f"{method}:429", args, time.time()))
+                self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+                return
+            state.calls.append(Call(method, args, time.time()))
+        self._send(200, self.server.answer(method, args))
+
+    def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, state: SlackState) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.state = state
+        self._ts = itertools.count(1)
+        self._views = itertools.count(1)
+
+    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        s = self.state
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            channel = str(args.get("channel", ""))
+            if channel.startswith(("U", "W")):
+                channel = "D" + channel[1:]  # a DM to a user lands in the app's DM with them
+            return {"ok": True, "channel": channel, "ts": f"{time.time():.0f}.{next(self._ts):06d}",
+                    "message_ts": "1.0"}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method in ("views.open", "views.update", "views.publish"):
+            n = next(self._views)
+            return {"ok": True, "view": {"id": f"V{n:08d}", "hash": f"h{n}", **(args.get("view") or {})}}
+        if method == "users.info":
+            user = s.users.get(str(args.get("user")))
+            return {"ok": True, "user": user.to_api()} if user else {"ok": False, "error": "user_not_found"}
+        if method == "usergroups.users.list":
+            group = str(args.get("usergroup"))
+            if group not in s.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": s.usergroups[group]}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))[1:]}}
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "team_id": "T0DEMO", "bot_id": "BBOT"}
+        if method.startswith("response/"):
+            return {"ok": True}
+        return {"ok": False, "error": "unknown_method"}
+
+
+class LoopbackSlack:
+    """A running loopback Slack Web API on 127.0.0.1; ``url`` goes into SLACK_API_URL."""
+
+    def __init__(self, users: list[SlackUser] | None = None) -> None:
+        self.state = SlackState(users={u.id: u for u in users or []})
+        self._server = _Server(self.state)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="loopback-slack", daemon=True)
+
+    def __enter__(self) -> LoopbackSlack:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def response_url(self, key: str = "1") -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/response/{key}"
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self.state.lock:
+            return [c for c in self.state.calls if method is None or c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, **match: Any) -> list[Call]:
+        """Waits until ``count`` calls of ``method`` (whose args contain ``match``) were made."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.calls(method) if all(c.args.get(k) == v for k, v in match.items())]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)

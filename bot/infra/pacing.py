@@ -1,0 +1,93 @@
+"""Pacing of content-creating requests under a host's secondary rate limits.
+
+GitHub allows about 80 content-creating requests a minute and 500 an hour per identity, and asks clients to
+send them one at a time rather than concurrently. A :class:`Pacer` is shared by every thread that writes
+with one identity: each write waits for its turn and its slot, then runs; a write refused with a rate limit
+(``RateLimited``) pauses every writer for the time the host asked, then is sent again. Bursts wait; nothing
+is dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+MINUTE = 60.0
+HOUR = 3600.0
+
+
+class RateLimited(Exception):
+    """Raised by a paced call when the host refused it for a rate limit; ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: float, detail: str = "") -> None:
+        super().__init__(f"rate limited, retry after {retry_after:g} s {detail}".strip())
+        self.retry_after = retry_after
+        self.detail = detail
+
+
+class Pacer:
+    """Runs writes one at a time, no faster than ``per_minute`` / ``per_hour``, honouring ``Retry-After``.
+
+    ``clock`` and ``sleep`` are injectable so tests run on a fake clock. ``min_interval`` (seconds between
+    two writes) defaults to an even spread over the minute. ``max_rate_limit_waits`` bounds how many times
+    one write is re-sent after rate-limit refusals before the last ``RateLimited`` is raised to the caller
+    (who keeps the work and retries later).
+    """
+
+    def __init__(self, per_minute: float = 80, per_hour: float = 500, *, min_interval: float | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 max_rate_limit_waits: int = 5) -> None:
+        if per_minute <= 0 or per_hour <= 0:
+            raise ValueError("rate limits must be positive")
+        self.per_minute = int(per_minute)
+        self.per_hour = int(per_hour)
+        self.min_interval = MINUTE / per_minute if min_interval is None else min_interval
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self._clock = clock
+        self._sleep = sleep
+        self._turn = threading.Lock()
+        self._sent: deque[float] = deque(maxlen=max(self.per_minute, self.per_hour))
+        self._paused_until = float("-inf")
+        self.waited = 0.0
+        self.rate_limit_waits: list[float] = []
+
+    @classmethod
+    def scaled(cls, factor: float, *, clock: Callable[[], float] = time.monotonic,
+               sleep: Callable[[float], None] = time.sleep) -> Pacer:
+        """GitHub's limits multiplied by ``factor`` (for tests and benchmarks on a loopback server)."""
+        return cls(80 * factor, 500 * factor, clock=clock, sleep=sleep)
+
+    def write(self, call: Callable[[], T]) -> T:
+        """Runs ``call`` in its turn and slot; re-sends it after each ``RateLimited``, waiting as told."""
+        with self._turn:
+            waits = 0
+            while True:
+                slot = self._wait_for_slot()
+                self._sent.append(max(self._clock(), slot))
+                try:
+                    return call()
+                except RateLimited as limited:
+                    if waits >= self.max_rate_limit_waits:
+                        raise
+                    waits += 1
+                    self.rate_limit_waits.append(limited.retry_after)
+                    self._paused_until = max(self._paused_until, self._clock() + limited.retry_after)
+
+    def _wait_for_slot(self) -> float:
+        now = self._clock()
+        start = max(now, self._paused_until)
+        if self._sent:
+            start = max(start, self._sent[-1] + self.min_interval)
+        if len(self._sent) >= self.per_minute:
+            start = max(start, self._sent[-self.per_minute] + MINUTE)
+        if len(self._sent) >= self.per_hour:
+            start = max(start, self._sent[-self.per_hour] + HOUR)
+        if start > now:
+            self.waited += start - now
+            self._sleep(start - now)
+        return start

@@ -1,0 +1,91 @@
+"""``notebook-bot render``: one environment rendered exactly as an approval would render it."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from renderers import RenderError, environment_name
+
+from bot.config.policy import Policy
+from bot.domain import rules
+from bot.domain.people import Person
+from bot.domain.request import EnvironmentRequest, new_request_id
+from bot.workflow.rendering import render
+
+_INTEGERS = {"idle_minutes", "lifetime_days", "worker_count"}
+_KEYS = _INTEGERS | {"display_name", "zone", "reason"}
+
+
+def _parse_sets(sets: list[str], problems: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in sets:
+        key, eq, value = item.partition("=")
+        if not eq:
+            problems.append(f"--set {item}: expected KEY=VALUE")
+        elif key not in _KEYS:
+            problems.append(f"--set {key}: unknown key (known: {', '.join(sorted(_KEYS))})")
+        else:
+            values[key] = value
+    return values
+
+
+def render_command(policy: Policy, *, template_id: str, email: str, sets: list[str], out: str | None,
+                   request_id: str | None) -> int:
+    problems: list[str] = []
+    values = _parse_sets(sets, problems)
+    numbers: dict[str, int | None] = {}
+    for key in _INTEGERS:
+        raw = values.get(key)
+        try:
+            numbers[key] = int(raw) if raw is not None else None
+        except ValueError:
+            problems.append(f"{key}: {raw!r} is not a whole number")
+            numbers[key] = None
+    person = Person(user_id="UCLI", team_id="", email=email, name=email)
+    refusal = rules.identity_refusal(person, policy)
+    if refusal:
+        problems.append(f"user: {refusal}")
+    template = policy.template(template_id)
+    if template is None:
+        problems.append(f"template: unknown template {template_id!r} (known: "
+                        f"{', '.join(t.id for t in policy.templates)})")
+    form = rules.RequestForm(template_id=template_id, display_name=values.get("display_name", "notebook"),
+                             idle_minutes=numbers["idle_minutes"], lifetime_days=numbers["lifetime_days"],
+                             worker_count=numbers["worker_count"], zone=values.get("zone"))
+    if template is not None and not problems:
+        problems += [f"{k}: {v}" for k, v in rules.form_problems(form, person, policy, []).items()]
+    if problems or template is None:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 2
+    rid = request_id or new_request_id()
+    now = datetime.now(UTC)
+    options: dict[str, object] = {}
+    if form.worker_count is not None:
+        options["worker_count"] = form.worker_count
+    if form.zone:
+        options["zone"] = form.zone
+    request = EnvironmentRequest(
+        id=rid, owner_user_id="UCLI", owner_email=email, owner_name=email, team_id="", template_id=template.id,
+        kind=template.kind, display_name=form.display_name, reason=values.get("reason", ""),
+        idle_minutes=form.idle_minutes or policy.bound(template, "idle_minutes").default,
+        lifetime_days=form.lifetime_days or policy.bound(template, "lifetime_days").default,
+        env_name=environment_name(email, rid, template.kind), created_at=now, updated_at=now, options=options)
+    try:
+        rendered = render(request, template, policy)
+    except RenderError as e:
+        for p in e.problems:
+            print(f"{p.field}: {p.message}", file=sys.stderr)
+        return 2
+    for f in rendered.files:
+        if out:
+            target = Path(out) / f.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f.content, encoding="utf-8")
+            print(target)
+        else:
+            print(f"# {f.path}")
+            print(f.content, end="")
+    return 0

@@ -1,0 +1,122 @@
+"""Buttons and form submissions: the request modal, Approve, Reject."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.domain import rules
+from bot.domain.errors import InvalidInput, NotebookBotError, NotFound, Refused
+from bot.slack.context import SlackServices
+from bot.slack.forms import request_form, selected_template, text_input
+from bot.slack.ids import Action, Field, View
+from bot.slack.modals import reject_modal, request_modal
+from bot.slack.replies import explained, unexpected
+
+log = logging.getLogger(__name__)
+
+# Inline errors go on a block of the modal; these errors have no block of their own.
+_FALLBACK_BLOCK = Field.DISPLAY_NAME.value
+
+
+def _inline(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:
+    present = {b.get("block_id") for b in view.get("blocks", [])}
+    out: dict[str, str] = {}
+    for key, message in errors.items():
+        block = key if key in present else _FALLBACK_BLOCK
+        out[block] = f"{out[block]} {message}" if block in out else message
+    return out
+
+
+def register(app: App, s: SlackServices) -> None:
+    @app.view(View.NEW_REQUEST.value)
+    def submit_request(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        form, problems = request_form(view)
+        if problems:
+            ack(response_action="errors", errors=_inline(problems, view))
+            return
+        try:
+            person = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            request = s.requests.submit(person, form)
+        except InvalidInput as e:
+            ack(response_action="errors", errors=_inline(e.fields, view))
+            return
+        except NotebookBotError as e:
+            ack(response_action="errors", errors={Field.TEMPLATE.value: e.message[:150]})
+            return
+        except Exception:
+            ack(response_action="errors", errors={Field.TEMPLATE.value: unexpected("submitting a request")[:150]})
+            return
+        ack()  # closes the modal; the progress DM follows from the background
+        log.info("request %s submitted by %s (%s)", request.id, person.user_id, request.state.value)
+
+    @app.action(Action.TEMPLATE.value)
+    def template_changed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = body["view"]
+        person = s.directory.person(body["user"]["id"])
+        templates = rules.templates_for(person, s.policy)
+        chosen = next((t for t in templates if t.id == selected_template(view)), None)
+        if chosen is None:
+            return
+        client.views_update(view_id=view["id"], hash=view.get("hash"),
+                            view=request_modal(templates, s.policy, chosen).to_dict())
+
+    @app.action(Action.APPROVE.value)
+    def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        request_id = body["actions"][0]["value"]
+        say = _ephemeral(respond)
+        try:
+            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            request, won = s.requests.approve(request_id, admin)
+        except NotebookBotError as e:
+            ack()
+            say(e.message)
+            return
+        except Exception:
+            ack()
+            say(unexpected("approving a request"))
+            return
+        ack()
+        if not won:
+            who = f"<@{request.decided_by}>" if request.decided_by else "someone"
+            say(f"Request {request_id} was already decided by {who}; it is {request.state.label}.")
+
+    @app.action(Action.REJECT.value)
+    def reject(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        request_id = body["actions"][0]["value"]
+        with explained("opening the reject dialog", _ephemeral(respond)):
+            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            request = s.store.get(request_id)
+            if request is None:
+                raise NotFound(f"There is no request {request_id}.")
+            refusal = rules.decision_refusal(request, admin, s.policy)
+            if refusal:
+                raise Refused(refusal)
+            client.views_open(trigger_id=body["trigger_id"], view=reject_modal(request).to_dict())
+
+    @app.view(View.REJECT_REASON.value)
+    def reject_with_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        reason = text_input(view, Field.REJECT_REASON)
+        if not reason:
+            ack(response_action="errors", errors={Field.REJECT_REASON.value: "Say why, for the requester."})
+            return
+        try:
+            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            s.requests.reject(view["private_metadata"], admin, reason)
+        except NotebookBotError as e:
+            ack(response_action="errors", errors={Field.REJECT_REASON.value: e.message[:150]})
+            return
+        ack()
+
+    @app.action(Action.OPEN.value)
+    def open_link(ack: Ack) -> None:
+        ack()  # a link button: Slack opens the URL itself, but still tells the app about the click
+
+
+def _ephemeral(respond: Respond) -> Any:
+    return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,68 @@
+"""``/notebook`` and its subcommands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.domain import rules
+from bot.domain.errors import Refused
+from bot.domain.people import Person
+from bot.slack import messages
+from bot.slack.context import SlackServices
+from bot.slack.ids import COMMAND
+from bot.slack.modals import request_modal
+from bot.slack.replies import explained
+
+
+def _ephemeral(respond: Respond) -> Callable[[str], object]:
+    return lambda text: respond(text=text, response_type="ephemeral")
+
+
+# A subcommand gets the services, who typed it, its arguments, how to answer, and the raw command.
+Subcommand = Callable[[SlackServices, Person, list[str], Respond, dict[str, Any], WebClient], None]
+
+
+def open_request_modal(s: SlackServices, person: Person, trigger_id: str, client: WebClient) -> None:
+    """Opens the request form with the templates this person may use (or says why not)."""
+    refusal = rules.identity_refusal(person, s.policy)
+    if refusal:
+        raise Refused(refusal)
+    templates = rules.templates_for(person, s.policy)
+    if not templates:
+        raise Refused("No template is offered to you yet. Ask an admin to give you access to one.")
+    client.views_open(trigger_id=trigger_id, view=request_modal(templates, s.policy).to_dict())
+
+
+def _new(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
+         client: WebClient) -> None:
+    open_request_modal(s, person, body["trigger_id"], client)
+
+
+def _status(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
+            client: WebClient) -> None:
+    mine = [r for r in s.store.find(owner_user_id=person.user_id)]
+    shown = s.live_states(mine) if s.live_states else mine
+    respond(response_type="ephemeral", text="Your notebook environments",
+            blocks=[b.to_dict() for b in messages.status_message(shown, s.policy, title="Your environments")])
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {"new": _new, "status": _status}
+
+
+def register(app: App, s: SlackServices) -> None:
+    @app.command(COMMAND)
+    def notebook(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        words = str(body.get("text") or "").split()
+        sub = words[0].lower() if words else "help"
+        if sub in ("help", "") or sub not in SUBCOMMANDS:
+            prefix = "" if sub in ("help", "") else f"I don't know `{sub}`.\n\n"
+            ack(response_type="ephemeral", text=prefix + messages.HELP)
+            return
+        ack()
+        with explained(f"/notebook {sub}", _ephemeral(respond)):
+            person = s.directory.person(body["user_id"], body.get("team_id", ""))
+            SUBCOMMANDS[sub](s, person, words[1:], respond, body, client)

@@ -1,0 +1,32 @@
+"""What the Slack listeners work with (built by the app factory)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.config.policy import Policy
+from bot.domain.request import EnvironmentRequest
+from bot.slack.people import Directory
+from bot.store.base import Store
+from bot.workflow.ports import Deps
+from bot.workflow.provisioning import Provisioning
+from bot.workflow.requests import Requests
+
+
+@dataclass
+class SlackServices:
+    deps: Deps
+    requests: Requests
+    provisioning: Provisioning
+    directory: Directory
+    # Fills in live cloud state for status views (the lifecycle provides it); None shows stored state.
+    live_states: Callable[[list[EnvironmentRequest]], list[EnvironmentRequest]] | None = None
+
+    @property
+    def policy(self) -> Policy:
+        return self.deps.policy
+
+    @property
+    def store(self) -> Store:
+        return self.deps.store

@@ -1,0 +1,133 @@
+"""The modals: asking for an environment, and the reason for a rejection. Pure builders, no I/O."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.blocks.basic_components import ConfirmObject
+from slack_sdk.models.views import View as SlackView
+
+from bot.config.policy import Policy, Template
+from bot.domain.request import EnvironmentRequest
+from bot.slack.ids import Action, Field, View
+
+
+def _template_option(t: Template) -> Option:
+    description = {"workbench": "Vertex AI Workbench", "dataproc": "Dataproc cluster"}[t.kind]
+    if t.gpu:
+        description += f", {t.gpu.count}x {t.gpu.type.removeprefix('NVIDIA_').replace('_', ' ')}"
+    if t.approval == "auto":
+        description += ", no approval needed"
+    return Option(value=t.id, text=t.title[:75], description=description[:75])
+
+
+def _number(field: Field, label: str, low: int, high: int, default: int, hint: str) -> InputBlock:
+    return InputBlock(
+        block_id=field.value,
+        label=label,
+        hint=hint,
+        element=NumberInputElement(action_id=field.value, is_decimal_allowed=False, min_value=low,
+                                   max_value=high, initial_value=default),
+    )
+
+
+def request_modal(templates: list[Template], policy: Policy, chosen: Template | None = None) -> SlackView:
+    """The ``/notebook new`` modal: only the templates this user may use, only the chosen one's fields."""
+    chosen = chosen or templates[0]
+    options = [_template_option(t) for t in templates]
+    initial = next(o for o in options if o.value == chosen.id)
+    blocks: list[object] = [
+        InputBlock(
+            block_id=Field.TEMPLATE.value,
+            label="Template",
+            dispatch_action=True,
+            element=StaticSelectElement(action_id=Action.TEMPLATE.value, options=options, initial_option=initial),
+            hint=(chosen.description or "Admins curate these templates.")[:2000],
+        ),
+        InputBlock(
+            block_id=Field.DISPLAY_NAME.value,
+            label="Short name",
+            hint="Lowercase letters, digits and hyphens; you will use it in /notebook stop NAME.",
+            element=PlainTextInputElement(action_id=Field.DISPLAY_NAME.value, max_length=30,
+                                          placeholder="churn-model"),
+        ),
+    ]
+    if "idle_minutes" in chosen.changeable:
+        b = policy.bound(chosen, "idle_minutes")
+        blocks.append(_number(Field.IDLE_MINUTES, "Shut down after idle (minutes)", b.min, b.max, b.default,
+                              f"From {b.min} to {b.max}. A stopped environment costs only its disks."))
+    if "lifetime_days" in chosen.changeable:
+        b = policy.bound(chosen, "lifetime_days")
+        blocks.append(_number(Field.LIFETIME_DAYS, "Keep it for (days)", b.min, b.max, b.default,
+                              f"From {b.min} to {b.max}; you can extend it later."))
+    if "worker_count" in chosen.changeable:
+        b = policy.bound(chosen, "worker_count")
+        blocks.append(_number(Field.WORKER_COUNT, "Workers", b.min, b.max, b.default,
+                              "0 is a single-node cluster; otherwise at least 2."))
+    if "zone" in chosen.changeable:
+        zones = [Option(value=z, text=z) for z in policy.gcp.zones]
+        blocks.append(InputBlock(block_id=Field.ZONE.value, label="Zone",
+                                 element=StaticSelectElement(action_id=Field.ZONE.value, options=zones,
+                                                             initial_option=zones[0])))
+    blocks.append(InputBlock(
+        block_id=Field.REASON.value,
+        label="What is it for?",
+        optional=True,
+        element=PlainTextInputElement(action_id=Field.REASON.value, multiline=True, max_length=500),
+    ))
+    return SlackView(type="modal", callback_id=View.NEW_REQUEST.value, title="New notebook",
+                     submit="Request", close="Cancel", blocks=blocks)  # type: ignore[arg-type]
+
+
+def reject_modal(request: EnvironmentRequest) -> SlackView:
+    """Asks the admin why, so the requester is told."""
+    return SlackView(
+        type="modal",
+        callback_id=View.REJECT_REASON.value,
+        private_metadata=request.id,
+        title="Reject request",
+        submit="Reject",
+        close="Cancel",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(
+                text=f"Reject *{request.display_name}* for <@{request.owner_user_id}> ({request.template_id})?")),
+            InputBlock(block_id=Field.REJECT_REASON.value, label="Reason (the requester will read it)",
+                       element=PlainTextInputElement(action_id=Field.REJECT_REASON.value, multiline=True,
+                                                     max_length=500)),
+        ],
+    )
+
+
+def confirm_delete_modal(request: EnvironmentRequest) -> SlackView:
+    """A confirmation dialog before a removal pull request is opened."""
+    return SlackView(
+        type="modal",
+        callback_id=View.CONFIRM_DELETE.value,
+        private_metadata=request.id,
+        title="Delete environment",
+        submit="Delete",
+        close="Keep it",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(
+                text=f"Delete *{request.display_name}* (`{request.env_name}`)? Files on its disks are deleted "
+                     "with it; copy anything you need to Cloud Storage or git first.")),
+            ContextBlock(elements=[PlainTextObject(text="The bot opens a pull request that removes it.")]),
+        ],
+    )
+
+
+def confirm(title: str, text: str, yes: str) -> ConfirmObject:
+    return ConfirmObject(title=title, text=text, confirm=yes, deny="Cancel")
+
+
+__all__ = ["ActionsBlock", "confirm", "confirm_delete_modal", "reject_modal", "request_modal"]

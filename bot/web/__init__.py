@@ -1,0 +1,1 @@
+"""The one HTTP server: Slack, GitHub, Cloud Scheduler and health checks."""

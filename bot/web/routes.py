@@ -1,0 +1,109 @@
+"""The WSGI application: routes of DESIGN §3 in front of Bolt and the workflow."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.domain.errors import TryAgainLater
+from bot.infra.base import PullRequest
+from bot.infra.webhook import parse_pull_request_event, verify_signature
+from bot.store.base import Store
+from bot.web.reconcile_auth import ReconcileAuth
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+MAX_BODY = 1024 * 1024
+
+
+def _reply(start_response: StartResponse, status: str, payload: dict[str, Any]) -> Iterable[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _body(environ: Environ) -> bytes:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(min(length, MAX_BODY)) if length else b""
+
+
+def _headers(environ: Environ) -> dict[str, str]:
+    out = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
+    if "CONTENT_TYPE" in environ:
+        out["content-type"] = str(environ["CONTENT_TYPE"])
+    return out
+
+
+@dataclass
+class Routes:
+    """The WSGI callable. Each route does only what must happen before the response."""
+
+    bolt: App
+    store: Store
+    webhook_secret: bytes | None
+    reconcile_auth: ReconcileAuth
+    on_pull_request: Callable[[PullRequest], object]
+    run_reconcile: Callable[[], object]
+    submit_background: Callable[[str, Callable[[], object]], None]
+    health: Callable[[], dict[str, Any]]
+    clock: Callable[[], datetime]
+
+    def __post_init__(self) -> None:
+        self._slack = SlackRequestHandler(self.bolt)
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/slack/events" and method == "POST":
+            return self._slack(environ, start_response)  # type: ignore[no-any-return]
+        if path == "/github/webhook" and method == "POST":
+            return self.github(environ, start_response)
+        if path == "/tasks/reconcile" and method == "POST":
+            return self.reconcile(environ, start_response)
+        if path == "/healthz" and method == "GET":
+            report = self.health()
+            return _reply(start_response, "200 OK" if report["ok"] else "503 Service Unavailable", report)
+        return _reply(start_response, "404 Not Found", {"error": "not found"})
+
+    def github(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        body = _body(environ)
+        headers = _headers(environ)
+        if not self.webhook_secret:
+            return _reply(start_response, "503 Service Unavailable", {"error": "GITHUB_WEBHOOK_SECRET is not set"})
+        if not verify_signature(self.webhook_secret, body, headers.get("x-hub-signature-256")):
+            return _reply(start_response, "401 Unauthorized", {"error": "bad signature"})
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return _reply(start_response, "400 Bad Request", {"error": "body is not JSON"})
+        event = parse_pull_request_event(headers.get("x-github-event", ""), payload)
+        if event is None:
+            return _reply(start_response, "200 OK", {"ignored": True})
+        delivery = headers.get("x-github-delivery") or ""
+        try:
+            if delivery and not self.store.claim(f"github-delivery:{delivery}", self.clock()):
+                return _reply(start_response, "200 OK", {"duplicate": True})
+        except TryAgainLater:
+            # Not acknowledged, so GitHub shows it failed; reconcile polls the pull request anyway.
+            return _reply(start_response, "503 Service Unavailable", {"error": "store unavailable"})
+        pr = PullRequest(number=event.number, url=event.url, branch=event.branch, state=event.state)
+        self.submit_background(f"webhook {delivery}", lambda: self.on_pull_request(pr))
+        return _reply(start_response, "202 Accepted", {"accepted": True})
+
+    def reconcile(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        ok, reason = self.reconcile_auth.check(_headers(environ))
+        if not ok:
+            log.warning("refused /tasks/reconcile: %s", reason)
+            return _reply(start_response, "401 Unauthorized", {"error": reason})
+        report = self.run_reconcile()
+        summary = getattr(report, "summary", lambda: "done")()
+        return _reply(start_response, "200 OK", {"ok": True, "summary": summary})

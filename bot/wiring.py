@@ -1,0 +1,119 @@
+"""The app factory: builds the whole bot from its collaborators (tests and the demo inject loopback ones)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.cloud.base import Cloud
+from bot.config.policy import Policy
+from bot.config.settings import Settings
+from bot.domain.errors import TryAgainLater
+from bot.infra.base import InfraRepo
+from bot.slack.app import build_bolt_app
+from bot.slack.context import SlackServices
+from bot.slack.notifier import SlackNotifier
+from bot.slack.people import Directory
+from bot.store.base import Store
+from bot.web.reconcile_auth import ReconcileAuth
+from bot.web.routes import Routes
+from bot.workflow.background import BackgroundWork
+from bot.workflow.ports import Background, Clock, Deps
+from bot.workflow.provisioning import Provisioning
+from bot.workflow.reconcile import Reconciler
+from bot.workflow.requests import Requests
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """A WebClient on ``SLACK_API_URL`` (Slack's by default) that waits out 429s as Slack tells it to."""
+    kwargs: dict[str, Any] = {"token": settings.slack_bot_token.reveal() if settings.slack_bot_token else None,
+                              "timeout": 10}
+    if settings.slack_api_url:
+        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    client = WebClient(**kwargs)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+@dataclass
+class Application:
+    """The built bot: its HTTP entry point, its Bolt app, and the services behind them."""
+
+    settings: Settings
+    policy: Policy
+    deps: Deps
+    requests: Requests
+    provisioning: Provisioning
+    reconciler: Reconciler
+    bolt: App
+    wsgi: Routes
+    background: Background
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        wait: Callable[[float], bool] | None = getattr(self.background, "wait_idle", None)
+        return wait(timeout) if wait else True
+
+    def health(self) -> dict[str, Any]:
+        report: dict[str, Any] = {"ok": True, "config": "ok", "store": "ok"}
+        try:
+            self.deps.store.ping()
+        except TryAgainLater as e:
+            report.update(ok=False, store=e.message)
+        problems = self.settings.problems()
+        if problems:
+            report.update(ok=False, config=problems)
+        return report
+
+
+def build_app(settings: Settings, store: Store, repo: InfraRepo, cloud: Cloud, slack: WebClient, *,
+              policy: Policy, clock: Clock = utc_now, background: Background | None = None) -> Application:
+    """Wires the bot from the parts it is given; nothing here reaches a network by itself."""
+    work = background or BackgroundWork(workers=max(4, settings.threads // 2))
+    notifier = SlackNotifier(slack, store, policy, clock)
+    deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock,
+                background=work)
+    provisioning = Provisioning(deps)
+    requests = Requests(deps, provisioning)
+    reconciler = Reconciler(deps, provisioning)
+    services = SlackServices(deps=deps, requests=requests, provisioning=provisioning,
+                             directory=Directory(slack, policy))
+    extras = []
+    try:
+        from bot.slack import lifecycle as lifecycle_listeners
+
+        extras.append(lifecycle_listeners.register)
+        lifecycle_listeners.extend(services, reconciler)
+    except ImportError:
+        pass
+    signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
+    bolt = build_bolt_app(services, client=slack, signing_secret=signing, listener_threads=settings.threads,
+                          extras=extras)
+    auth = ReconcileAuth(
+        audience=settings.reconcile_audience,
+        invoker_email=settings.reconcile_invoker,
+        shared_secret=settings.reconcile_secret.reveal() if settings.reconcile_secret else None,
+    )
+    app = Application(settings=settings, policy=policy, deps=deps, requests=requests, provisioning=provisioning,
+                      reconciler=reconciler, bolt=bolt, wsgi=None, background=work)  # type: ignore[arg-type]
+    app.wsgi = Routes(
+        bolt=bolt,
+        store=store,
+        webhook_secret=settings.github_webhook_secret.reveal().encode() if settings.github_webhook_secret else None,
+        reconcile_auth=auth,
+        on_pull_request=provisioning.pull_request_changed,
+        run_reconcile=reconciler.run_once,
+        submit_background=work.submit,
+        health=app.health,
+        clock=clock,
+    )
+    return app

@@ -1,0 +1,65 @@
+"""Slow work after the ack: a thread pool. Losing it in a crash loses nothing, because the store has the
+request and reconcile drives it forward; this only makes the happy path fast."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundWork:
+    """A bounded thread pool that logs failures and can be waited on (tests, demo, shutdown)."""
+
+    def __init__(self, workers: int = 16) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work")
+        self._pending: set[Future[object]] = set()
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+
+    def submit(self, name: str, fn: Callable[[], object]) -> None:
+        def run() -> object:
+            try:
+                return fn()
+            except Exception:
+                log.exception("background work %s failed; reconcile will pick it up", name)
+                return None
+
+        future = self._pool.submit(run)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[object]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+            if not self._pending:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Waits until no work is pending (work may queue more work). True if it became idle."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class Inline:
+    """Runs work at once, in the caller's thread (CLI commands such as reconcile)."""
+
+    def submit(self, name: str, fn: Callable[[], object]) -> None:
+        try:
+            fn()
+        except Exception:
+            log.exception("work %s failed; the next reconcile will retry it", name)

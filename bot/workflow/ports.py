@@ -1,0 +1,56 @@
+"""What the workflow needs from the outside: a clock, somewhere to run slow work, and a way to tell people."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.cloud.base import Cloud
+from bot.config.policy import Policy
+from bot.domain.request import EnvironmentRequest
+from bot.infra.base import InfraRepo
+from bot.store.base import Store
+
+Clock = Callable[[], datetime]
+
+
+class Notifier(Protocol):
+    """Tells people what happened. Implemented by the Slack layer; every method is safe to call twice."""
+
+    def request_received(self, request: EnvironmentRequest) -> None:
+        """The requester's progress message (posted once, then updated in place)."""
+
+    def approval_needed(self, request: EnvironmentRequest) -> None:
+        """The approval card in the admin channel (posted once)."""
+
+    def progress(self, request: EnvironmentRequest) -> None:
+        """Updates the requester's progress message and the admin card to the request's current state."""
+
+    def ready(self, request: EnvironmentRequest) -> None:
+        """A new message with the JupyterLab URL (sent once)."""
+
+    def tell_owner(self, request: EnvironmentRequest, key: str, text: str) -> None:
+        """A new message to the owner where they must act or know (sent once per ``key``)."""
+
+    def alert_admins(self, request: EnvironmentRequest, key: str, text: str) -> None:
+        """A message in the admin channel (sent once per ``key``), with a Retry button when it failed."""
+
+
+class Background(Protocol):
+    def submit(self, name: str, fn: Callable[[], object]) -> None:
+        """Runs ``fn`` after the current Slack request has been acknowledged."""
+
+
+@dataclass
+class Deps:
+    """Everything the workflow works with, injected (the app factory builds it)."""
+
+    policy: Policy
+    store: Store
+    repo: InfraRepo
+    cloud: Cloud
+    notifier: Notifier
+    clock: Clock
+    background: Background

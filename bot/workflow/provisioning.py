@@ -1,0 +1,191 @@
+"""From approval to a running environment: render, pull request, merge, apply, ready."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from renderers import RenderError
+
+from bot.cloud.base import CloudError
+from bot.domain.errors import TryAgainLater
+from bot.domain.request import EnvironmentRequest, PullRequestRef
+from bot.domain.states import State
+from bot.domain.transitions import step_to, step_update
+from bot.infra.base import FileChange, PullRequest
+from bot.workflow.ports import Deps
+from bot.workflow.rendering import cloud_environment, render
+
+log = logging.getLogger(__name__)
+BOT = "notebook-bot"
+READINESS_POLL = timedelta(seconds=30)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8... minutes between retries, at most an hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+class Provisioning:
+    """Drives an approved request to ``ready``. Every step is idempotent and safe to run twice."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def branch_for(self, request: EnvironmentRequest, purpose: str = "create") -> str:
+        suffix = "" if purpose == "create" else f"-{purpose}"
+        return f"{self.deps.policy.repo.branch_prefix}{request.id}{suffix}"
+
+    def pull_request_body(self, request: EnvironmentRequest, purpose: str) -> str:
+        verb = "Creates" if purpose == "create" else "Removes"
+        approver = request.decided_by or "-"
+        return "\n".join([
+            f"{verb} the notebook environment `{request.env_name}` for {request.owner_email}.",
+            "",
+            "| | |",
+            "|---|---|",
+            f"| Request | `{request.id}` |",
+            f"| Owner | {request.owner_email} (Slack <@{request.owner_user_id}>) |",
+            f"| Template | `{request.template_id}` ({request.kind}) |",
+            f"| Name | `{request.display_name}` |",
+            f"| Idle shutdown | {request.idle_minutes} min |",
+            f"| Lifetime | {request.lifetime_days} days |",
+            f"| Approved by | {approver} |",
+            "",
+            "Opened by notebook-bot. `/notebook audit " + request.id + "` in Slack shows its history.",
+        ])
+
+    def provision(self, request_id: str) -> EnvironmentRequest | None:
+        """Renders the environment and opens its pull request; retried with backoff when the repo fails."""
+        d = self.deps
+        request = d.store.get(request_id)
+        if request is None or request.state != State.APPROVED:
+            return request
+        template = d.policy.template(request.template_id)
+        if template is None:
+            return self.fail(request, State.APPROVED, f"template {request.template_id} is no longer in the policy")
+        try:
+            rendered = render(request, template, d.policy)
+        except RenderError as e:
+            return self.fail(request, State.APPROVED, f"the environment could not be rendered: {e}")
+        repo = d.policy.repo
+        change = FileChange(
+            branch=self.branch_for(request),
+            title=f"notebook: {request.display_name} for {request.owner_email} ({request.template_id})",
+            body=self.pull_request_body(request, "create"),
+            files={f.path: f.content for f in rendered.files},
+            labels=tuple(repo.labels),
+            reviewers=tuple(repo.reviewers),
+            team_reviewers=tuple(repo.team_reviewers),
+        )
+        try:
+            pr = d.repo.open_pull_request(change)
+        except TryAgainLater as e:
+            return self.retry_later(request, State.APPROVED, e.message)
+        opened = d.store.apply(request_id, step_to(
+            State.PR_OPEN, expected={State.APPROVED}, actor=BOT, at=d.clock(), detail=pr.url,
+            pull_request=PullRequestRef(pr.number, pr.url, pr.branch), files=tuple(change.files),
+            attempts=0, last_error=None, due_at=None))
+        if opened is None:
+            return d.store.get(request_id)
+        d.notifier.progress(opened)
+        if pr.state != "open":  # a retry found the pull request already merged or closed
+            return self.pull_request_changed(pr)
+        return opened
+
+    def retry_later(self, request: EnvironmentRequest, state: State, reason: str) -> EnvironmentRequest | None:
+        d = self.deps
+        attempts = request.attempts + 1
+        if attempts >= d.policy.limits.provisioning_attempts:
+            return self.fail(request, state, f"gave up after {attempts} attempts: {reason}")
+        log.warning("request %s: attempt %d failed (%s); retrying later", request.id, attempts, reason)
+        return d.store.apply(request.id, step_update(
+            expected={state}, at=d.clock(), attempts=attempts, last_error=reason,
+            due_at=d.clock() + backoff(attempts)))
+
+    def fail(self, request: EnvironmentRequest, state: State, reason: str) -> EnvironmentRequest | None:
+        d = self.deps
+        failed = d.store.apply(request.id, step_to(
+            State.FAILED, expected={state}, actor=BOT, at=d.clock(), detail=reason,
+            failed_from=state, last_error=reason, due_at=None))
+        if failed is not None:
+            d.notifier.progress(failed)
+            d.notifier.alert_admins(failed, f"failed-{failed.version}",
+                                    f"Request {failed.id} ({failed.owner_email}) failed: {reason}")
+        return failed
+
+    def pull_request_changed(self, pr: PullRequest) -> EnvironmentRequest | None:
+        """A pull request of ours was merged or closed (from the webhook, or found by reconcile)."""
+        d = self.deps
+        prefix = d.policy.repo.branch_prefix
+        if not pr.branch.startswith(prefix):
+            return None
+        request_id, _, purpose = pr.branch.removeprefix(prefix).partition("-")
+        request = d.store.get(request_id)
+        if request is None:
+            return None
+        if purpose == "remove":
+            from bot.workflow.lifecycle import removal_pull_request_changed
+
+            return removal_pull_request_changed(d, request, pr)
+        if pr.state == "merged":
+            applying = d.store.apply(request_id, step_to(
+                State.APPLYING, expected={State.PR_OPEN}, actor=BOT, at=d.clock(), detail=f"merged {pr.url}",
+                due_at=d.clock()))
+            if applying is not None:
+                d.notifier.progress(applying)
+                return self.check_ready(request_id)
+        elif pr.state == "closed":
+            cancelled = d.store.apply(request_id, step_to(
+                State.CANCELLED, expected={State.PR_OPEN}, actor=BOT, at=d.clock(),
+                detail=f"pull request closed without merging: {pr.url}", end_reason="pull request closed"))
+            if cancelled is not None:
+                d.notifier.progress(cancelled)
+                d.notifier.tell_owner(cancelled, "cancelled",
+                                      f"The pull request for *{cancelled.display_name}* was closed without "
+                                      "merging, so the environment will not be created. Ask an admin why, or "
+                                      "request it again with /notebook new.")
+                return cancelled
+        return d.store.get(request_id)
+
+    def check_ready(self, request_id: str) -> EnvironmentRequest | None:
+        """Asks the cloud whether the environment is up; when it is, tells the user its URL."""
+        d = self.deps
+        request = d.store.get(request_id)
+        if request is None or request.state != State.APPLYING:
+            return request
+        now = d.clock()
+        try:
+            status = d.cloud.status(cloud_environment(request, d.policy))
+        except CloudError as e:
+            return self.retry_later(request, State.APPLYING, e.message) if not e.retriable else request
+        if not status.ready:
+            limit = timedelta(minutes=d.policy.limits.readiness_timeout_minutes)
+            if now - request.updated_at > limit and not request.attempts:
+                return self.fail(request, State.APPLYING,
+                                 f"not ready {limit} after the merge (cloud says {status.state})")
+            return d.store.apply(request_id, step_update(expected={State.APPLYING}, at=request.updated_at,
+                                                         due_at=now + READINESS_POLL))
+        reminder = timedelta(hours=d.policy.limits.reminder_hours_before_expiry)
+        expires = now + timedelta(days=request.lifetime_days)
+        ready = d.store.apply(request_id, step_to(
+            State.READY, expected={State.APPLYING}, actor=BOT, at=now, detail=status.url or "",
+            url=status.url, console_url=console_url(request, d.policy.gcp.project, cloud_location(request, d)),
+            ready_at=now, expires_at=expires, due_at=max(now, expires - reminder), attempts=0, last_error=None))
+        if ready is not None:
+            d.notifier.progress(ready)
+            d.notifier.ready(ready)
+        return ready
+
+
+def cloud_location(request: EnvironmentRequest, d: Deps) -> str:
+    return cloud_environment(request, d.policy).location
+
+
+def console_url(request: EnvironmentRequest, project: str, location: str) -> str:
+    """Where the owner opens the environment once in the Cloud console (managed EUC consent)."""
+    if request.kind == "dataproc":
+        return (f"https://console.cloud.google.com/dataproc/clusters/{request.env_name}/monitoring"
+                f"?region={location}&project={project}")
+    return (f"https://console.cloud.google.com/vertex-ai/workbench/instances/{location}/{request.env_name}"
+            f"?project={project}")

@@ -1,0 +1,101 @@
+"""One reconcile pass: drives every request that is waiting on something forward.
+
+Safe to run at the same time on several instances: every move is a compare-and-set in the store and every
+message is sent once (claims), so two passes racing do each thing once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.domain.errors import TryAgainLater
+from bot.domain.request import EnvironmentRequest
+from bot.domain.states import State
+from bot.workflow.ports import Deps
+from bot.workflow.provisioning import Provisioning
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReconcileReport:
+    """What one pass looked at and did, for logs and for the CLI."""
+
+    looked_at: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        done = ", ".join(f"{k}: {v}" for k, v in sorted(self.actions.items())) or "nothing to do"
+        return f"reconcile looked at {self.looked_at} request(s); {done}; {len(self.errors)} error(s)"
+
+
+Handler = Callable[[EnvironmentRequest, ReconcileReport], None]
+
+
+class Reconciler:
+    """Runs one pass over the store. ``extra`` lets the lifecycle add its own steps (expiry, drift...)."""
+
+    def __init__(self, deps: Deps, provisioning: Provisioning) -> None:
+        self.deps = deps
+        self.provisioning = provisioning
+        self.handlers: dict[State, list[Handler]] = {
+            State.APPROVED: [self._provision],
+            State.PR_OPEN: [],
+            State.APPLYING: [self._readiness],
+        }
+        self.passes: list[Callable[[ReconcileReport], None]] = [self._pull_requests]
+
+    def run_once(self) -> ReconcileReport:
+        report = ReconcileReport()
+        d = self.deps
+        now = d.clock()
+        for extra_pass in self.passes:
+            self._guard(report, extra_pass.__name__, lambda p=extra_pass: p(report))  # type: ignore[misc]
+        for state, handlers in self.handlers.items():
+            if not handlers:
+                continue
+            for request in d.store.find(states=[state]):
+                if request.due_at is not None and request.due_at > now:
+                    continue
+                report.looked_at += 1
+                for handler in handlers:
+                    self._guard(report, f"{handler.__name__} {request.id}",
+                                lambda h=handler, r=request: h(r, report))  # type: ignore[misc]
+        log.info(report.summary())
+        return report
+
+    def _guard(self, report: ReconcileReport, what: str, fn: Callable[[], object]) -> None:
+        try:
+            fn()
+        except TryAgainLater as e:
+            report.errors.append(f"{what}: {e.message}")
+        except Exception as e:
+            log.exception("reconcile: %s failed", what)
+            report.errors.append(f"{what}: {e.__class__.__name__}")
+
+    def _provision(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
+        after = self.provisioning.provision(request.id)
+        if after is not None and after.state != request.state:
+            report.actions["pull requests opened"] += 1
+
+    def _readiness(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
+        after = self.provisioning.check_ready(request.id)
+        if after is not None and after.state == State.READY:
+            report.actions["became ready"] += 1
+
+    def _pull_requests(self, report: ReconcileReport) -> None:
+        """Webhooks can be lost (GitHub does not redeliver): ask the repo about every PR we wait on."""
+        d = self.deps
+        waiting = d.store.find(states=[State.PR_OPEN, State.DELETING])
+        report.looked_at += len(waiting)
+        for request in waiting:
+            if request.pull_request is None:
+                continue
+            pr = d.repo.find_pull_request(request.pull_request.branch)
+            if pr is not None and pr.state != "open":
+                self.provisioning.pull_request_changed(pr)
+                report.actions[f"pull requests {pr.state}"] += 1

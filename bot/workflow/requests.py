@@ -1,0 +1,139 @@
+"""Asking for an environment and deciding on it: submit, approve, reject, cancel."""
+
+from __future__ import annotations
+
+from renderers import environment_name
+
+from bot.domain import rules
+from bot.domain.errors import InvalidInput, NotFound, Refused
+from bot.domain.people import Person
+from bot.domain.request import AuditRecord, EnvironmentRequest, new_request_id
+from bot.domain.states import State
+from bot.domain.transitions import note, step_to
+from bot.workflow.ports import Deps
+from bot.workflow.provisioning import Provisioning
+from bot.workflow.rendering import team_labels
+
+POLICY = "policy"  # the actor of what the policy decides by itself
+
+
+class Requests:
+    """The services behind ``/notebook new`` and the Approve / Reject buttons."""
+
+    def __init__(self, deps: Deps, provisioning: Provisioning) -> None:
+        self.deps = deps
+        self.provisioning = provisioning
+
+    def submit(self, person: Person, form: rules.RequestForm) -> EnvironmentRequest:
+        """Validates and stores a new request (durable before anything is said), then notifies after the ack.
+
+        Raises Refused (identity, quota) or InvalidInput (field -> problem); nothing is stored then.
+        """
+        d = self.deps
+        refusal = rules.identity_refusal(person, d.policy)
+        if refusal:
+            raise Refused(refusal)
+        existing = d.store.find(owner_user_id=person.user_id)
+        problems = rules.form_problems(form, person, d.policy, existing)
+        if problems:
+            raise InvalidInput(problems)
+        template = d.policy.template(form.template_id)
+        assert template is not None  # form_problems checked it
+        quota = rules.quota_refusal(template, d.policy, existing)
+        if quota:
+            raise Refused(quota)
+        now = d.clock()
+        request_id = new_request_id()
+        assert person.email is not None  # identity_refusal checked it
+        options: dict[str, object] = {"labels": team_labels(person, d.policy)}
+        if form.worker_count is not None:
+            options["worker_count"] = form.worker_count
+        if form.zone is not None:
+            options["zone"] = form.zone
+        request = EnvironmentRequest(
+            id=request_id,
+            owner_user_id=person.user_id,
+            owner_email=person.email,
+            owner_name=person.name,
+            team_id=person.team_id,
+            template_id=template.id,
+            kind=template.kind,
+            display_name=form.display_name,
+            reason=form.reason,
+            idle_minutes=form.idle_minutes or d.policy.bound(template, "idle_minutes").default,
+            lifetime_days=form.lifetime_days or d.policy.bound(template, "lifetime_days").default,
+            env_name=environment_name(person.email, request_id, template.kind),
+            created_at=now,
+            updated_at=now,
+            options=options,
+        )
+        d.store.add(request, AuditRecord(request_id, now, person.user_id, "submitted", None,
+                                         State.PENDING_APPROVAL.value, f"template {template.id}"))
+        if rules.auto_approved(template, person, d.policy):
+            approved = d.store.apply(request_id, step_to(
+                State.APPROVED, expected={State.PENDING_APPROVAL}, actor=POLICY, at=now,
+                detail="approved by policy", decided_by=POLICY))
+            request = approved or request
+        self._after_submit(request)
+        return request
+
+    def _after_submit(self, request: EnvironmentRequest) -> None:
+        d = self.deps
+
+        def work() -> None:
+            d.notifier.request_received(request)
+            if request.state == State.PENDING_APPROVAL:
+                d.notifier.approval_needed(request)
+            else:
+                self.provisioning.provision(request.id)
+
+        d.background.submit(f"submitted {request.id}", work)
+
+    def _decidable(self, request_id: str, admin: Person, action: str) -> EnvironmentRequest:
+        d = self.deps
+        request = d.store.get(request_id)
+        if request is None:
+            raise NotFound(f"There is no request {request_id}.")
+        refusal = rules.decision_refusal(request, admin, d.policy)
+        if refusal:
+            d.store.record(note(request, actor=admin.user_id, at=d.clock(), action=f"{action} refused",
+                                detail=refusal))
+            raise Refused(refusal)
+        return request
+
+    def approve(self, request_id: str, admin: Person) -> tuple[EnvironmentRequest, bool]:
+        """Approves once, whoever clicks how often: (request, True) for the one click that won."""
+        d = self.deps
+        current = self._decidable(request_id, admin, "approve")
+        approved = d.store.apply(request_id, step_to(
+            State.APPROVED, expected={State.PENDING_APPROVAL}, actor=admin.user_id, at=d.clock(),
+            detail=f"approved by {admin.name or admin.user_id}", decided_by=admin.user_id))
+        if approved is None:
+            return d.store.get(request_id) or current, False
+
+        def work() -> None:
+            d.notifier.progress(approved)
+            self.provisioning.provision(approved.id)
+
+        d.background.submit(f"approved {request_id}", work)
+        return approved, True
+
+    def reject(self, request_id: str, admin: Person, reason: str) -> tuple[EnvironmentRequest, bool]:
+        """Rejects once, with the reason the requester will read."""
+        d = self.deps
+        current = self._decidable(request_id, admin, "reject")
+        reason = reason.strip() or "no reason given"
+        rejected = d.store.apply(request_id, step_to(
+            State.REJECTED, expected={State.PENDING_APPROVAL}, actor=admin.user_id, at=d.clock(),
+            detail=reason, decided_by=admin.user_id, decision_reason=reason))
+        if rejected is None:
+            return d.store.get(request_id) or current, False
+
+        def work() -> None:
+            d.notifier.progress(rejected)
+            d.notifier.tell_owner(rejected, "rejected",
+                                  f"Your request *{rejected.display_name}* ({rejected.id}) was not approved: "
+                                  f"{reason}")
+
+        d.background.submit(f"rejected {request_id}", work)
+        return rejected, True

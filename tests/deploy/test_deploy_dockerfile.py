@@ -1,0 +1,71 @@
+"""The production image is small, runs as a non-root user, and carries no secrets (no Docker needed)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DOCKERFILE = REPO / "deploy" / "Dockerfile"
+DOCKERIGNORE = REPO / ".dockerignore"
+SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PRIVATE_KEY|CREDENTIAL", re.IGNORECASE)
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with comments dropped and continuation lines joined."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    lines = [line.strip() for line in text.splitlines()]
+    pairs = [line.split(None, 1) for line in lines if line and not line.startswith("#")]
+    return [(parts[0].upper(), parts[1] if len(parts) > 1 else "") for parts in pairs]
+
+
+def final_stage() -> list[tuple[str, str]]:
+    steps = instructions()
+    last_from = max(i for i, (name, _) in enumerate(steps) if name == "FROM")
+    return steps[last_from:]
+
+
+def env_values(stage: list[tuple[str, str]]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name, args in stage:
+        if name == "ENV":
+            for item in shlex.split(args):
+                name, _, value = item.partition("=")
+                values[name] = value
+    return values
+
+
+def test_base_images_are_pinned_python_311_slim_versions() -> None:
+    steps = instructions()
+    args = dict(a.split("=", 1) for name, a in steps if name == "ARG" and "=" in a)
+    bases = [args.get(a.split()[0].strip("${}"), a.split()[0]) for name, a in steps if name == "FROM"]
+    assert len(bases) >= 2, "multi-stage: build the venv in one stage, copy it into the runtime"
+    for base in bases:
+        assert re.fullmatch(r"python:3\.11(\.\d+)?-slim(-\w+)?", base), base
+
+
+def test_runtime_runs_the_production_server_as_a_non_root_user() -> None:
+    stage = final_stage()
+    users = [args for name, args in stage if name == "USER"]
+    assert users, "the runtime stage must switch to a non-root user"
+    assert users[-1].split(":")[0] not in {"root", "0"}
+    cmd = [args for name, args in stage if name == "CMD"][-1]
+    assert cmd.replace(" ", "") == '["notebook-bot","serve"]'
+    assert any(name == "COPY" and "--from=" in args for name, args in stage), "runtime copies the built venv"
+
+
+def test_runtime_environment_sets_port_threads_and_no_secrets() -> None:
+    env = env_values(final_stage())
+    assert env["PORT"] == "8080"
+    assert env["NOTEBOOK_BOT_THREADS"] == "32"
+    assert env["PYTHONUNBUFFERED"] == "1"
+    assert [name for name in env if SECRET_NAME.search(name)] == []
+    assert not any(name in {"ARG", "ENV"} and SECRET_NAME.search(args) for name, args in instructions())
+
+
+@pytest.mark.parametrize("entry", [".venv", ".git", "tests", "benchmarks", ".notebook-bot", "**/__pycache__"])
+def test_build_context_leaves_out_local_state_and_tests(entry: str) -> None:
+    assert entry in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()

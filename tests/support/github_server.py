@@ -1,0 +1,404 @@
+"""A loopback GitHub REST server with state: the endpoints the GitHub backend calls, a call log and faults.
+
+It answers in GitHub's JSON shapes (the fields PyGithub reads), so the real library runs end to end against
+it. Tests can merge or close pull requests, and inject faults: 5xx, delays (client timeouts) and secondary
+rate limits (403 with ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+import jwt
+
+Reply = tuple[int, Any, dict[str, str]]
+SECONDARY_LIMIT = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    time: float
+    status: int
+
+    @property
+    def is_write(self) -> bool:
+        return self.method in ("POST", "PATCH", "PUT", "DELETE")
+
+
+@dataclass
+class Pull:
+    number: int
+    branch: str
+    base: str
+    title: str
+    body: str
+    head_sha: str
+    state: str = "open"
+    merged: bool = False
+    labels: list[str] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)
+    team_reviewers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Fault:
+    method: str
+    pattern: re.Pattern[str]
+    times: int
+    status: int = 0
+    delay: float = 0.0
+    retry_after: int | None = None
+
+
+def _now_iso(offset: float = 0) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sha(*parts: object) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()  # noqa: S324 (git uses sha1)
+
+
+def _error(status: int, message: str, **extra: Any) -> Reply:
+    return status, {"message": message, "documentation_url": "https://docs.github.com/rest", **extra}, {}
+
+
+class GitHubServer:
+    """Serves one repository (``owner/name``) on 127.0.0.1; use as a context manager or start()/stop()."""
+
+    def __init__(self, repo: str = "acme/infra", *, base_branch: str = "main", files: dict[str, str] | None = None,
+                 token: str | None = "test-token", app_id: int | None = None, app_public_key: str | None = None,
+                 installation_id: int = 4242, clock: Callable[[], float] = time.monotonic) -> None:
+        self.repo, self.owner = repo, repo.split("/")[0]
+        self.base_branch = base_branch
+        self.tokens = {token} if token else set()
+        self.app_id, self.app_public_key, self.installation_id = app_id, app_public_key, installation_id
+        self.clock = clock
+        self.calls: list[Call] = []
+        self.pulls: list[Pull] = []
+        self.trees: dict[str, dict[str, str]] = {}
+        self.commits: dict[str, dict[str, Any]] = {}
+        self.refs: dict[str, str] = {}
+        self._faults: list[_Fault] = []
+        self._lock = threading.RLock()
+        start = files if files is not None else {"README.md": "# Infrastructure\n", "environments/.gitkeep": ""}
+        self.refs[f"heads/{base_branch}"] = self._commit(start, [], "Start the infrastructure repository")
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._http.daemon_threads = True
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._http.server_address[1]}"
+
+    def start(self) -> GitHubServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+    def __enter__(self) -> GitHubServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- faults and helpers for tests -------------------------------------------------------------
+    def fail(self, method: str, pattern: str, *, status: int = 502, times: int = 1) -> None:
+        """The next ``times`` matching requests get ``status``."""
+        self._faults.append(_Fault(method, re.compile(pattern), times, status=status))
+
+    def delay(self, method: str, pattern: str, seconds: float, *, times: int = 1) -> None:
+        """The next ``times`` matching requests are answered (and acted on) only after ``seconds``."""
+        self._faults.append(_Fault(method, re.compile(pattern), times, delay=seconds))
+
+    def secondary_limit(self, method: str, pattern: str, *, retry_after: int | None = 60, times: int = 1) -> None:
+        """The next ``times`` matching requests get GitHub's secondary rate limit 403."""
+        self._faults.append(_Fault(method, re.compile(pattern), times, status=403, retry_after=retry_after))
+
+    def writes(self) -> list[Call]:
+        return [c for c in self.calls if c.is_write]
+
+    def files_on(self, branch: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self.trees[self.commits[self.refs[f"heads/{branch}"]]["tree"]])
+
+    def pull_for(self, branch: str) -> Pull | None:
+        return next((p for p in self.pulls if p.branch == branch), None)
+
+    def merge(self, number: int, *, delete_branch: bool = False) -> None:
+        """Merges pull request ``number`` into its base as a reviewer would."""
+        with self._lock:
+            pull = self.pulls[number - 1]
+            head = self.commits[pull.head_sha]
+            before = self.trees[self.commits[head["parents"][0]]["tree"]] if head["parents"] else {}
+            after = self.trees[head["tree"]]
+            base_sha = self.refs[f"heads/{pull.base}"]
+            merged = dict(self.trees[self.commits[base_sha]["tree"]])
+            merged.update({p: c for p, c in after.items() if before.get(p) != c})
+            for gone in set(before) - set(after):
+                merged.pop(gone, None)
+            self.refs[f"heads/{pull.base}"] = self._commit(merged, [base_sha, pull.head_sha], f"Merge #{number}")
+            pull.state, pull.merged = "closed", True
+            if delete_branch:
+                self.refs.pop(f"heads/{pull.branch}", None)
+
+    def close(self, number: int) -> None:
+        """Closes pull request ``number`` without merging."""
+        with self._lock:
+            self.pulls[number - 1].state = "closed"
+
+    # --- git objects and JSON shapes ----------------------------------------------------------------
+    def _commit(self, files: dict[str, str], parents: list[str], message: str) -> str:
+        tree = _sha("tree", sorted(files.items()))
+        self.trees[tree] = dict(files)
+        sha = _sha("commit", tree, parents, message, len(self.commits))
+        self.commits[sha] = {"tree": tree, "parents": parents, "message": message}
+        return sha
+
+    def _api(self, rest: str = "") -> str:
+        return f"{self.url}/repos/{self.repo}{rest}"
+
+    def _ref_json(self, name: str) -> dict[str, Any]:
+        sha = self.refs[name]
+        return {"ref": f"refs/{name}", "node_id": "R", "url": self._api(f"/git/refs/{name}"),
+                "object": {"sha": sha, "type": "commit", "url": self._api(f"/git/commits/{sha}")}}
+
+    def _commit_json(self, sha: str) -> dict[str, Any]:
+        c = self.commits[sha]
+        who = {"name": "notebook-bot", "email": "bot@example.com", "date": _now_iso()}
+        return {"sha": sha, "node_id": "C", "url": self._api(f"/git/commits/{sha}"), "html_url": self._api(),
+                "author": who, "committer": who, "message": c["message"],
+                "tree": {"sha": c["tree"], "url": self._api(f"/git/trees/{c['tree']}")},
+                "parents": [{"sha": p, "url": self._api(f"/git/commits/{p}")} for p in c["parents"]]}
+
+    def _pull_json(self, p: Pull) -> dict[str, Any]:
+        n, repo = p.number, {"full_name": self.repo, "name": self.repo.split("/")[1], "url": self._api()}
+        return {"url": self._api(f"/pulls/{n}"), "id": n, "number": n, "state": p.state, "title": p.title,
+                "body": p.body, "html_url": f"{self.url}/{self.repo}/pull/{n}", "issue_url": self._api(f"/issues/{n}"),
+                "merged": p.merged, "merged_at": _now_iso() if p.merged else None, "draft": False,
+                "created_at": _now_iso(), "updated_at": _now_iso(), "user": {"login": "notebook-bot[bot]"},
+                "head": {"ref": p.branch, "sha": p.head_sha, "label": f"{self.owner}:{p.branch}", "repo": repo},
+                "base": {"ref": p.base, "sha": self.refs.get(f"heads/{p.base}", ""), "label": p.base, "repo": repo},
+                "labels": [{"name": name} for name in p.labels],
+                "requested_reviewers": [{"login": r} for r in p.reviewers],
+                "requested_teams": [{"slug": t, "name": t} for t in p.team_reviewers]}
+
+    # --- routes ---------------------------------------------------------------------------------------
+    def handle(self, method: str, path: str, query: dict[str, str], body: Any, auth: str) -> Reply:
+        routes: list[tuple[str, str, Callable[..., Reply]]] = [
+            ("POST", r"/app/installations/(\d+)/access_tokens", self._access_token),
+            ("GET", r"/repos/([^/]+/[^/]+)/installation", self._installation),
+            ("GET", r"/rate_limit", lambda **_: (200, {"resources": {}, "rate": {}}, {})),
+        ]
+        for verb, pattern, route in routes:
+            if verb == method and (m := re.fullmatch(pattern, path)):
+                return route(match=m, body=body, auth=auth)
+        token = auth.split(" ", 1)[-1]
+        if token not in self.tokens:
+            return _error(401, "Bad credentials")
+        prefix = f"/repos/{self.repo}"
+        if not path.startswith(prefix):
+            return _error(404, "Not Found")
+        rest = path[len(prefix):]
+        with self._lock:
+            return self._repo_route(method, rest, query, body)
+
+    def _repo_route(self, method: str, rest: str, query: dict[str, str], body: Any) -> Reply:
+        if method == "GET" and rest == "":
+            return 200, {"full_name": self.repo, "name": self.repo.split("/")[1], "url": self._api(),
+                         "owner": {"login": self.owner}, "default_branch": self.base_branch, "private": True}, {}
+        if method == "GET" and (m := re.fullmatch(r"/git/refs?/(heads/.+)", rest)):
+            return (200, self._ref_json(m[1]), {}) if m[1] in self.refs else _error(404, "Not Found")
+        if method == "GET" and (m := re.fullmatch(r"/git/commits/([0-9a-f]{40})", rest)):
+            return (200, self._commit_json(m[1]), {}) if m[1] in self.commits else _error(404, "Not Found")
+        if method == "POST" and rest == "/git/trees":
+            return self._create_tree(body)
+        if method == "POST" and rest == "/git/commits":
+            if body["tree"] not in self.trees or any(p not in self.commits for p in body["parents"]):
+                return _error(422, "Tree or parent SHA does not exist")
+            sha = _sha("commit", body["tree"], body["parents"], body["message"], len(self.commits))
+            self.commits[sha] = {"tree": body["tree"], "parents": body["parents"], "message": body["message"]}
+            return 201, self._commit_json(sha), {}
+        if method == "POST" and rest == "/git/refs":
+            name = str(body["ref"]).removeprefix("refs/")
+            if name in self.refs:
+                return _error(422, "Reference already exists")
+            if body["sha"] not in self.commits:
+                return _error(422, "Object does not exist")
+            self.refs[name] = body["sha"]
+            return 201, self._ref_json(name), {}
+        if rest == "/pulls":
+            return self._create_pull(body) if method == "POST" else self._list_pulls(query)
+        if method == "GET" and (m := re.fullmatch(r"/pulls/(\d+)", rest)) and int(m[1]) <= len(self.pulls):
+            return 200, self._pull_json(self.pulls[int(m[1]) - 1]), {}
+        if method == "POST" and (m := re.fullmatch(r"/issues/(\d+)/labels", rest)):
+            pull = self.pulls[int(m[1]) - 1]
+            names = body if isinstance(body, list) else body.get("labels", [])
+            pull.labels.extend(n for n in names if n not in pull.labels)
+            return 200, [{"id": i, "name": n, "color": "ededed", "default": False, "url": self._api(f"/labels/{n}"),
+                          "description": None} for i, n in enumerate(pull.labels)], {}
+        if method == "POST" and (m := re.fullmatch(r"/pulls/(\d+)/requested_reviewers", rest)):
+            pull = self.pulls[int(m[1]) - 1]
+            pull.reviewers.extend(body.get("reviewers", []))
+            pull.team_reviewers.extend(body.get("team_reviewers", []))
+            return 201, self._pull_json(pull), {}
+        if method == "GET" and rest.startswith("/contents/"):
+            return self._contents(unquote(rest[len("/contents/"):]), query.get("ref", self.base_branch))
+        return _error(404, "Not Found")
+
+    def _create_tree(self, body: dict[str, Any]) -> Reply:
+        files = dict(self.trees.get(body.get("base_tree", ""), {}))
+        for item in body["tree"]:
+            if "content" in item:
+                files[item["path"]] = item["content"]
+            elif item.get("sha", "") is None:
+                if item["path"] not in files:
+                    return _error(422, "GitRPC::BadObjectState")
+                del files[item["path"]]
+            else:
+                return _error(422, "Only inline content and deletions are supported here")
+        sha = _sha("tree", sorted(files.items()))
+        self.trees[sha] = files
+        entries = [{"path": p, "mode": "100644", "type": "blob", "sha": _sha("blob", c), "size": len(c)}
+                   for p, c in sorted(files.items())]
+        return 201, {"sha": sha, "url": self._api(f"/git/trees/{sha}"), "tree": entries, "truncated": False}, {}
+
+    def _create_pull(self, body: dict[str, Any]) -> Reply:
+        branch = str(body["head"]).split(":")[-1]
+        if f"heads/{branch}" not in self.refs or f"heads/{body['base']}" not in self.refs:
+            return _error(422, "Validation Failed", errors=[{"resource": "PullRequest", "field": "head",
+                                                             "code": "invalid"}])
+        if any(p.branch == branch and p.state == "open" for p in self.pulls):
+            return _error(422, "Validation Failed", errors=[{"resource": "PullRequest", "code": "custom",
+                          "message": f"A pull request already exists for {self.owner}:{branch}."}])
+        pull = Pull(len(self.pulls) + 1, branch, body["base"], body.get("title", ""), body.get("body") or "",
+                    self.refs[f"heads/{branch}"])
+        self.pulls.append(pull)
+        return 201, self._pull_json(pull), {}
+
+    def _list_pulls(self, query: dict[str, str]) -> Reply:
+        state, head = query.get("state", "open"), query.get("head")
+        found = [p for p in reversed(self.pulls) if state in ("all", p.state)  # newest first, as GitHub
+                 and (head is None or f"{self.owner}:{p.branch}" == head)]
+        page, per_page = int(query.get("page", "1")), min(int(query.get("per_page", "30")), 100)
+        headers = {}
+        if page * per_page < len(found):
+            nxt = urlencode({**query, "page": str(page + 1), "per_page": str(per_page)})
+            headers["Link"] = f'<{self._api("/pulls")}?{nxt}>; rel="next"'
+        return 200, [self._pull_json(p) for p in found[(page - 1) * per_page:page * per_page]], headers
+
+    def _contents(self, path: str, ref: str) -> Reply:
+        sha = self.refs.get(f"heads/{ref}") or (ref if ref in self.commits else None)
+        files = self.trees[self.commits[sha]["tree"]] if sha else {}
+        if path in files:
+            data = files[path].encode()
+            return 200, {"type": "file", "encoding": "base64", "size": len(data), "name": path.rsplit("/")[-1],
+                         "path": path, "content": base64.b64encode(data).decode(), "sha": _sha("blob", files[path]),
+                         "url": self._api(f"/contents/{path}")}, {}
+        inside = sorted(p for p in files if p.startswith(path.rstrip("/") + "/"))
+        if inside:
+            return 200, [{"type": "file", "name": p.rsplit("/")[-1], "path": p, "sha": _sha("blob", files[p]),
+                          "size": len(files[p]), "url": self._api(f"/contents/{p}")} for p in inside], {}
+        return _error(404, "Not Found")
+
+    def _app_claims_ok(self, auth: str) -> bool:
+        if not auth.startswith("Bearer ") or self.app_public_key is None:
+            return False
+        try:
+            claims = jwt.decode(auth[7:], self.app_public_key, algorithms=["RS256"])
+        except jwt.PyJWTError:
+            return False
+        return str(claims.get("iss")) == str(self.app_id)
+
+    def _installation(self, *, match: re.Match[str], auth: str, **_: Any) -> Reply:
+        if not self._app_claims_ok(auth):
+            return _error(401, "A JSON web token could not be decoded")
+        if match[1] != self.repo:
+            return _error(404, "Not Found")
+        return 200, {"id": self.installation_id, "app_id": self.app_id, "account": {"login": self.owner},
+                     "target_type": "Organization", "repository_selection": "selected",
+                     "access_tokens_url": f"{self.url}/app/installations/{self.installation_id}/access_tokens",
+                     "permissions": {"contents": "write", "pull_requests": "write"}}, {}
+
+    def _access_token(self, *, match: re.Match[str], auth: str, **_: Any) -> Reply:
+        if not self._app_claims_ok(auth):
+            return _error(401, "A JSON web token could not be decoded")
+        if int(match[1]) != self.installation_id:
+            return _error(404, "Not Found")
+        token = "ghs_" + secrets.token_hex(18)
+        self.tokens.add(token)
+        return 201, {"token": token, "expires_at": _now_iso(3600), "repository_selection": "selected",
+                     "permissions": {"contents": "write", "pull_requests": "write"}}, {}
+
+    def _fault_for(self, method: str, path: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.times > 0 and fault.method == method and fault.pattern.search(path):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def dispatch(self, method: str, target: str, body: Any, auth: str) -> Reply:
+        parts = urlsplit(target)
+        path, query = parts.path, dict(parse_qsl(parts.query))
+        fault = self._fault_for(method, path)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        if fault and fault.status == 403:
+            status, data, headers = _error(403, SECONDARY_LIMIT)
+            if fault.retry_after is not None:
+                headers = {"Retry-After": str(fault.retry_after)}
+        elif fault and fault.status:
+            status, data, headers = _error(fault.status, "Server Error")
+        else:
+            status, data, headers = self.handle(method, path, query, body, auth)
+        with self._lock:
+            self.calls.append(Call(method, path, query, self.clock(), status))
+        return status, data, headers
+
+
+def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body = json.loads(raw) if raw else {}
+            status, data, headers = server.dispatch(self.command, self.path, body,
+                                                    self.headers.get("Authorization", ""))
+            payload = json.dumps(data).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test); GitHub would have acted anyway
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler

@@ -1,0 +1,433 @@
+"""A loopback Google: Notebooks v2 instances, Dataproc v1 clusters, their operations, and OIDC certificates.
+
+It speaks the JSON the real APIs speak (resources, long-running Operations, ``{"error": {...}}``), keeps
+state a test can arrange and inspect, records every call, and injects faults on demand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from google.auth import crypt, jwt
+
+_STATUS_NAMES = {
+    400: "FAILED_PRECONDITION",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+_ROUTE = re.compile(
+    r"^/(?P<ver>v1|v2)/projects/(?P<project>[^/]+)/(?P<scope>locations|regions)/(?P<loc>[^/]+)"
+    r"/(?P<coll>instances|clusters|operations)/(?P<name>[^/:]+)(?::(?P<verb>\w+))?$"
+)
+# verb → (states it may start from, state while under way, state when done); None = removed
+_INSTANCE_MOVES = {
+    "start": ({"STOPPED", "SUSPENDED"}, "STARTING", "ACTIVE"),
+    "stop": ({"ACTIVE", "PROVISIONING"}, "STOPPING", "STOPPED"),
+}
+_CLUSTER_MOVES = {
+    "start": ({"STOPPED"}, "STARTING", "RUNNING"),
+    "stop": ({"RUNNING"}, "STOPPING", "STOPPED"),
+    "delete": ({"RUNNING", "STOPPED", "ERROR", "CREATING"}, "DELETING", None),
+}
+
+
+def google_error(
+    code: int, message: str, status: str | None = None, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Google's error body."""
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "status": status or _STATUS_NAMES.get(code, "UNKNOWN"),
+            "details": details or [],
+        }
+    }
+
+
+@dataclass
+class Fault:
+    """An answer forced on matching calls, ``times`` times (None: until removed). ``status`` 0 only delays."""
+
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+    times: int | None = 1
+    method: str | None = None
+    path_contains: str = ""
+    delay: float = 0.0
+
+    @classmethod
+    def unavailable(cls, times: int = 1, **match: Any) -> Fault:
+        return cls(503, google_error(503, "The service is currently unavailable."), times, **match)
+
+    @classmethod
+    def permission_denied(
+        cls,
+        permission: str,
+        resource: str = "",
+        with_details: bool = True,
+        times: int | None = None,
+        **match: Any,
+    ) -> Fault:
+        details = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "IAM_PERMISSION_DENIED",
+                "domain": "iam.googleapis.com",
+                "metadata": {"permission": permission, "resource": resource},
+            }
+        ]
+        message = f"Permission '{permission}' denied on resource '{resource}' (or it may not exist)."
+        return cls(403, google_error(403, message, details=details if with_details else []), times, **match)
+
+    @classmethod
+    def quota_exceeded(cls, metric: str, times: int | None = None, **match: Any) -> Fault:
+        details = [
+            {
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [{"subject": metric, "description": f"Quota '{metric}' exceeded."}],
+            }
+        ]
+        return cls(
+            429,
+            google_error(429, f"Quota '{metric}' exceeded. Limit: 0.0 globally.", details=details),
+            times,
+            **match,
+        )
+
+    @classmethod
+    def rate_limited(cls, times: int = 1, **match: Any) -> Fault:
+        details = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "RATE_LIMIT_EXCEEDED",
+                "domain": "googleapis.com",
+                "metadata": {},
+            }
+        ]
+        return cls(
+            429,
+            google_error(429, "Quota exceeded for quota metric 'Read requests' per minute.", details=details),
+            times,
+            **match,
+        )
+
+    @classmethod
+    def slow(cls, seconds: float, times: int | None = 1, **match: Any) -> Fault:
+        return cls(0, {}, times, delay=seconds, **match)
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    headers: dict[str, str]
+
+
+@dataclass
+class _Operation:
+    name: str
+    collection: str
+    key: tuple[str, str, str]
+    final: str | None
+    before: str
+    polls_left: int
+    error: dict[str, Any] | None = None
+    done: bool = False
+
+
+class OidcIssuer:
+    """Signs Google-style ID tokens with its own RSA key; its certificate is served by the server."""
+
+    def __init__(self, kid: str = "test-key-1") -> None:
+        self.kid = kid
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "loopback-google")])
+        now = dt.datetime.now(dt.UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, hashes.SHA256())
+        )
+        self.cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        self._signer = crypt.RSASigner.from_string(pem, key_id=kid)
+
+    def sign(
+        self,
+        audience: str,
+        email: str,
+        *,
+        issuer: str = "https://accounts.google.com",
+        lifetime: int = 3600,
+        issued_at: int | None = None,
+        **extra: Any,
+    ) -> str:
+        now = int(time.time()) if issued_at is None else issued_at
+        claims = {
+            "iss": issuer,
+            "aud": audience,
+            "sub": "1234567890",
+            "email": email,
+            "email_verified": True,
+            "iat": now,
+            "exp": now + lifetime,
+            **extra,
+        }
+        return jwt.encode(self._signer, claims).decode()
+
+
+class GoogleServer:
+    """The loopback server. Use as a context manager; ``url`` serves both APIs and ``certs_url``."""
+
+    def __init__(self, operation_polls: int = 2) -> None:
+        self.operation_polls = operation_polls
+        self.instances: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.clusters: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.operations: dict[str, _Operation] = {}
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.issuers: list[OidcIssuer] = []
+        self.next_operation_error: dict[str, Any] | None = None
+        self.lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._http.daemon_threads = True
+        self._http.google = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._http.server_address[1]}"
+
+    @property
+    def certs_url(self) -> str:
+        return f"{self.url}/oauth2/v1/certs"
+
+    def __enter__(self) -> GoogleServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join(timeout=5)
+
+    # -- arranging state --------------------------------------------------------------------------
+
+    def add_instance(self, project: str, zone: str, name: str, state: str = "ACTIVE", **fields: Any) -> None:
+        with self.lock:
+            self.instances[(project, zone, name)] = {
+                "name": f"projects/{project}/locations/{zone}/instances/{name}",
+                "creator": "bot@example.com",
+                "healthState": "HEALTHY",
+                "gceSetup": {"machineType": "e2-standard-4"},
+                **fields,
+            }
+            self.set_instance_state(project, zone, name, state)
+
+    def set_instance_state(self, project: str, zone: str, name: str, state: str) -> None:
+        with self.lock:
+            instance = self.instances[(project, zone, name)]
+            instance["state"] = state
+            if state == "ACTIVE":
+                instance.setdefault("proxyUri", f"{name}-dot-{zone[:-2]}.notebooks.googleusercontent.com")
+            else:
+                instance.pop("proxyUri", None)
+
+    def add_cluster(
+        self, project: str, region: str, name: str, state: str = "RUNNING", **fields: Any
+    ) -> None:
+        with self.lock:
+            self.clusters[(project, region, name)] = {
+                "projectId": project,
+                "clusterName": name,
+                "clusterUuid": f"uuid-{next(self._ids)}",
+                "config": {"endpointConfig": {"enableHttpPortAccess": True, "httpPorts": {}}},
+                **fields,
+            }
+            self.set_cluster_state(project, region, name, state)
+
+    def set_cluster_state(self, project: str, region: str, name: str, state: str) -> None:
+        with self.lock:
+            cluster = self.clusters[(project, region, name)]
+            cluster["status"] = {"state": state, "stateStartTime": "2026-01-01T00:00:00Z"}
+            base = f"https://{name}-dot-{region}.dataproc.googleusercontent.com/gateway/default"
+            cluster["config"]["endpointConfig"]["httpPorts"] = (
+                {"JupyterLab": f"{base}/jupyter/lab/", "Jupyter": f"{base}/jupyter/"}
+                if state == "RUNNING"
+                else {}
+            )
+
+    def add_fault(self, fault: Fault) -> Fault:
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def calls_to(self, fragment: str, method: str | None = None) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if fragment in c.path and (method is None or c.method == method)]
+
+    # -- serving (called from handler threads) ----------------------------------------------------
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if (fault.method in (None, method)) and fault.path_contains in path:
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    def answer(self, method: str, path: str) -> tuple[int, dict[str, Any]]:
+        if path == "/oauth2/v1/certs" and method == "GET":
+            return 200, {issuer.kid: issuer.cert_pem for issuer in self.issuers}
+        route = _ROUTE.match(path)
+        if not route:
+            return 404, google_error(404, f"Unknown path {path}", "NOT_FOUND")
+        r = route.groupdict()
+        with self.lock:
+            if r["coll"] == "operations":
+                return self._operation(
+                    f"projects/{r['project']}/{r['scope']}/{r['loc']}/operations/{r['name']}"
+                )
+            instances = r["coll"] == "instances"
+            table = self.instances if instances else self.clusters
+            key = (r["project"], r["loc"], r["name"])
+            if key not in table:
+                return 404, google_error(404, f"Resource '{path[4:]}' was not found", "NOT_FOUND")
+            verb = "delete" if method == "DELETE" else r["verb"]
+            if method == "GET" and not verb:
+                self._tick(key)
+                return (200, table[key]) if key in table else (404, google_error(404, "not found"))
+            moves = _INSTANCE_MOVES if instances else _CLUSTER_MOVES
+            if verb not in moves or method not in ("POST", "DELETE"):
+                return 400, google_error(400, f"Unsupported call {method} {path}", "INVALID_ARGUMENT")
+            return self._begin(r, key, verb, moves[verb])
+
+    def _state(self, coll: str, key: tuple[str, str, str]) -> str:
+        return str(
+            self.instances[key]["state"] if coll == "instances" else self.clusters[key]["status"]["state"]
+        )
+
+    def _set_state(self, coll: str, key: tuple[str, str, str], state: str | None) -> None:
+        if state is None:
+            self.clusters.pop(key, None)
+        elif coll == "instances":
+            self.set_instance_state(*key, state)
+        else:
+            self.set_cluster_state(*key, state)
+
+    def _begin(
+        self, r: dict[str, str], key: tuple[str, str, str], verb: str, move: tuple[set[str], str, str | None]
+    ) -> tuple[int, dict[str, Any]]:
+        allowed, under_way, final = move
+        before = self._state(r["coll"], key)
+        if before not in allowed:
+            return 400, google_error(
+                400, f"Cannot {verb} {r['name']}: it is in state {before}.", "FAILED_PRECONDITION"
+            )
+        self._set_state(r["coll"], key, under_way)
+        name = f"projects/{r['project']}/{r['scope']}/{r['loc']}/operations/operation-{next(self._ids)}"
+        op = _Operation(name, r["coll"], key, final, before, self.operation_polls, self.next_operation_error)
+        self.next_operation_error = None
+        self.operations[name] = op
+        if op.polls_left <= 0:
+            self._finish(op)
+        return 200, self._operation_json(op, verb)
+
+    def _operation(self, name: str) -> tuple[int, dict[str, Any]]:
+        op = self.operations.get(name)
+        if op is None:
+            return 404, google_error(404, f"Operation {name} not found", "NOT_FOUND")
+        if not op.done:
+            op.polls_left -= 1
+            if op.polls_left <= 0:
+                self._finish(op)
+        return 200, self._operation_json(op, "")
+
+    def _tick(self, key: tuple[str, str, str]) -> None:
+        """Reading a resource lets its pending operations progress, as time would."""
+        for op in list(self.operations.values()):
+            if op.key == key and not op.done:
+                op.polls_left -= 1
+                if op.polls_left <= 0:
+                    self._finish(op)
+
+    def _finish(self, op: _Operation) -> None:
+        op.done = True
+        self._set_state(op.collection, op.key, op.before if op.error else op.final)
+
+    def _operation_json(self, op: _Operation, verb: str) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": op.name,
+            "done": op.done,
+            "metadata": {"target": "/".join(op.key), "verb": verb},
+        }
+        if op.done and op.error:
+            out["error"] = op.error
+        elif op.done:
+            table = self.instances if op.collection == "instances" else self.clusters
+            out["response"] = table.get(op.key, {})
+        return out
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # headers and body leave in one segment: no 40 ms delayed-ACK stall per call
+    disable_nagle_algorithm = True
+
+    def _serve(self) -> None:
+        google: GoogleServer = self.server.google  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        path = self.path.split("?", 1)[0]
+        with google.lock:
+            google.calls.append(
+                Call(self.command, path, json.loads(raw) if raw else None, {k.lower(): v for k, v in self.headers.items()})
+            )
+        fault = google.take_fault(self.command, path)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        status, body = (
+            (fault.status, fault.body) if fault and fault.status else google.answer(self.command, path)
+        )
+        data = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+            self.close_connection = True
+
+    do_GET = do_POST = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
