@@ -44,7 +44,11 @@ def build_cluster_config(spec: EnvironmentSpec) -> dict[str, Any]:
         raise ValueError("build_cluster_config needs a dataproc spec")
     gce: dict[str, Any] = {
         "internalIpOnly": True,
-        "shieldedInstanceConfig": {"enableSecureBoot": True, "enableVtpm": True, "enableIntegrityMonitoring": True},
+        "shieldedInstanceConfig": {
+            "enableSecureBoot": True,
+            "enableVtpm": True,
+            "enableIntegrityMonitoring": True,
+        },
     }
     if settings.zone is not None:
         gce["zoneUri"] = settings.zone
@@ -130,7 +134,9 @@ def _unknown_in_value(field: FieldDescriptor, item: Any, where: str) -> list[str
         value_field = target.fields_by_name["value"]
         if value_field.message_type is None or not isinstance(item, Mapping):
             return []
-        return [p for key, entry in item.items() for p in _unknown_in_value(value_field, entry, f"{where}.{key}")]
+        return [
+            p for key, entry in item.items() for p in _unknown_in_value(value_field, entry, f"{where}.{key}")
+        ]
     items = item if isinstance(item, list) else [item]
     problems: list[str] = []
     for index, element in enumerate(items):
@@ -145,7 +151,9 @@ def _policy_problems(cluster: Cluster) -> list[str]:
     software = cluster.config.software_config
     image = software.image_version
     if not DATAPROC_IMAGE.fullmatch(image) and not image.startswith(("2.2.", "2.3.")):
-        problems.append(f"config.softwareConfig.imageVersion: {image or '(unset)'} is not a supported image (2.2 or 2.3)")
+        problems.append(
+            f"config.softwareConfig.imageVersion: {image or '(unset)'} is not a supported image (2.2 or 2.3)"
+        )
     if "JUPYTER" not in [component.name for component in software.optional_components]:
         problems.append("config.softwareConfig.optionalComponents: must include JUPYTER")
     if not software.properties.get(PERSONAL_AUTH_PROPERTY):

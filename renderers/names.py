@@ -74,4 +74,3 @@ def label_value(s: str) -> str:
         return value
     digest = short_hash(s, 8)
     return f"{value[: _LABEL_VALUE_MAX - len(digest) - 1]}_{digest}"
-

@@ -9,7 +9,13 @@ from renderers.errors import FieldProblem, RenderError
 from renderers.labels import environment_labels
 from renderers.layout import DEFAULT_PATH_TEMPLATE, file_path, layout_problems
 from renderers.sources import module_source
-from renderers.spec import DataprocSettings, EnvironmentSpec, RenderedEnvironment, RenderedFile, WorkbenchSettings
+from renderers.spec import (
+    DataprocSettings,
+    EnvironmentSpec,
+    RenderedEnvironment,
+    RenderedFile,
+    WorkbenchSettings,
+)
 from renderers.templating import template_for
 from renderers.validation import validate_spec
 
@@ -87,4 +93,3 @@ def _dataproc_values(settings: DataprocSettings) -> dict[str, Any]:
         "service_account": settings.service_account,
         "idle_delete_ttl_seconds": settings.idle_delete_ttl_seconds,
     }
-

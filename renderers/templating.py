@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template
+from jinja2 import FileSystemLoader, StrictUndefined, Template, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from renderers.hcl import HclText, hcl_bool, hcl_comment_text, hcl_map, hcl_null, hcl_number, hcl_string
@@ -26,6 +26,8 @@ class RawValueError(TypeError):
 
 def hcl(value: object) -> HclText:
     """The ``hcl`` filter: one HCL literal for a str, int, bool or ``None`` (``null``)."""
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises UndefinedError naming the missing value
     if value is None:
         return hcl_null()
     if isinstance(value, bool):

@@ -21,6 +21,7 @@ from bot.cloud.base import (
     DELETING,
     ERROR,
     NOT_FOUND,
+    PROVISIONING,
     STARTING,
     STOPPED,
     STOPPING,
@@ -41,6 +42,8 @@ _UNDER_WAY = {
     "stop": (STOPPING, "Google is stopping it."),
     "delete": (DELETING, "Google is deleting it."),
 }
+_ALREADY_UNDER_WAY = {"start": {STARTING, PROVISIONING}, "stop": {STOPPING}, "delete": {DELETING}}
+_DONE = {"start": ACTIVE, "stop": STOPPED, "delete": NOT_FOUND}
 _SETTLED = frozenset({ACTIVE, STOPPED, NOT_FOUND, ERROR})
 _SETTLED_READINGS = 3  # right after a POST the resource may still show its old state for a moment
 
@@ -180,7 +183,7 @@ class GcpCloud:
             if failed.error.status == "NOT_FOUND" and verb == "delete":
                 return CloudStatus(NOT_FOUND, detail="it was already gone")
             if failed.error.status == "FAILED_PRECONDITION":
-                raise self._precondition_error(env, verb, failed.error) from failed
+                return self._precondition(env, verb, failed.error, wait=wait)
             raise self._cloud_error(env, verb, verb, failed.error) from failed
         if wait or operation.get("done"):
             self.wait_for_operation(env, operation, verb=verb)
@@ -188,18 +191,25 @@ class GcpCloud:
         state, detail = _UNDER_WAY[verb]
         return CloudStatus(state, detail=detail)
 
-    def _precondition_error(self, env: CloudEnvironment, verb: str, error: GoogleError) -> CloudError:
-        """Names the state that stands in the way, e.g. starting an instance that already runs."""
+    def _precondition(
+        self, env: CloudEnvironment, verb: str, error: GoogleError, *, wait: bool
+    ) -> CloudStatus:
+        """Google refused because of the environment's state. Already on its way is fine (a second
+        click, or a retried request whose first attempt went through); otherwise name what is in the way."""
         try:
             current = self.status(env)
         except CloudError:
-            return self._cloud_error(env, verb, verb, error)
+            raise self._cloud_error(env, verb, verb, error) from None
+        if current.state in _ALREADY_UNDER_WAY[verb]:
+            if wait:
+                return self.wait_for(env, _DONE[verb])
+            return CloudStatus(current.state, current.url, detail=_UNDER_WAY[verb][1])
         what = describe(env)
-        if verb == "start" and current.state in (ACTIVE, STARTING):
-            return CloudError(f"{what} is already {'running' if current.state == ACTIVE else 'starting'}.")
-        if verb == "stop" and current.state in (STOPPED, STOPPING):
-            return CloudError(f"{what} is already {'stopped' if current.state == STOPPED else 'stopping'}.")
-        return CloudError(
+        if verb == "start" and current.state == ACTIVE:
+            raise CloudError(f"{what} is already running.")
+        if verb == "stop" and current.state == STOPPED:
+            raise CloudError(f"{what} is already stopped.")
+        raise CloudError(
             f"{what} cannot {verb} while it is {current.state.lower().replace('_', ' ')}; "
             "wait until it has settled, then try again."
         )

@@ -55,7 +55,7 @@ class SlackState:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.0"  # one request per connection: nothing lingers after a test
 
     def log_message(self, format: str, *args: Any) -> None:  # the demo prints its own transcript
         return
@@ -143,7 +143,7 @@ class LoopbackSlack:
     def __init__(self, users: list[SlackUser] | None = None) -> None:
         self.state = SlackState(users={u.id: u for u in users or []})
         self._server = _Server(self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="loopback-slack", daemon=True)
+        self._thread = threading.Thread(target=lambda: self._server.serve_forever(poll_interval=0.05), name="loopback-slack", daemon=True)
 
     def __enter__(self) -> LoopbackSlack:
         self._thread.start()

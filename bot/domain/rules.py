@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.config.policy import Policy, Template
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
-from bot.domain.states import ACTIVE
+from bot.domain.states import ACTIVE, State
 
 SHORT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 
@@ -137,3 +138,50 @@ def decision_refusal(request: EnvironmentRequest, admin: Person, policy: Policy)
 def may_manage(person: Person, request: EnvironmentRequest, policy: Policy) -> bool:
     """Owners manage their own environments; admins manage everyone's."""
     return person.user_id == request.owner_user_id or is_admin(person, policy)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What an extension request comes to: the new expiry, or why there is none."""
+
+    until: datetime | None
+    refusal: str | None = None
+
+
+def extension(request: EnvironmentRequest, template: Template | None, policy: Policy, now: datetime,
+              days: int | None = None) -> Extension:
+    """Keeps an environment longer, within the policy.
+
+    The rule: an environment lives at most ``lifetime_days.max`` (of its template, else the global limit)
+    counted from when it became ready. Extending adds ``days`` (default: the template's default lifetime)
+    to the later of now and the current expiry, and is cut to that bound. Counting from ``ready_at`` (not
+    from each extension) is what makes the bound a bound: repeated clicks cannot keep it forever.
+    """
+    if request.state != State.READY or request.ready_at is None or request.expires_at is None:
+        return Extension(None, f"*{request.display_name}* is {request.state.label}; only a ready environment "
+                               "can be extended.")
+    bound = policy.bound(template, "lifetime_days") if template else policy.limits.lifetime_days
+    wanted = bound.default if days is None else days
+    if wanted < 1:
+        return Extension(None, "Extend by at least one day.")
+    limit = request.ready_at + timedelta(days=bound.max)
+    until = min(max(request.expires_at, now) + timedelta(days=wanted), limit)
+    if until <= request.expires_at:
+        return Extension(None, f"*{request.display_name}* is already kept until {request.expires_at:%Y-%m-%d}, "
+                               f"the most the policy allows ({bound.max} days from when it became ready). "
+                               "Ask an admin if you need it longer.")
+    return Extension(until)
+
+
+def lifetime_limit(request: EnvironmentRequest, template: Template | None, policy: Policy) -> datetime | None:
+    """The latest an environment may be kept until (see ``extension``)."""
+    if request.ready_at is None:
+        return None
+    bound = policy.bound(template, "lifetime_days") if template else policy.limits.lifetime_days
+    return request.ready_at + timedelta(days=bound.max)
+
+
+def approval_expired(request: EnvironmentRequest, policy: Policy, now: datetime) -> bool:
+    """Whether nobody decided on a pending request within ``limits.approval_timeout_hours``."""
+    return (request.state == State.PENDING_APPROVAL
+            and now - request.created_at >= timedelta(hours=policy.limits.approval_timeout_hours))

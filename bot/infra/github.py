@@ -34,8 +34,15 @@ T = TypeVar("T")
 class GitHubRepo:
     """An InfraRepo on a GitHub repository ``owner/name``; see :func:`github_repo_from_settings`."""
 
-    def __init__(self, full_name: str, *, github: Github, base_branch: str = "main",
-                 branch_prefix: str = "notebook-bot/", pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        full_name: str,
+        *,
+        github: Github,
+        base_branch: str = "main",
+        branch_prefix: str = "notebook-bot/",
+        pacer: Pacer | None = None,
+    ) -> None:
         owner, _, name = full_name.partition("/")
         if not owner or not name or "/" in name:
             raise ValueError(f"a GitHub repository is named owner/name, not {full_name!r}")
@@ -58,8 +65,11 @@ class GitHubRepo:
             base = repo.get_git_commit(base_sha)
             # A deletion of a path that is not on the base branch fails the whole tree call.
             deletions = [p for p in dict.fromkeys(change.deletions) if self._exists(repo, p)]
-            elements = [InputGitTreeElement(p, "100644", "blob", content=c)
-                        for p, c in sorted(change.files.items()) if p not in deletions]
+            elements = [
+                InputGitTreeElement(p, "100644", "blob", content=c)
+                for p, c in sorted(change.files.items())
+                if p not in deletions
+            ]
             elements += [InputGitTreeElement(p, "100644", "blob", sha=None) for p in deletions]
             tree = self._write(lambda: repo.create_git_tree(elements, base_tree=base.tree))
             message = f"{change.title}\n\n{change.body}" if change.body else change.title
@@ -88,8 +98,11 @@ class GitHubRepo:
             found = []
             for pull in self._repo().get_pulls(state="open"):
                 head_repo = pull.head.repo
-                if (pull.head.ref.startswith(self.branch_prefix) and head_repo is not None
-                        and head_repo.full_name == self.full_name):
+                if (
+                    pull.head.ref.startswith(self.branch_prefix)
+                    and head_repo is not None
+                    and head_repo.full_name == self.full_name
+                ):
                     found.append(_as_pull_request(pull))
             return sorted(found, key=lambda p: p.number)
 
@@ -111,8 +124,13 @@ class GitHubRepo:
         if repo is None:
             # Lazy: the repository object makes no request of its own; PyGithub's own pacing is replaced
             # by the shared Pacer (it is per client, and there is one client per thread).
-            kwargs = {**self._template.requester.kwargs, "lazy": True, "per_page": 100,
-                      "seconds_between_requests": None, "seconds_between_writes": None}
+            kwargs = {
+                **self._template.requester.kwargs,
+                "lazy": True,
+                "per_page": 100,
+                "seconds_between_requests": None,
+                "seconds_between_writes": None,
+            }
             client = Github(**kwargs)
             with self._clients_lock:
                 self._clients.append(client)
@@ -149,16 +167,20 @@ class GitHubRepo:
 
     def _create_pull(self, repo: Repository, change: FileChange) -> GitHubPull:
         try:
-            return self._write(lambda: repo.create_pull(base=self.base_branch, head=change.branch,
-                                                        title=change.title, body=change.body))
+            return self._write(
+                lambda: repo.create_pull(
+                    base=self.base_branch, head=change.branch, title=change.title, body=change.body
+                )
+            )
         except GithubException as e:
             if e.status != 422 or not says(e, "a pull request already exists"):
                 raise
             log.info("pull request for %s already exists on %s: adopting it", change.branch, self.full_name)
             existing = self._pull_for(repo, change.branch)
             if existing is None:
-                raise RepoUnavailable(f"GitHub says a pull request exists for {change.branch} "
-                                      "but does not list it yet") from e
+                raise RepoUnavailable(
+                    f"GitHub says a pull request exists for {change.branch} but does not list it yet"
+                ) from e
             return existing
 
     def _finish(self, pull: GitHubPull, change: FileChange) -> PullRequest:
@@ -173,8 +195,9 @@ class GitHubRepo:
             if labels:
                 self._optional(lambda: pull.add_to_labels(*labels), "labels")
             if reviewers or teams:
-                self._optional(lambda: pull.create_review_request(reviewers=reviewers, team_reviewers=teams),
-                               "reviewers")
+                self._optional(
+                    lambda: pull.create_review_request(reviewers=reviewers, team_reviewers=teams), "reviewers"
+                )
         return _as_pull_request(pull)
 
     def _optional(self, call: Callable[[], None], what: str) -> None:
@@ -190,21 +213,42 @@ class GitHubRepo:
 
 def _as_pull_request(pull: GitHubPull) -> PullRequest:
     state: PullRequestState = "open" if pull.state == "open" else "merged" if pull.merged_at else "closed"
-    return PullRequest(number=pull.number, url=pull.html_url, branch=pull.head.ref, state=state,
-                       title=pull.title or "")
+    return PullRequest(
+        number=pull.number, url=pull.html_url, branch=pull.head.ref, state=state, title=pull.title or ""
+    )
 
 
-def github_repo_from_settings(full_name: str, *, token: str | None = None, app_id: str | int | None = None,
-                              app_private_key: str | None = None, installation_id: int | str | None = None,
-                              api_url: str | None = None, base_branch: str = "main",
-                              branch_prefix: str = "notebook-bot/", pacer: Pacer | None = None,
-                              timeout: int = 20, retries: int = 3, backoff_factor: float = 0.5) -> GitHubRepo:
+def github_repo_from_settings(
+    full_name: str,
+    *,
+    token: str | None = None,
+    app_id: str | int | None = None,
+    app_private_key: str | None = None,
+    installation_id: int | str | None = None,
+    api_url: str | None = None,
+    base_branch: str = "main",
+    branch_prefix: str = "notebook-bot/",
+    pacer: Pacer | None = None,
+    timeout: int = 20,
+    retries: int = 3,
+    backoff_factor: float = 0.5,
+) -> GitHubRepo:
     """The GitHub backend from settings (``NOTEBOOK_BOT_REPO=github:OWNER/NAME`` and ``GITHUB_*``).
 
     Token or GitHub App (the App wins when both are set); retries and timeouts on; writes paced by
     ``pacer`` (GitHub's limits by default — with several instances, give each a share of them).
     """
-    client = github_client(token=token, app_id=app_id, app_private_key=app_private_key,
-                           installation_id=int(installation_id) if installation_id else None, repo=full_name,
-                           api_url=api_url, timeout=timeout, retries=retries, backoff_factor=backoff_factor)
-    return GitHubRepo(full_name, github=client, base_branch=base_branch, branch_prefix=branch_prefix, pacer=pacer)
+    client = github_client(
+        token=token,
+        app_id=app_id,
+        app_private_key=app_private_key,
+        installation_id=int(installation_id) if installation_id else None,
+        repo=full_name,
+        api_url=api_url,
+        timeout=timeout,
+        retries=retries,
+        backoff_factor=backoff_factor,
+    )
+    return GitHubRepo(
+        full_name, github=client, base_branch=base_branch, branch_prefix=branch_prefix, pacer=pacer
+    )

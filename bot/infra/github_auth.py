@@ -17,24 +17,48 @@ RETRY_METHODS = frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"})
 
 def retry_policy(retries: int = 3, backoff_factor: float = 0.5) -> Retry:
     """Transient failures are retried ``retries`` times, backing off exponentially (capped at 10 s)."""
-    return Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
-                 backoff_factor=backoff_factor, backoff_max=10, status_forcelist=RETRY_STATUSES,
-                 allowed_methods=RETRY_METHODS, raise_on_status=False, respect_retry_after_header=True)
+    return Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        backoff_factor=backoff_factor,
+        backoff_max=10,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=RETRY_METHODS,
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
 
 
-def github_client(*, token: str | None = None, app_id: str | int | None = None,
-                  app_private_key: str | None = None, installation_id: int | None = None,
-                  repo: str | None = None, api_url: str | None = None, timeout: int = 20,
-                  retries: int = 3, backoff_factor: float = 0.5) -> Github:
+def github_client(
+    *,
+    token: str | None = None,
+    app_id: str | int | None = None,
+    app_private_key: str | None = None,
+    installation_id: int | None = None,
+    repo: str | None = None,
+    api_url: str | None = None,
+    timeout: int = 20,
+    retries: int = 3,
+    backoff_factor: float = 0.5,
+) -> Github:
     """A PyGithub client authenticated by a token, or as a GitHub App installation.
 
     The App is preferred when both are given (CI runners often export an unrelated ``GITHUB_TOKEN``).
     Without ``installation_id``, the installation is looked up for ``repo`` (one call, here).
     ``api_url`` is GitHub Enterprise Server's API root (``https://HOST/api/v3``) or a loopback server.
     """
-    options = dict(base_url=(api_url or Consts.DEFAULT_BASE_URL).rstrip("/"), timeout=timeout,
-                   retry=retry_policy(retries, backoff_factor), seconds_between_requests=None,
-                   seconds_between_writes=None, user_agent="notebook-bot", per_page=100)
+    options = dict(
+        base_url=(api_url or Consts.DEFAULT_BASE_URL).rstrip("/"),
+        timeout=timeout,
+        retry=retry_policy(retries, backoff_factor),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        user_agent="notebook-bot",
+        per_page=100,
+    )
     if app_id is not None and str(app_id).strip():
         if not app_private_key:
             raise ValueError("GITHUB_APP_ID is set but GITHUB_APP_PRIVATE_KEY is empty")

@@ -21,9 +21,11 @@ from bot.infra.pacing import RateLimited
 
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub: "wait for at least one minute" when no Retry-After is given
 
-PERMISSIONS = ("the token needs Contents: read and write and Pull requests: read and write on this repository "
-               "(a classic token: the 'repo' scope); a GitHub App needs the same permissions (and Issues: write "
-               "for labels) and must be installed on the repository")
+PERMISSIONS = (
+    "the token needs Contents: read and write and Pull requests: read and write on this repository "
+    "(a classic token: the 'repo' scope); a GitHub App needs the same permissions (and Issues: write "
+    "for labels) and must be installed on the repository"
+)
 
 
 def github_message(error: GithubException) -> str:
@@ -33,7 +35,9 @@ def github_message(error: GithubException) -> str:
         return str(data or "")
     parts = [str(data.get("message") or "")]
     for item in data.get("errors") or []:
-        parts.append(str(item.get("message") or item.get("code") or "") if isinstance(item, dict) else str(item))
+        parts.append(
+            str(item.get("message") or item.get("code") or "") if isinstance(item, dict) else str(item)
+        )
     return "; ".join(p for p in parts if p)
 
 
@@ -68,13 +72,17 @@ def describe(error: BaseException, *, repo: str, action: str) -> str:
     if isinstance(error, GithubException):
         status, message = error.status, github_message(error) or "no message"
         if status == 401:
-            return (f"GitHub refused the credentials (401 {message}) while {action}: check GITHUB_TOKEN, "
-                    "or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID")
+            return (
+                f"GitHub refused the credentials (401 {message}) while {action}: check GITHUB_TOKEN, "
+                "or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID"
+            )
         if status == 403:
             return f"GitHub refused {action} on {repo} (403 {message}): {PERMISSIONS}"
         if status == 404:
-            return (f"GitHub answered 404 while {action} on {repo}: check NOTEBOOK_BOT_REPO and the base branch, "
-                    f"and that the credentials can see the repository ({PERMISSIONS})")
+            return (
+                f"GitHub answered 404 while {action} on {repo}: check NOTEBOOK_BOT_REPO and the base branch, "
+                f"and that the credentials can see the repository ({PERMISSIONS})"
+            )
         return f"GitHub answered {status} ({message}) while {action} on {repo}"
     return f"could not reach GitHub while {action} on {repo} ({type(error).__name__})"
 

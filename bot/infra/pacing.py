@@ -39,9 +39,16 @@ class Pacer:
     (who keeps the work and retries later).
     """
 
-    def __init__(self, per_minute: float = 80, per_hour: float = 500, *, min_interval: float | None = None,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 max_rate_limit_waits: int = 5) -> None:
+    def __init__(
+        self,
+        per_minute: float = 80,
+        per_hour: float = 500,
+        *,
+        min_interval: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        max_rate_limit_waits: int = 5,
+    ) -> None:
         if per_minute <= 0 or per_hour <= 0:
             raise ValueError("rate limits must be positive")
         self.per_minute = int(per_minute)
@@ -57,8 +64,13 @@ class Pacer:
         self.rate_limit_waits: list[float] = []
 
     @classmethod
-    def scaled(cls, factor: float, *, clock: Callable[[], float] = time.monotonic,
-               sleep: Callable[[float], None] = time.sleep) -> Pacer:
+    def scaled(
+        cls,
+        factor: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Pacer:
         """GitHub's limits multiplied by ``factor`` (for tests and benchmarks on a loopback server)."""
         return cls(80 * factor, 500 * factor, clock=clock, sleep=sleep)
 

@@ -1,38 +1,76 @@
-"""GitHub webhooks: signature check and the pull request events the bot acts on. Pure functions."""
+"""GitHub webhooks: signature verification and the pull request events the bot acts on. Pure functions.
+
+The HTTP route reads the raw body, refuses it unless :func:`verify_signature` accepts the
+``X-Hub-Signature-256`` header, dedupes on ``X-GitHub-Delivery``, then hands ``X-GitHub-Event`` and the
+parsed JSON to :func:`parse_pull_request_event`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+
+from bot.infra.base import PullRequestState
+
+SIGNATURE_PREFIX = "sha256="
 
 
 @dataclass(frozen=True)
 class PullRequestEvent:
+    """A pull request of the infra repository was merged or closed (``action`` is GitHub's, e.g. "closed")."""
+
     branch: str
     number: int
     url: str
-    state: Literal["merged", "closed", "open"]
+    state: PullRequestState
     action: str
 
 
 def verify_signature(secret: bytes, body: bytes, header: str | None) -> bool:
-    """Whether ``X-Hub-Signature-256`` is the HMAC-SHA256 of the raw body with the webhook secret."""
-    if not secret or not header or not header.startswith("sha256="):
+    """Whether ``header`` (``X-Hub-Signature-256``) is the HMAC-SHA256 of the raw ``body`` with ``secret``.
+
+    An empty secret accepts nothing: an unconfigured webhook must not trust anyone.
+    """
+    if not secret or not header or not header.startswith(SIGNATURE_PREFIX):
         return False
-    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header)
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    given = header[len(SIGNATURE_PREFIX) :].strip().lower()
+    return hmac.compare_digest(expected.encode("ascii"), given.encode("utf-8", "replace"))
 
 
-def parse_pull_request_event(event: str, payload: dict[str, Any]) -> PullRequestEvent | None:
-    """A merged or closed pull request, or None for everything the bot ignores."""
+def parse_pull_request_event(
+    event: str,
+    payload: Mapping[str, Any],
+    *,
+    repo_full_name: str | None = None,
+    branch_prefix: str | None = None,
+) -> PullRequestEvent | None:
+    """The merge or close of a pull request, or None for anything else (other events and actions, "ping").
+
+    With ``repo_full_name`` and ``branch_prefix``, pull requests of other repositories (an organisation-wide
+    webhook) and of branches the bot did not open are ignored too.
+    """
     if event != "pull_request" or payload.get("action") != "closed":
         return None
-    pr = payload.get("pull_request") or {}
-    head = pr.get("head") or {}
-    if not head.get("ref") or not isinstance(pr.get("number"), int):
+    pull = payload.get("pull_request")
+    if not isinstance(pull, Mapping):
         return None
-    state: Literal["merged", "closed"] = "merged" if pr.get("merged") else "closed"
-    return PullRequestEvent(branch=str(head["ref"]), number=pr["number"], url=str(pr.get("html_url", "")),
-                            state=state, action="closed")
+    head = pull.get("head")
+    branch = head.get("ref") if isinstance(head, Mapping) else None
+    number = pull.get("number")
+    if not isinstance(branch, str) or not isinstance(number, int) or isinstance(number, bool):
+        return None
+    if repo_full_name is not None:
+        repository = payload.get("repository")
+        name = repository.get("full_name") if isinstance(repository, Mapping) else None
+        if not isinstance(name, str) or name.lower() != repo_full_name.lower():
+            return None
+    if branch_prefix is not None and not branch.startswith(branch_prefix):
+        return None
+    state: PullRequestState = "merged" if pull.get("merged") is True else "closed"
+    return PullRequestEvent(
+        branch=branch, number=number, url=str(pull.get("html_url") or ""), state=state, action="closed"
+    )

@@ -8,6 +8,8 @@ The composite indexes the queries need are declared in ``deploy/firestore/indexe
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -42,6 +44,9 @@ _UNREACHABLE: tuple[type[BaseException], ...] = (
     auth.TransportError,
     auth.RefreshError,
 )
+# Waits between attempts of a transaction that lost a conflict: about 0.25 s, 0.5 s, 1 s, then 2 s.
+_BACKOFF_FIRST = 0.5
+_BACKOFF_CAP = 4.0
 # Firestore allows 30 values in an "in" filter; there are fewer states than that.
 _MAX_IN_VALUES = 30
 
@@ -187,10 +192,25 @@ class FirestoreStore:
         self._client.close()
 
     def _transaction(self, work: Callable[[firestore.Transaction], T]) -> T:
-        """Runs ``work`` in one transaction, again from the start if a concurrent one won a conflict."""
-        with _reaching_firestore():
-            run: Callable[[firestore.Transaction], T] = firestore.transactional(work)
-            return run(self._client.transaction(max_attempts=self._max_attempts))
+        """Runs ``work`` in one transaction; from the start again if it lost a conflict to another one.
+
+        Retries wait a random, growing while (the client library's own retries come back at once, and on
+        the emulator every contender then deadlocks again until its 2 s lock timeout).
+        """
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                run: Callable[[firestore.Transaction], T] = firestore.transactional(work)
+                return run(self._client.transaction(max_attempts=1))
+            except Exception as e:
+                if attempt < self._max_attempts and _cause(e, (api.Aborted,)) is not None:
+                    pause = min(_BACKOFF_CAP, _BACKOFF_FIRST * 2 ** (attempt - 1))
+                    time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not a secret
+                    continue
+                cause = _cause(e, _UNREACHABLE)
+                if cause is None:
+                    raise
+                raise StoreUnavailable(f"{type(cause).__name__}: {cause}") from e
+        raise AssertionError("not reached")
 
     def _run(self, query: Any) -> list[EnvironmentRequest]:
         with _reaching_firestore():
@@ -227,14 +247,14 @@ def _reaching_firestore() -> Iterator[None]:
     except StoreUnavailable:
         raise
     except Exception as e:
-        cause = _unreachable_cause(e)
+        cause = _cause(e, _UNREACHABLE)
         if cause is None:
             raise
         raise StoreUnavailable(f"{type(cause).__name__}: {cause}") from e
 
 
-def _unreachable_cause(error: BaseException) -> BaseException | None:
-    """The unreachability error behind ``error``, if any.
+def _cause(error: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    """The first error of one of ``kinds`` in the chain that led to ``error``, if any.
 
     The transaction helper hides the first error behind its own: a ValueError when every attempt was
     aborted, or the rollback's error when the server had gone away. So the whole chain is searched.
@@ -242,7 +262,7 @@ def _unreachable_cause(error: BaseException) -> BaseException | None:
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
-        if isinstance(current, _UNREACHABLE):
+        if isinstance(current, kinds):
             return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__

@@ -55,4 +55,6 @@ class Server:
             self._thread.join(timeout=5)
         server: Any = self._server
         server.task_dispatcher.shutdown()
+        for channel in list(server._map.values()):  # open keep-alive connections, then the listener
+            channel.close()
         server.close()

@@ -1,4 +1,4 @@
-"""Fixtures: a loopback Google and a GcpCloud pointed at it, with anonymous credentials and no real sleeping."""
+"""Fixtures: a loopback Google and a GcpCloud aimed at it (anonymous credentials, no real sleeping)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,20 @@
-"""A personal Dataproc cluster as the user sees it: JupyterLab through Component Gateway, start, stop, delete."""
+"""A personal Dataproc cluster as the user sees it: JupyterLab via Component Gateway, start, stop, delete."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.cloud.base import ACTIVE, DELETING, ERROR, NOT_FOUND, PROVISIONING, STARTING, STOPPED, STOPPING, CloudError
+from bot.cloud.base import (
+    ACTIVE,
+    DELETING,
+    ERROR,
+    NOT_FOUND,
+    PROVISIONING,
+    STARTING,
+    STOPPED,
+    STOPPING,
+    CloudError,
+)
 from bot.cloud.gcp import GcpCloud
 from tests.cloud.conftest import PROJECT, REGION, dataproc, workbench
 from tests.support.google_server import GoogleServer
@@ -12,13 +22,18 @@ from tests.support.google_server import GoogleServer
 CLUSTER = f"/v1/projects/{PROJECT}/regions/{REGION}/clusters/alice-spark"
 
 
-def test_a_running_cluster_links_to_jupyterlab_through_component_gateway(google: GoogleServer, cloud: GcpCloud) -> None:
+def test_a_running_cluster_links_to_jupyterlab_through_component_gateway(
+    google: GoogleServer, cloud: GcpCloud
+) -> None:
     google.add_cluster(PROJECT, REGION, "alice-spark", "RUNNING")
 
     status = cloud.status(dataproc())
 
     assert status.state == ACTIVE and status.ready
-    assert status.url == "https://alice-spark-dot-europe-west1.dataproc.googleusercontent.com/gateway/default/jupyter/lab/"
+    assert (
+        status.url
+        == "https://alice-spark-dot-europe-west1.dataproc.googleusercontent.com/gateway/default/jupyter/lab/"
+    )
     assert [c.path for c in google.calls] == [CLUSTER]
 
 
@@ -29,7 +44,9 @@ def test_a_cluster_being_created_has_no_link_yet(google: GoogleServer, cloud: Gc
     assert cloud.status(dataproc()).url is None
 
 
-def test_a_running_cluster_without_component_gateway_is_not_ready(google: GoogleServer, cloud: GcpCloud) -> None:
+def test_a_running_cluster_without_component_gateway_is_not_ready(
+    google: GoogleServer, cloud: GcpCloud
+) -> None:
     google.add_cluster(PROJECT, REGION, "alice-spark", "RUNNING")
     google.clusters[(PROJECT, REGION, "alice-spark")]["config"]["endpointConfig"]["httpPorts"] = {}
 
@@ -40,7 +57,10 @@ def test_a_running_cluster_without_component_gateway_is_not_ready(google: Google
 
 def test_a_failed_cluster_reads_as_error_with_google_detail(google: GoogleServer, cloud: GcpCloud) -> None:
     google.add_cluster(PROJECT, REGION, "alice-spark", "RUNNING")
-    google.clusters[(PROJECT, REGION, "alice-spark")]["status"] = {"state": "ERROR", "detail": "Init action failed"}
+    google.clusters[(PROJECT, REGION, "alice-spark")]["status"] = {
+        "state": "ERROR",
+        "detail": "Init action failed",
+    }
 
     status = cloud.status(dataproc())
 

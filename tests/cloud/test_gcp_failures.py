@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import google.auth
 import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.oauth2.credentials import Credentials as OAuth2Credentials
 
-from bot.cloud.base import ACTIVE, CloudError
+from bot.cloud.base import ACTIVE, STARTING, CloudError
 from bot.cloud.gcp import GcpCloud
 from tests.cloud.conftest import PROJECT, ZONE, dataproc, workbench
 from tests.support.google_server import Fault, GoogleServer
@@ -55,7 +56,9 @@ def test_a_missing_permission_is_named(google: GoogleServer, cloud: GcpCloud) ->
 
 
 def test_a_missing_permission_is_named_from_the_message_alone(google: GoogleServer, cloud: GcpCloud) -> None:
-    google.add_fault(Fault.permission_denied("dataproc.clusters.get", "//dataproc.googleapis.com/x", with_details=False))
+    google.add_fault(
+        Fault.permission_denied("dataproc.clusters.get", "//dataproc.googleapis.com/x", with_details=False)
+    )
 
     with pytest.raises(CloudError, match=f"lacks dataproc.clusters.get on project {PROJECT}"):
         cloud.status(dataproc())
@@ -65,7 +68,7 @@ def test_an_exhausted_quota_is_reported_as_quota_not_retried(google: GoogleServe
     google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
     google.add_fault(Fault.quota_exceeded("NVIDIA_T4_GPUS", method="POST"))
 
-    with pytest.raises(CloudError, match="NVIDIA_T4_GPUS.*quota") as caught:
+    with pytest.raises(CloudError, match=r"NVIDIA_T4_GPUS.*quota") as caught:
         cloud.start(workbench())
     assert not caught.value.retriable
     assert len(google.calls) == 1
@@ -82,8 +85,13 @@ def test_a_rate_limit_is_waited_out(google: GoogleServer, cloud: GcpCloud, sleep
 def test_a_google_that_does_not_answer_in_time_gives_a_retriable_error(
     google: GoogleServer, sleeps: list[float]
 ) -> None:
-    gcp = GcpCloud(credentials=AnonymousCredentials(), notebooks_api_url=google.url,
-                   sleep=sleeps.append, request_timeout=0.1, retries=1)
+    gcp = GcpCloud(
+        credentials=AnonymousCredentials(),
+        notebooks_api_url=google.url,
+        sleep=sleeps.append,
+        request_timeout=0.1,
+        retries=1,
+    )
     google.add_instance(PROJECT, ZONE, "alice-nb", "ACTIVE")
     google.add_fault(Fault.slow(0.4, times=None))
 
@@ -102,8 +110,12 @@ def test_a_slow_answer_that_comes_in_time_is_fine(google: GoogleServer, cloud: G
 
 
 def test_nothing_listening_is_a_retriable_error(sleeps: list[float]) -> None:
-    gcp = GcpCloud(credentials=AnonymousCredentials(), notebooks_api_url="http://127.0.0.1:9",
-                   sleep=sleeps.append, retries=2)
+    gcp = GcpCloud(
+        credentials=AnonymousCredentials(),
+        notebooks_api_url="http://127.0.0.1:9",
+        sleep=sleeps.append,
+        retries=2,
+    )
 
     with pytest.raises(CloudError) as caught:
         gcp.status(workbench())
@@ -125,7 +137,12 @@ def test_credentials_are_looked_up_on_first_call_not_at_construction(
 ) -> None:
     lookups: list[object] = []
     real_default = google.auth.default
-    monkeypatch.setattr(google.auth, "default", lambda **kw: (lookups.append(kw), real_default(**kw))[1])
+
+    def recording_default(**kwargs: Any) -> Any:
+        lookups.append(kwargs)
+        return real_default(**kwargs)
+
+    monkeypatch.setattr(google.auth, "default", recording_default)
 
     gcp = GcpCloud(notebooks_api_url="http://127.0.0.1:9")
     assert lookups == []
@@ -137,10 +154,33 @@ def test_credentials_are_looked_up_on_first_call_not_at_construction(
 
 
 def test_given_credentials_are_used_for_every_call(google: GoogleServer, sleeps: list[float]) -> None:
-    gcp = GcpCloud(credentials=OAuth2Credentials(token="test-token"), notebooks_api_url=google.url, sleep=sleeps.append)
+    gcp = GcpCloud(
+        credentials=OAuth2Credentials(token="test-token"), notebooks_api_url=google.url, sleep=sleeps.append
+    )
     google.add_instance(PROJECT, ZONE, "alice-nb", "ACTIVE")
 
     gcp.status(workbench())
 
     assert google.calls[0].headers.get("authorization") == "Bearer test-token"
     gcp.close()
+
+
+def test_a_start_whose_answer_was_lost_is_retried_without_a_false_alarm(
+    google: GoogleServer, cloud: GcpCloud
+) -> None:
+    google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
+    google.add_fault(Fault.unavailable(times=1, method="POST", after_applying=True))
+
+    status = cloud.start(workbench())
+
+    assert status.state == STARTING
+    assert len(google.calls_to(f"{INSTANCE}:start", "POST")) == 2
+
+
+def test_a_second_start_click_while_it_is_starting_is_not_an_error(
+    google: GoogleServer, cloud: GcpCloud
+) -> None:
+    google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
+    cloud.start(workbench())
+
+    assert cloud.start(workbench()).state == STARTING

@@ -11,8 +11,16 @@ from tests.cloud.conftest import PROJECT, ZONE, workbench
 from tests.support.google_server import GoogleServer
 
 
-def test_an_active_instance_links_to_jupyterlab_through_its_proxy(google: GoogleServer, cloud: GcpCloud) -> None:
-    google.add_instance(PROJECT, ZONE, "alice-nb", "ACTIVE", proxyUri="abc123-dot-europe-west1.notebooks.googleusercontent.com")
+def test_an_active_instance_links_to_jupyterlab_through_its_proxy(
+    google: GoogleServer, cloud: GcpCloud
+) -> None:
+    google.add_instance(
+        PROJECT,
+        ZONE,
+        "alice-nb",
+        "ACTIVE",
+        proxyUri="abc123-dot-europe-west1.notebooks.googleusercontent.com",
+    )
 
     status = cloud.status(workbench())
 
@@ -43,9 +51,16 @@ def test_an_active_instance_without_a_proxy_yet_is_not_ready(google: GoogleServe
 
 @pytest.mark.parametrize(
     ("google_state", "ours"),
-    [("SUSPENDED", STOPPED), ("SUSPENDING", STOPPING), ("INITIALIZING", PROVISIONING), ("DELETED", NOT_FOUND)],
+    [
+        ("SUSPENDED", STOPPED),
+        ("SUSPENDING", STOPPING),
+        ("INITIALIZING", PROVISIONING),
+        ("DELETED", NOT_FOUND),
+    ],
 )
-def test_every_google_state_reads_as_one_of_ours(google: GoogleServer, cloud: GcpCloud, google_state: str, ours: str) -> None:
+def test_every_google_state_reads_as_one_of_ours(
+    google: GoogleServer, cloud: GcpCloud, google_state: str, ours: str
+) -> None:
     google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
     google.instances[(PROJECT, ZONE, "alice-nb")]["state"] = google_state
 
@@ -64,7 +79,9 @@ def test_start_returns_at_once_while_google_starts_it(google: GoogleServer, clou
     status = cloud.start(workbench())
 
     assert status.state == STARTING and status.url is None
-    assert [c.path for c in google.calls] == [f"/v2/projects/{PROJECT}/locations/{ZONE}/instances/alice-nb:start"]
+    assert [c.path for c in google.calls] == [
+        f"/v2/projects/{PROJECT}/locations/{ZONE}/instances/alice-nb:start"
+    ]
     assert google.calls[0].method == "POST"
 
 
@@ -81,7 +98,9 @@ def test_start_and_wait_polls_the_operation_until_the_instance_is_active(
     assert len(sleeps) == 2  # paced by the injected sleep, not by the wall clock
 
 
-def test_the_background_wait_follows_the_instance_until_it_is_active(google: GoogleServer, cloud: GcpCloud) -> None:
+def test_the_background_wait_follows_the_instance_until_it_is_active(
+    google: GoogleServer, cloud: GcpCloud
+) -> None:
     google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
     cloud.start(workbench())
 
@@ -111,16 +130,23 @@ def test_starting_an_instance_that_does_not_exist_says_so(cloud: GcpCloud) -> No
         cloud.start(workbench("nobody-nb"))
 
 
-def test_a_start_whose_operation_fails_on_quota_names_the_quota(google: GoogleServer, cloud: GcpCloud) -> None:
+def test_a_start_whose_operation_fails_on_quota_names_the_quota(
+    google: GoogleServer, cloud: GcpCloud
+) -> None:
     google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
-    google.next_operation_error = {"code": 8, "message": "Quota 'NVIDIA_T4_GPUS' exceeded. Limit: 0.0 in region europe-west1."}
+    google.next_operation_error = {
+        "code": 8,
+        "message": "Quota 'NVIDIA_T4_GPUS' exceeded. Limit: 0.0 in region europe-west1.",
+    }
 
     with pytest.raises(CloudError, match="quota"):
         cloud.start(workbench(), wait=True)
     assert cloud.status(workbench()).state == STOPPED
 
 
-def test_a_failed_start_ends_the_background_wait_early(google: GoogleServer, cloud: GcpCloud, sleeps: list[float]) -> None:
+def test_a_failed_start_ends_the_background_wait_early(
+    google: GoogleServer, cloud: GcpCloud, sleeps: list[float]
+) -> None:
     google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
     google.next_operation_error = {"code": 8, "message": "ZONE_RESOURCE_POOL_EXHAUSTED"}
     cloud.start(workbench())

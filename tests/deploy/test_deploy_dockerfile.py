@@ -66,6 +66,17 @@ def test_runtime_environment_sets_port_threads_and_no_secrets() -> None:
     assert not any(name in {"ARG", "ENV"} and SECRET_NAME.search(args) for name, args in instructions())
 
 
+def test_everything_the_image_copies_is_in_the_repository() -> None:
+    sources = [
+        source
+        for name, args in instructions()
+        if name == "COPY" and "--from=" not in args
+        for source in shlex.split(args)[:-1]
+    ]
+    assert sources
+    assert [source for source in sources if not (REPO / source).exists()] == []
+
+
 @pytest.mark.parametrize("entry", [".venv", ".git", "tests", "benchmarks", ".notebook-bot", "**/__pycache__"])
 def test_build_context_leaves_out_local_state_and_tests(entry: str) -> None:
     assert entry in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()

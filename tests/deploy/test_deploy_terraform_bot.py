@@ -99,14 +99,15 @@ def one(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     return blocks[0]
 
 
-def test_every_file_is_terraform_fmt_clean() -> None:
+@pytest.mark.parametrize("directory", [ROOT, DEPLOY / "infra-repo" / ".github"], ids=["bot", "infra-ci"])
+def test_every_file_is_terraform_fmt_clean(directory: Path) -> None:
     terraform = shutil.which("terraform")
     if terraform is None:
         if os.environ.get("CI") == "true":
             pytest.fail("terraform is not installed")
         pytest.skip("terraform is not installed")
     result = subprocess.run(
-        [terraform, "fmt", "-check", "-recursive", str(ROOT)], capture_output=True, text=True
+        [terraform, "fmt", "-check", "-recursive", str(directory)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout
 

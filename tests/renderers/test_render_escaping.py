@@ -21,9 +21,40 @@ from renderers.readback import decode_hcl_string
 any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
 # Fragments that break naive escaping, glued together in any order.
 nasty_fragment = st.sampled_from(
-    ['"', "\\", "\\\\", '\\"', "${", "}", "${var.x}", "%{", "%{ if true }", "$${", "%%{", "$", "%", "{",
-     "\n", "\r\n", "\t", "\x00", "\x1b[31m", "\u202e", "\u2028", "é", "e\u0301", "😀", "日本", "#", "//", "/*",
-     "EOF", "<<EOF", "\u00a0", "'"]
+    [
+        '"',
+        "\\",
+        "\\\\",
+        '\\"',
+        "${",
+        "}",
+        "${var.x}",
+        "%{",
+        "%{ if true }",
+        "$${",
+        "%%{",
+        "$",
+        "%",
+        "{",
+        "\n",
+        "\r\n",
+        "\t",
+        "\x00",
+        "\x1b[31m",
+        "\u202e",
+        "\u2028",
+        "é",
+        "e\u0301",
+        "😀",
+        "日本",
+        "#",
+        "//",
+        "/*",
+        "EOF",
+        "<<EOF",
+        "\u00a0",
+        "'",
+    ]
 )
 nasty_text = st.lists(st.one_of(nasty_fragment, any_text), max_size=12).map("".join)
 
@@ -93,7 +124,12 @@ def test_the_decoder_used_by_these_tests_can_fail() -> None:
 
 
 def test_numbers_bools_and_maps_have_their_own_literals() -> None:
-    assert (hcl_number(150), hcl_number(1.5), hcl_bool(True), hcl_bool(False)) == ("150", "1.5", "true", "false")
+    assert (hcl_number(150), hcl_number(1.5), hcl_bool(True), hcl_bool(False)) == (
+        "150",
+        "1.5",
+        "true",
+        "false",
+    )
     with pytest.raises(TypeError):
         hcl_number(True)
     with pytest.raises(TypeError):
@@ -106,8 +142,19 @@ def test_numbers_bools_and_maps_have_their_own_literals() -> None:
 def test_terraform_itself_reads_the_literals_back(terraform: str, tmp_path: Path) -> None:
     """The decoder above models Terraform; this asks real Terraform (no providers needed)."""
     values = [
-        "${var.x}", "%{ if true }x%{ endif }", "cost: ${", "100%{", "$${already}", "$$${x}", "%%%{x}",
-        'q"uote \\ back', "line\nbreak\r\ttab", "\x00\x01\x1b", "\u202e\u2028", "😀 日本 é", "a}b${c",
+        "${var.x}",
+        "%{ if true }x%{ endif }",
+        "cost: ${",
+        "100%{",
+        "$${already}",
+        "$$${x}",
+        "%%%{x}",
+        'q"uote \\ back',
+        "line\nbreak\r\ttab",
+        "\x00\x01\x1b",
+        "\u202e\u2028",
+        "😀 日本 é",
+        "a}b${c",
     ]
     locals_tf = "locals {\n  v = [\n" + "".join(f"    {hcl_string(v)},\n" for v in values) + "  ]\n}\n"
     (tmp_path / "main.tf").write_text(locals_tf, encoding="utf-8")

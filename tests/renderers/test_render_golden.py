@@ -75,7 +75,10 @@ CASES: dict[str, tuple[Case, str]] = {
     ),
     "remote_git_source": (
         lambda wb, dp: (
-            wb(module_source="git::https://github.com/acme/tf-modules.git//notebook-bot", module_version="v1.4.0"),
+            wb(
+                module_source="git::https://github.com/acme/tf-modules.git//notebook-bot",
+                module_version="v1.4.0",
+            ),
             0,
         ),
         "environments/nb-alice-yuihbfkuhi.tf",
@@ -91,7 +94,9 @@ CASES: dict[str, tuple[Case, str]] = {
 }
 
 
-def _render(name: str, workbench_spec: Callable[..., EnvironmentSpec], dataproc_spec: Callable[..., EnvironmentSpec]):
+def _render(
+    name: str, workbench_spec: Callable[..., EnvironmentSpec], dataproc_spec: Callable[..., EnvironmentSpec]
+):
     build, _ = CASES[name]
     spec, shards = build(workbench_spec, dataproc_spec)
     return render_environment(spec, shards=shards)
@@ -119,12 +124,19 @@ def test_golden_files_are_already_terraform_fmt_clean(terraform: str) -> None:
     goldens = sorted(GOLDEN.glob("*.tf"))
     assert len(goldens) == len(CASES)
     result = subprocess.run(
-        [terraform, "fmt", "-check", "-list=true", *map(str, goldens)], capture_output=True, text=True, check=False
+        [terraform, "fmt", "-check", "-list=true", *map(str, goldens)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, f"not fmt-clean: {result.stdout}{result.stderr}"
 
 
 def test_fmt_check_would_notice_a_misaligned_file(terraform: str, tmp_path: Path) -> None:
-    content = (GOLDEN / "workbench_cpu.tf").read_text(encoding="utf-8").replace("  name         =", "  name =")
-    result = subprocess.run([terraform, "fmt", "-check", "-"], input=content, capture_output=True, text=True, check=False)
+    content = (
+        (GOLDEN / "workbench_cpu.tf").read_text(encoding="utf-8").replace("  name         =", "  name =")
+    )
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-"], input=content, capture_output=True, text=True, check=False
+    )
     assert result.returncode != 0

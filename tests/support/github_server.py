@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 import jwt
 
 Reply = tuple[int, Any, dict[str, str]]
+PERMISSIONS = {"contents": "write", "pull_requests": "write"}
 SECONDARY_LIMIT = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 
 
@@ -63,6 +64,7 @@ class _Fault:
     status: int = 0
     delay: float = 0.0
     retry_after: int | None = None
+    secondary_limit: bool = False
 
 
 def _now_iso(offset: float = 0) -> str:
@@ -80,9 +82,10 @@ def _error(status: int, message: str, **extra: Any) -> Reply:
 class GitHubServer:
     """Serves one repository (``owner/name``) on 127.0.0.1; use as a context manager or start()/stop()."""
 
-    def __init__(self, repo: str = "acme/infra", *, base_branch: str = "main", files: dict[str, str] | None = None,
-                 token: str | None = "test-token", app_id: int | None = None, app_public_key: str | None = None,
-                 installation_id: int = 4242, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, repo: str = "acme/infra", *, base_branch: str = "main",
+                 files: dict[str, str] | None = None, token: str | None = "test-token",  # noqa: S107
+                 app_id: int | None = None, app_public_key: str | None = None, installation_id: int = 4242,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.repo, self.owner = repo, repo.split("/")[0]
         self.base_branch = base_branch
         self.tokens = {token} if token else set()
@@ -95,11 +98,13 @@ class GitHubServer:
         self.refs: dict[str, str] = {}
         self._faults: list[_Fault] = []
         self._lock = threading.RLock()
-        start = files if files is not None else {"README.md": "# Infrastructure\n", "environments/.gitkeep": ""}
+        start = (
+            files if files is not None else {"README.md": "# Infrastructure\n", "environments/.gitkeep": ""}
+        )
         self.refs[f"heads/{base_branch}"] = self._commit(start, [], "Start the infrastructure repository")
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._http.daemon_threads = True
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -125,12 +130,15 @@ class GitHubServer:
         self._faults.append(_Fault(method, re.compile(pattern), times, status=status))
 
     def delay(self, method: str, pattern: str, seconds: float, *, times: int = 1) -> None:
-        """The next ``times`` matching requests are answered (and acted on) only after ``seconds``."""
+        """The next ``times`` matching requests are acted on at once but answered only after ``seconds``."""
         self._faults.append(_Fault(method, re.compile(pattern), times, delay=seconds))
 
-    def secondary_limit(self, method: str, pattern: str, *, retry_after: int | None = 60, times: int = 1) -> None:
+    def secondary_limit(
+        self, method: str, pattern: str, *, retry_after: int | None = 60, times: int = 1
+    ) -> None:
         """The next ``times`` matching requests get GitHub's secondary rate limit 403."""
-        self._faults.append(_Fault(method, re.compile(pattern), times, status=403, retry_after=retry_after))
+        self._faults.append(_Fault(method, re.compile(pattern), times, status=403, retry_after=retry_after,
+                                   secondary_limit=True))
 
     def writes(self) -> list[Call]:
         return [c for c in self.calls if c.is_write]
@@ -154,7 +162,9 @@ class GitHubServer:
             merged.update({p: c for p, c in after.items() if before.get(p) != c})
             for gone in set(before) - set(after):
                 merged.pop(gone, None)
-            self.refs[f"heads/{pull.base}"] = self._commit(merged, [base_sha, pull.head_sha], f"Merge #{number}")
+            self.refs[f"heads/{pull.base}"] = self._commit(
+                merged, [base_sha, pull.head_sha], f"Merge #{number}"
+            )
             pull.state, pull.merged = "closed", True
             if delete_branch:
                 self.refs.pop(f"heads/{pull.branch}", None)
@@ -190,12 +200,15 @@ class GitHubServer:
 
     def _pull_json(self, p: Pull) -> dict[str, Any]:
         n, repo = p.number, {"full_name": self.repo, "name": self.repo.split("/")[1], "url": self._api()}
+        base_sha = self.refs.get(f"heads/{p.base}", "")
         return {"url": self._api(f"/pulls/{n}"), "id": n, "number": n, "state": p.state, "title": p.title,
-                "body": p.body, "html_url": f"{self.url}/{self.repo}/pull/{n}", "issue_url": self._api(f"/issues/{n}"),
-                "merged": p.merged, "merged_at": _now_iso() if p.merged else None, "draft": False,
-                "created_at": _now_iso(), "updated_at": _now_iso(), "user": {"login": "notebook-bot[bot]"},
-                "head": {"ref": p.branch, "sha": p.head_sha, "label": f"{self.owner}:{p.branch}", "repo": repo},
-                "base": {"ref": p.base, "sha": self.refs.get(f"heads/{p.base}", ""), "label": p.base, "repo": repo},
+                "body": p.body, "html_url": f"{self.url}/{self.repo}/pull/{n}",
+                "issue_url": self._api(f"/issues/{n}"), "merged": p.merged, "draft": False,
+                "merged_at": _now_iso() if p.merged else None, "created_at": _now_iso(),
+                "updated_at": _now_iso(), "user": {"login": "notebook-bot[bot]"},
+                "head": {"ref": p.branch, "sha": p.head_sha, "label": f"{self.owner}:{p.branch}",
+                         "repo": repo},
+                "base": {"ref": p.base, "sha": base_sha, "label": p.base, "repo": repo},
                 "labels": [{"name": name} for name in p.labels],
                 "requested_reviewers": [{"login": r} for r in p.reviewers],
                 "requested_teams": [{"slug": t, "name": t} for t in p.team_reviewers]}
@@ -216,14 +229,14 @@ class GitHubServer:
         prefix = f"/repos/{self.repo}"
         if not path.startswith(prefix):
             return _error(404, "Not Found")
-        rest = path[len(prefix):]
+        rest = path[len(prefix) :]
         with self._lock:
             return self._repo_route(method, rest, query, body)
 
     def _repo_route(self, method: str, rest: str, query: dict[str, str], body: Any) -> Reply:
         if method == "GET" and rest == "":
             return 200, {"full_name": self.repo, "name": self.repo.split("/")[1], "url": self._api(),
-                         "owner": {"login": self.owner}, "default_branch": self.base_branch, "private": True}, {}
+                         "owner": {"login": self.owner}, "default_branch": self.base_branch}, {}
         if method == "GET" and (m := re.fullmatch(r"/git/refs?/(heads/.+)", rest)):
             return (200, self._ref_json(m[1]), {}) if m[1] in self.refs else _error(404, "Not Found")
         if method == "GET" and (m := re.fullmatch(r"/git/commits/([0-9a-f]{40})", rest)):
@@ -252,15 +265,16 @@ class GitHubServer:
             pull = self.pulls[int(m[1]) - 1]
             names = body if isinstance(body, list) else body.get("labels", [])
             pull.labels.extend(n for n in names if n not in pull.labels)
-            return 200, [{"id": i, "name": n, "color": "ededed", "default": False, "url": self._api(f"/labels/{n}"),
-                          "description": None} for i, n in enumerate(pull.labels)], {}
+            labels = [{"id": i, "name": n, "color": "ededed", "default": False, "description": None,
+                       "url": self._api(f"/labels/{n}")} for i, n in enumerate(pull.labels)]
+            return 200, labels, {}
         if method == "POST" and (m := re.fullmatch(r"/pulls/(\d+)/requested_reviewers", rest)):
             pull = self.pulls[int(m[1]) - 1]
             pull.reviewers.extend(body.get("reviewers", []))
             pull.team_reviewers.extend(body.get("team_reviewers", []))
             return 201, self._pull_json(pull), {}
         if method == "GET" and rest.startswith("/contents/"):
-            return self._contents(unquote(rest[len("/contents/"):]), query.get("ref", self.base_branch))
+            return self._contents(unquote(rest[len("/contents/") :]), query.get("ref", self.base_branch))
         return _error(404, "Not Found")
 
     def _create_tree(self, body: dict[str, Any]) -> Reply:
@@ -278,7 +292,8 @@ class GitHubServer:
         self.trees[sha] = files
         entries = [{"path": p, "mode": "100644", "type": "blob", "sha": _sha("blob", c), "size": len(c)}
                    for p, c in sorted(files.items())]
-        return 201, {"sha": sha, "url": self._api(f"/git/trees/{sha}"), "tree": entries, "truncated": False}, {}
+        url = self._api(f"/git/trees/{sha}")
+        return 201, {"sha": sha, "url": url, "tree": entries, "truncated": False}, {}
 
     def _create_pull(self, body: dict[str, Any]) -> Reply:
         branch = str(body["head"]).split(":")[-1]
@@ -286,8 +301,9 @@ class GitHubServer:
             return _error(422, "Validation Failed", errors=[{"resource": "PullRequest", "field": "head",
                                                              "code": "invalid"}])
         if any(p.branch == branch and p.state == "open" for p in self.pulls):
+            exists = f"A pull request already exists for {self.owner}:{branch}."
             return _error(422, "Validation Failed", errors=[{"resource": "PullRequest", "code": "custom",
-                          "message": f"A pull request already exists for {self.owner}:{branch}."}])
+                                                             "message": exists}])
         pull = Pull(len(self.pulls) + 1, branch, body["base"], body.get("title", ""), body.get("body") or "",
                     self.refs[f"heads/{branch}"])
         self.pulls.append(pull)
@@ -295,23 +311,23 @@ class GitHubServer:
 
     def _list_pulls(self, query: dict[str, str]) -> Reply:
         state, head = query.get("state", "open"), query.get("head")
-        found = [p for p in reversed(self.pulls) if state in ("all", p.state)  # newest first, as GitHub
-                 and (head is None or f"{self.owner}:{p.branch}" == head)]
+        found = [p for p in reversed(self.pulls)  # newest first, as GitHub lists them
+                 if state in ("all", p.state) and (head is None or f"{self.owner}:{p.branch}" == head)]
         page, per_page = int(query.get("page", "1")), min(int(query.get("per_page", "30")), 100)
         headers = {}
         if page * per_page < len(found):
             nxt = urlencode({**query, "page": str(page + 1), "per_page": str(per_page)})
             headers["Link"] = f'<{self._api("/pulls")}?{nxt}>; rel="next"'
-        return 200, [self._pull_json(p) for p in found[(page - 1) * per_page:page * per_page]], headers
+        return 200, [self._pull_json(p) for p in found[(page - 1) * per_page : page * per_page]], headers
 
     def _contents(self, path: str, ref: str) -> Reply:
         sha = self.refs.get(f"heads/{ref}") or (ref if ref in self.commits else None)
         files = self.trees[self.commits[sha]["tree"]] if sha else {}
         if path in files:
             data = files[path].encode()
-            return 200, {"type": "file", "encoding": "base64", "size": len(data), "name": path.rsplit("/")[-1],
-                         "path": path, "content": base64.b64encode(data).decode(), "sha": _sha("blob", files[path]),
-                         "url": self._api(f"/contents/{path}")}, {}
+            return 200, {"type": "file", "encoding": "base64", "size": len(data), "path": path,
+                         "name": path.rsplit("/")[-1], "content": base64.b64encode(data).decode(),
+                         "sha": _sha("blob", files[path]), "url": self._api(f"/contents/{path}")}, {}
         inside = sorted(p for p in files if p.startswith(path.rstrip("/") + "/"))
         if inside:
             return 200, [{"type": "file", "name": p.rsplit("/")[-1], "path": p, "sha": _sha("blob", files[p]),
@@ -332,10 +348,10 @@ class GitHubServer:
             return _error(401, "A JSON web token could not be decoded")
         if match[1] != self.repo:
             return _error(404, "Not Found")
+        tokens_url = f"{self.url}/app/installations/{self.installation_id}/access_tokens"
         return 200, {"id": self.installation_id, "app_id": self.app_id, "account": {"login": self.owner},
                      "target_type": "Organization", "repository_selection": "selected",
-                     "access_tokens_url": f"{self.url}/app/installations/{self.installation_id}/access_tokens",
-                     "permissions": {"contents": "write", "pull_requests": "write"}}, {}
+                     "access_tokens_url": tokens_url, "permissions": PERMISSIONS}, {}
 
     def _access_token(self, *, match: re.Match[str], auth: str, **_: Any) -> Reply:
         if not self._app_claims_ok(auth):
@@ -345,7 +361,7 @@ class GitHubServer:
         token = "ghs_" + secrets.token_hex(18)
         self.tokens.add(token)
         return 201, {"token": token, "expires_at": _now_iso(3600), "repository_selection": "selected",
-                     "permissions": {"contents": "write", "pull_requests": "write"}}, {}
+                     "permissions": PERMISSIONS}, {}
 
     def _fault_for(self, method: str, path: str) -> _Fault | None:
         with self._lock:
@@ -359,9 +375,7 @@ class GitHubServer:
         parts = urlsplit(target)
         path, query = parts.path, dict(parse_qsl(parts.query))
         fault = self._fault_for(method, path)
-        if fault and fault.delay:
-            time.sleep(fault.delay)
-        if fault and fault.status == 403:
+        if fault and fault.secondary_limit:
             status, data, headers = _error(403, SECONDARY_LIMIT)
             if fault.retry_after is not None:
                 headers = {"Retry-After": str(fault.retry_after)}
@@ -371,12 +385,15 @@ class GitHubServer:
             status, data, headers = self.handle(method, path, query, body, auth)
         with self._lock:
             self.calls.append(Call(method, path, query, self.clock(), status))
+        if fault and fault.delay:
+            time.sleep(fault.delay)  # GitHub acted; the answer is late (the client may have given up)
         return status, data, headers
 
 
 def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stalls
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -402,3 +419,20 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+class FakeClock:
+    """A clock for pacing tests: ``sleep`` returns at once and moves the clock on (one sleeper at a time)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds

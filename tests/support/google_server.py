@@ -6,30 +6,22 @@ state a test can arrange and inspect, records every call, and injects faults on 
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import itertools
 import json
 import re
+import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-from google.auth import crypt, jwt
+from tests.support.google_faults import Fault, google_error
+from tests.support.google_oidc import OidcIssuer
 
-_STATUS_NAMES = {
-    400: "FAILED_PRECONDITION",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-}
+__all__ = ["Call", "Fault", "GoogleServer", "OidcIssuer", "google_error"]
+
 _ROUTE = re.compile(
     r"^/(?P<ver>v1|v2)/projects/(?P<project>[^/]+)/(?P<scope>locations|regions)/(?P<loc>[^/]+)"
     r"/(?P<coll>instances|clusters|operations)/(?P<name>[^/:]+)(?::(?P<verb>\w+))?$"
@@ -44,92 +36,6 @@ _CLUSTER_MOVES = {
     "stop": ({"RUNNING"}, "STOPPING", "STOPPED"),
     "delete": ({"RUNNING", "STOPPED", "ERROR", "CREATING"}, "DELETING", None),
 }
-
-
-def google_error(
-    code: int, message: str, status: str | None = None, details: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    """Google's error body."""
-    return {
-        "error": {
-            "code": code,
-            "message": message,
-            "status": status or _STATUS_NAMES.get(code, "UNKNOWN"),
-            "details": details or [],
-        }
-    }
-
-
-@dataclass
-class Fault:
-    """An answer forced on matching calls, ``times`` times (None: until removed). ``status`` 0 only delays."""
-
-    status: int
-    body: dict[str, Any] = field(default_factory=dict)
-    times: int | None = 1
-    method: str | None = None
-    path_contains: str = ""
-    delay: float = 0.0
-
-    @classmethod
-    def unavailable(cls, times: int = 1, **match: Any) -> Fault:
-        return cls(503, google_error(503, "The service is currently unavailable."), times, **match)
-
-    @classmethod
-    def permission_denied(
-        cls,
-        permission: str,
-        resource: str = "",
-        with_details: bool = True,
-        times: int | None = None,
-        **match: Any,
-    ) -> Fault:
-        details = [
-            {
-                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                "reason": "IAM_PERMISSION_DENIED",
-                "domain": "iam.googleapis.com",
-                "metadata": {"permission": permission, "resource": resource},
-            }
-        ]
-        message = f"Permission '{permission}' denied on resource '{resource}' (or it may not exist)."
-        return cls(403, google_error(403, message, details=details if with_details else []), times, **match)
-
-    @classmethod
-    def quota_exceeded(cls, metric: str, times: int | None = None, **match: Any) -> Fault:
-        details = [
-            {
-                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-                "violations": [{"subject": metric, "description": f"Quota '{metric}' exceeded."}],
-            }
-        ]
-        return cls(
-            429,
-            google_error(429, f"Quota '{metric}' exceeded. Limit: 0.0 globally.", details=details),
-            times,
-            **match,
-        )
-
-    @classmethod
-    def rate_limited(cls, times: int = 1, **match: Any) -> Fault:
-        details = [
-            {
-                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                "reason": "RATE_LIMIT_EXCEEDED",
-                "domain": "googleapis.com",
-                "metadata": {},
-            }
-        ]
-        return cls(
-            429,
-            google_error(429, "Quota exceeded for quota metric 'Read requests' per minute.", details=details),
-            times,
-            **match,
-        )
-
-    @classmethod
-    def slow(cls, seconds: float, times: int | None = 1, **match: Any) -> Fault:
-        return cls(0, {}, times, delay=seconds, **match)
 
 
 @dataclass(frozen=True)
@@ -152,54 +58,6 @@ class _Operation:
     done: bool = False
 
 
-class OidcIssuer:
-    """Signs Google-style ID tokens with its own RSA key; its certificate is served by the server."""
-
-    def __init__(self, kid: str = "test-key-1") -> None:
-        self.kid = kid
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "loopback-google")])
-        now = dt.datetime.now(dt.UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .sign(key, hashes.SHA256())
-        )
-        self.cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        self._signer = crypt.RSASigner.from_string(pem, key_id=kid)
-
-    def sign(
-        self,
-        audience: str,
-        email: str,
-        *,
-        issuer: str = "https://accounts.google.com",
-        lifetime: int = 3600,
-        issued_at: int | None = None,
-        **extra: Any,
-    ) -> str:
-        now = int(time.time()) if issued_at is None else issued_at
-        claims = {
-            "iss": issuer,
-            "aud": audience,
-            "sub": "1234567890",
-            "email": email,
-            "email_verified": True,
-            "iat": now,
-            "exp": now + lifetime,
-            **extra,
-        }
-        return jwt.encode(self._signer, claims).decode()
-
-
 class GoogleServer:
     """The loopback server. Use as a context manager; ``url`` serves both APIs and ``certs_url``."""
 
@@ -213,6 +71,7 @@ class GoogleServer:
         self.issuers: list[OidcIssuer] = []
         self.next_operation_error: dict[str, Any] | None = None
         self.lock = threading.RLock()
+        self.connections: set[socket.socket] = set()
         self._ids = itertools.count(1)
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._http.daemon_threads = True
@@ -233,6 +92,11 @@ class GoogleServer:
 
     def __exit__(self, *exc: object) -> None:
         self._http.shutdown()
+        with self.lock:
+            open_connections = list(self.connections)
+        for connection in open_connections:  # wake keep-alive handlers so they close their sockets
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         self._http.server_close()
         self._thread.join(timeout=5)
 
@@ -402,6 +266,19 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = 1 << 16  # headers and body leave in one segment: no 40 ms delayed-ACK stall per call
     disable_nagle_algorithm = True
 
+    def setup(self) -> None:
+        super().setup()
+        google: GoogleServer = self.server.google  # type: ignore[attr-defined]
+        with google.lock:
+            google.connections.add(self.connection)
+
+    def finish(self) -> None:
+        google: GoogleServer = self.server.google  # type: ignore[attr-defined]
+        with google.lock:
+            google.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
     def _serve(self) -> None:
         google: GoogleServer = self.server.google  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
@@ -409,14 +286,20 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         with google.lock:
             google.calls.append(
-                Call(self.command, path, json.loads(raw) if raw else None, {k.lower(): v for k, v in self.headers.items()})
+                Call(
+                    self.command,
+                    path,
+                    json.loads(raw) if raw else None,
+                    {k.lower(): v for k, v in self.headers.items()},
+                )
             )
         fault = google.take_fault(self.command, path)
         if fault and fault.delay:
             time.sleep(fault.delay)
-        status, body = (
-            (fault.status, fault.body) if fault and fault.status else google.answer(self.command, path)
-        )
+        if fault is None or not fault.status or fault.after_applying:
+            status, body = google.answer(self.command, path)
+        if fault is not None and fault.status:
+            status, body = fault.status, fault.body
         data = json.dumps(body).encode()
         try:
             self.send_response(status)
