@@ -25,7 +25,6 @@ class Repo(_Strict):
     reviewers: list[str] = []
     team_reviewers: list[str] = []
     labels: list[str] = ["notebook-bot"]
-    batch_window_seconds: int = Field(default=0, ge=0, le=3600)
 
     @field_validator("path_layout")
     @classmethod

@@ -101,7 +101,7 @@ class GitHubRepo:
                 if (
                     pull.head.ref.startswith(self.branch_prefix)
                     and head_repo is not None
-                    and head_repo.full_name == self.full_name
+                    and head_repo.full_name.lower() == self.full_name.lower()
                 ):
                     found.append(_as_pull_request(pull))
             return sorted(found, key=lambda p: p.number)

@@ -30,6 +30,45 @@ class RateLimited(Exception):
         self.detail = detail
 
 
+class _Turns:
+    """A lock that hands turns out in arrival order (``threading.Lock`` does not): no write starves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._busy = False
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if not self._busy:
+                self._busy = True
+                return
+            mine = threading.Event()
+            self._waiting.append(mine)
+        try:
+            mine.wait()
+        except BaseException:
+            with self._lock:
+                if mine in self._waiting:  # never given the turn: just leave the queue
+                    self._waiting.remove(mine)
+                    raise
+            self._pass_on()  # given the turn while leaving: hand it to the next writer
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self._pass_on()
+
+    def _pass_on(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._busy = False
+
+
 class Pacer:
     """Runs writes one at a time, no faster than ``per_minute`` / ``per_hour``, honouring ``Retry-After``.
 
@@ -57,7 +96,7 @@ class Pacer:
         self.max_rate_limit_waits = max_rate_limit_waits
         self._clock = clock
         self._sleep = sleep
-        self._turn = threading.Lock()
+        self._turns = _Turns()
         self._sent: deque[float] = deque(maxlen=max(self.per_minute, self.per_hour))
         self._paused_until = float("-inf")
         self.waited = 0.0
@@ -74,9 +113,15 @@ class Pacer:
         """GitHub's limits multiplied by ``factor`` (for tests and benchmarks on a loopback server)."""
         return cls(80 * factor, 500 * factor, clock=clock, sleep=sleep)
 
+    @property
+    def backlog(self) -> int:
+        """How many writes are waiting for their turn (not counting the one running)."""
+        return len(self._turns)
+
     def write(self, call: Callable[[], T]) -> T:
-        """Runs ``call`` in its turn and slot; re-sends it after each ``RateLimited``, waiting as told."""
-        with self._turn:
+        """Runs ``call`` in its turn (arrival order) and slot; after a ``RateLimited``, waits as told and
+        sends it again."""
+        with self._turns:
             waits = 0
             while True:
                 slot = self._wait_for_slot()

@@ -37,17 +37,28 @@ Handler = Callable[[EnvironmentRequest, ReconcileReport], None]
 
 
 class Reconciler:
-    """Runs one pass over the store. ``extra`` lets the lifecycle add its own steps (expiry, drift...)."""
+    """Runs one pass over the store. ``on`` and ``each_pass`` let the lifecycle add its steps (expiry, drift...).
+
+    Per state, only requests whose ``due_at`` has come (or that have none) are looked at, so a pass costs one
+    store query per state plus work for what is due, not work for every environment.
+    """
 
     def __init__(self, deps: Deps, provisioning: Provisioning) -> None:
         self.deps = deps
         self.provisioning = provisioning
         self.handlers: dict[State, list[Handler]] = {
             State.APPROVED: [self._provision],
-            State.PR_OPEN: [],
             State.APPLYING: [self._readiness],
         }
         self.passes: list[Callable[[ReconcileReport], None]] = [self._pull_requests]
+
+    def on(self, state: State, handler: Handler) -> None:
+        """Runs ``handler`` on every request in ``state`` whose ``due_at`` has come."""
+        self.handlers.setdefault(state, []).append(handler)
+
+    def each_pass(self, step: Callable[[ReconcileReport], None]) -> None:
+        """Runs ``step`` once per pass (before the per-state handlers)."""
+        self.passes.append(step)
 
     def run_once(self) -> ReconcileReport:
         report = ReconcileReport()
@@ -88,14 +99,23 @@ class Reconciler:
             report.actions["became ready"] += 1
 
     def _pull_requests(self, report: ReconcileReport) -> None:
-        """Webhooks can be lost (GitHub does not redeliver): ask the repo about every PR we wait on."""
+        """Webhooks can be lost (GitHub does not redeliver): ask the repo about every creation PR we wait on.
+
+        Removal PRs are followed by the lifecycle's ``deleting`` handler, on their own ``due_at``.
+        """
         d = self.deps
-        waiting = d.store.find(states=[State.PR_OPEN, State.DELETING])
+        waiting = d.store.find(states=[State.PR_OPEN])
         report.looked_at += len(waiting)
         for request in waiting:
-            if request.pull_request is None:
+            if request.pull_request is None or request.pull_request.purpose != "create":
                 continue
-            pr = d.repo.find_pull_request(request.pull_request.branch)
-            if pr is not None and pr.state != "open":
-                self.provisioning.pull_request_changed(pr)
-                report.actions[f"pull requests {pr.state}"] += 1
+            # One unreachable pull request must not stop the pass for the others.
+            self._guard(report, f"pull request of {request.id}",
+                        lambda r=request: self._pull_request(r, report))  # type: ignore[misc]
+
+    def _pull_request(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
+        assert request.pull_request is not None
+        pr = self.deps.repo.find_pull_request(request.pull_request.branch)
+        if pr is not None and pr.state != "open":
+            self.provisioning.pull_request_changed(pr)
+            report.actions[f"pull requests {pr.state}"] += 1

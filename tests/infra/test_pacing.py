@@ -5,6 +5,7 @@ Every test runs on a fake clock: nothing sleeps."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -124,3 +125,27 @@ def test_scaled_limits_are_githubs_multiplied() -> None:
 def test_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         Pacer(per_minute=0)
+
+
+def test_writes_get_their_turn_in_the_order_they_arrived() -> None:
+    clock = FakeClock(0)
+    pacer = paced(clock)
+    release, order = threading.Event(), []
+
+    def hold() -> None:
+        release.wait(5)
+
+    first = threading.Thread(target=pacer.write, args=(hold,))
+    first.start()
+    threads = []
+    for i in range(8):
+        t = threading.Thread(target=pacer.write, args=(lambda i=i: order.append(i),))
+        t.start()
+        threads.append(t)
+        while pacer.backlog < i + 1:  # the next writer arrives only once this one queues
+            time.sleep(0.001)
+    release.set()
+    for t in [first, *threads]:
+        t.join(5)
+
+    assert order == list(range(8)) and pacer.backlog == 0

@@ -1,0 +1,170 @@
+"""Blocks about environments after they are asked for: status rows with their buttons, the expiry reminder,
+the admin list and the audit trail. Pure builders (slack_sdk.models), no I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.cloud.base import ACTIVE, STOPPED
+from bot.config.policy import Policy
+from bot.domain.request import AuditRecord, EnvironmentRequest
+from bot.domain.states import FINAL, State
+from bot.slack.ids import Action
+from bot.workflow.live import EnvironmentView
+
+MESSAGE_BLOCKS = 50  # Slack's limit for a message
+HOME_BLOCKS = 100  # and for a Home tab
+_SECTION_TEXT = 2900  # a section's text may hold 3000 characters
+
+
+def _when(ts: datetime | None) -> str:
+    return f"{ts:%Y-%m-%d %H:%M} UTC" if ts else "-"
+
+
+def _state_line(view: EnvironmentView) -> str:
+    r = view.request
+    line = f"*{r.state.label}*"
+    if view.cloud is not None:
+        line += f" · Google says *{view.cloud.state}*"
+    elif view.cloud_problem:
+        line += " · _Google Cloud did not answer; this is the last state the bot knows_"
+    return line
+
+
+def environment_text(view: EnvironmentView, policy: Policy, *, show_owner: bool = False) -> str:
+    """One environment in a few lines: name, template, state (live where it has a resource), links, expiry."""
+    r = view.request
+    template = policy.template(r.template_id)
+    lines = [f"*{r.display_name}* · {template.title if template else r.template_id} · `{r.id}`", _state_line(view)]
+    if show_owner:
+        lines.append(f"Owner: <@{r.owner_user_id}> ({r.owner_email})")
+    links = []
+    if r.url and r.state == State.READY:
+        links.append(f"<{r.url}|JupyterLab>")
+    if r.pull_request and r.pull_request.number:
+        kind = "removal PR" if r.pull_request.purpose == "remove" else "PR"
+        links.append(f"<{r.pull_request.url}|{kind} #{r.pull_request.number}>")
+    if r.expires_at and r.state == State.READY:
+        links.append(f"kept until {_when(r.expires_at)}")
+    if r.state == State.FAILED and r.last_error:
+        links.append(f"failed: {r.last_error}")
+    if r.end_reason and r.state in FINAL | {State.DELETING}:
+        links.append(r.end_reason)
+    if links:
+        lines.append(" · ".join(links))
+    return "\n".join(lines)[:_SECTION_TEXT]
+
+
+def environment_buttons(view: EnvironmentView) -> ActionsBlock | None:
+    """Open, Start or Stop, Extend, Delete: only those that make sense in its state (the server checks again)."""
+    r = view.request
+    buttons: list[ButtonElement] = []
+    if r.state == State.READY:
+        cloud = view.cloud_state
+        if r.url and cloud in (None, ACTIVE):
+            buttons.append(ButtonElement(text="Open", action_id=Action.OPEN.value, url=r.url, value=r.id,
+                                         style="primary"))
+        if cloud == STOPPED:
+            buttons.append(ButtonElement(text="Start", action_id=Action.START.value, value=r.id))
+        elif cloud in (None, ACTIVE):
+            buttons.append(ButtonElement(text="Stop", action_id=Action.STOP.value, value=r.id))
+        buttons.append(ButtonElement(text="Extend", action_id=Action.EXTEND.value, value=r.id))
+    if r.state in (State.READY, State.APPLYING) or (r.state == State.FAILED and r.failed_from in (
+            State.APPLYING, State.DELETING)):
+        buttons.append(ButtonElement(text="Delete", action_id=Action.DELETE.value, value=r.id, style="danger"))
+    if r.state == State.PENDING_APPROVAL:
+        buttons.append(ButtonElement(text="Withdraw", action_id=Action.DELETE.value, value=r.id))
+    return ActionsBlock(block_id=f"env:{r.id}", elements=buttons) if buttons else None
+
+
+def environment_blocks(view: EnvironmentView, policy: Policy, *, show_owner: bool = False,
+                       buttons: bool = True) -> list[Block]:
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=environment_text(view, policy,
+                                                                                       show_owner=show_owner)))]
+    actions = environment_buttons(view) if buttons else None
+    if actions is not None:
+        blocks.append(actions)
+    blocks.append(DividerBlock())
+    return blocks
+
+
+def environment_list(views: list[EnvironmentView], policy: Policy, *, title: str, budget: int,
+                     show_owner: bool = False, buttons: bool = True, empty: str = "") -> list[Block]:
+    """A titled list that stays within ``budget`` blocks (Slack's limits), saying how many were left out."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*{title}*"))]
+    if not views:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=empty or "None.")))
+        return blocks
+    shown = 0
+    for view in views:
+        rows = environment_blocks(view, policy, show_owner=show_owner, buttons=buttons)
+        if len(blocks) + len(rows) > budget - 1:  # keep room for the "more" line
+            break
+        blocks.extend(rows)
+        shown += 1
+    if shown < len(views):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=f"…and {len(views) - shown} more not shown here. `/notebook list` filters (admins).")]))
+    return blocks
+
+
+def status_blocks(views: list[EnvironmentView], policy: Policy) -> list[Block]:
+    """``/notebook status``: the person's environments, within one message."""
+    return environment_list(views, policy, title="Your environments", budget=MESSAGE_BLOCKS,
+                            empty="None yet. `/notebook new` asks for one.")
+
+
+def admin_list_blocks(requests: list[EnvironmentRequest], policy: Policy, words: tuple[str, ...]) -> list[Block]:
+    """``/notebook list``: stored states only (asking Google about every environment would be slow)."""
+    title = f"All environments{' · ' + ' '.join(words) if words else ''} ({len(requests)})"
+    views = [EnvironmentView(r) for r in requests]
+    return environment_list(views, policy, title=title, budget=MESSAGE_BLOCKS, show_owner=True, buttons=False,
+                            empty="Nothing matches.")
+
+
+def reminder_blocks(request: EnvironmentRequest, limit: datetime | None) -> list[Block]:
+    """The DM before expiry: when, what happens then, and the two buttons that change it."""
+    assert request.expires_at is not None
+    can_extend = limit is None or limit > request.expires_at
+    text = (f"⏰ *{request.display_name}* expires on {_when(request.expires_at)}. Then the bot opens a pull request "
+            "that deletes it, with everything on its disks.")
+    if can_extend:
+        text += f" You can keep it until {_when(limit)} at the most." if limit else ""
+    else:
+        text += " It has reached the longest lifetime the policy allows; copy what you need to keep."
+    buttons = [ButtonElement(text="Extend", action_id=Action.EXTEND.value, value=request.id, style="primary")] \
+        if can_extend else []
+    buttons.append(ButtonElement(text="Delete now", action_id=Action.DELETE.value, value=request.id, style="danger"))
+    return [SectionBlock(text=MarkdownTextObject(text=text)),
+            ActionsBlock(block_id=f"expiry:{request.id}", elements=buttons)]
+
+
+def audit_blocks(request: EnvironmentRequest, records: list[AuditRecord]) -> list[Block]:
+    """The audit trail, oldest first, packed into as few sections as Slack allows."""
+    head = (f"*Audit trail of `{request.id}`* · {request.display_name} · <@{request.owner_user_id}> · "
+            f"now {request.state.label}")
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
+    chunk = ""
+    for a in records:
+        moved = f" ({a.from_state} → {a.to_state})" if a.from_state != a.to_state and a.to_state else ""
+        actor = a.actor if not a.actor.startswith(("U", "W")) else f"<@{a.actor}>"
+        line = f"`{a.at:%Y-%m-%d %H:%M:%S}` {actor} *{a.action}*{moved} {a.detail}"[:500] + "\n"
+        if len(chunk) + len(line) > _SECTION_TEXT:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+            chunk = ""
+            if len(blocks) >= MESSAGE_BLOCKS - 1:
+                break
+        chunk += line
+    if chunk and len(blocks) < MESSAGE_BLOCKS:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+    return blocks

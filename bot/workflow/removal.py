@@ -1,0 +1,231 @@
+"""Removing an environment: a pull request that deletes its files, then waiting until the cloud has no such thing.
+
+Every way an environment ends (its owner or an admin deletes it, its lifetime ends, it vanished from the
+cloud) goes through here: ``begin`` moves it to ``deleting`` (atomically, once), ``advance`` opens the removal
+pull request or follows it, and ``pull_request_changed`` reacts to its merge or close.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from bot.cloud.base import CloudError
+from bot.domain.errors import TryAgainLater
+from bot.domain.request import EnvironmentRequest, PullRequestRef, iso, parse_iso
+from bot.domain.states import State
+from bot.domain.transitions import Change, move, note, step_to, step_update
+from bot.infra.base import FileChange, PullRequest
+from bot.workflow.ports import Deps
+from bot.workflow.provisioning import BOT, Provisioning
+from bot.workflow.rendering import cloud_environment
+
+log = logging.getLogger(__name__)
+
+EXPIRED = "expired"
+DRIFT = "deleted outside the bot"
+# Webhooks are the fast path; these are how often reconcile looks when they are lost.
+PULL_REQUEST_POLL = timedelta(minutes=5)
+GONE_POLL = timedelta(minutes=1)
+# When the removal was merged (the wait for the cloud to delete it counts from there, not from the request).
+MERGED_AT = "removal_merged_at"
+
+
+def removal_branch(request: EnvironmentRequest, provisioning: Provisioning) -> str:
+    """``…-remove`` the first time; ``…-remove-2``, ``-3``… after a removal pull request was closed unmerged,
+    because a closed pull request keeps its branch name for good (opening is idempotent by branch)."""
+    base = provisioning.branch_for(request, "remove")
+    previous = request.pull_request
+    if previous is None or previous.purpose != "remove" or not previous.branch.startswith(base):
+        return base
+    suffix = previous.branch.removeprefix(base).lstrip("-")
+    return f"{base}-{int(suffix) + 1 if suffix.isdigit() else 2}"
+
+
+def _without_merge_mark(request: EnvironmentRequest) -> dict[str, object]:
+    return {k: v for k, v in request.options.items() if k != MERGED_AT}
+
+
+class Removal:
+    """Drives ``deleting`` to ``deleted``. Each step is a compare-and-set; each message is sent once."""
+
+    def __init__(self, deps: Deps, provisioning: Provisioning | None = None) -> None:
+        self.deps = deps
+        self.provisioning = provisioning or Provisioning(deps)
+
+    def begin(self, request_id: str, *, actor: str, detail: str, end_reason: str,
+              expected: Iterable[State] = (State.READY,)) -> EnvironmentRequest | None:
+        """Moves the request to ``deleting`` with a removal pull request still to open; None if it lost a race."""
+        d = self.deps
+        now = d.clock()
+        allowed = frozenset(expected)
+
+        def step(current: EnvironmentRequest) -> Change | None:
+            if current.state not in allowed:
+                return None
+            pending = PullRequestRef(0, "", removal_branch(current, self.provisioning), "remove")
+            return move(current, State.DELETING, actor=actor, at=now, detail=detail, end_reason=end_reason,
+                        pull_request=pending, due_at=now, attempts=0, last_error=None, failed_from=None,
+                        options=_without_merge_mark(current))
+
+        moved = d.store.apply(request_id, step)
+        if moved is not None:
+            d.notifier.progress(moved)
+        return moved
+
+    def advance(self, request_id: str) -> EnvironmentRequest | None:
+        """Whatever the deletion waits on next: opening its pull request, the merge, or the cloud."""
+        d = self.deps
+        request = d.store.get(request_id)
+        if request is None or request.state != State.DELETING:
+            return request
+        ref = request.pull_request
+        if ref is None or ref.purpose != "remove":  # written before removals had a pending ref
+            request = d.store.apply(request_id, step_update(
+                expected={State.DELETING}, at=request.updated_at,
+                pull_request=PullRequestRef(0, "", removal_branch(request, self.provisioning), "remove")))
+            if request is None:
+                return d.store.get(request_id)
+            ref = request.pull_request
+            assert ref is not None
+        if MERGED_AT in request.options:
+            return self.check_gone(request)
+        if ref.number == 0:
+            return self.open_pull_request(request) if request.files else self.check_gone(self._mark_merged(request))
+        pr = d.repo.find_pull_request(ref.branch)
+        if pr is None:  # the host lost it (or a half-done open): opening again is idempotent by branch
+            return self.open_pull_request(request)
+        if pr.state == "open":
+            return d.store.apply(request_id, step_update(expected={State.DELETING}, at=request.updated_at,
+                                                         due_at=d.clock() + PULL_REQUEST_POLL))
+        return self.pull_request_changed(request, pr)
+
+    def open_pull_request(self, request: EnvironmentRequest) -> EnvironmentRequest | None:
+        d = self.deps
+        assert request.pull_request is not None
+        repo = d.policy.repo
+        change = FileChange(
+            branch=request.pull_request.branch,
+            title=f"notebook: remove {request.display_name} of {request.owner_email} ({request.end_reason})",
+            body=self.provisioning.pull_request_body(request, "remove") + f"\n\nWhy: {request.end_reason}.",
+            deletions=request.files,
+            labels=tuple(repo.labels),
+            reviewers=tuple(repo.reviewers),
+            team_reviewers=tuple(repo.team_reviewers),
+        )
+        try:
+            pr = d.repo.open_pull_request(change)
+        except TryAgainLater as e:
+            return self.provisioning.retry_later(request, State.DELETING, e.message)
+        now = d.clock()
+        pending = request.pull_request
+
+        def step(current: EnvironmentRequest) -> Change | None:
+            if current.state != State.DELETING or current.pull_request != pending:
+                return None  # another pass recorded it first
+            new = current.with_changes(pull_request=PullRequestRef(pr.number, pr.url, pr.branch, "remove"),
+                                       updated_at=now, attempts=0, last_error=None, due_at=now + PULL_REQUEST_POLL)
+            return Change(new, note(current, actor=BOT, at=now, action="removal pull request opened",
+                                    detail=pr.url))
+
+        opened = d.store.apply(request.id, step)
+        if opened is not None:
+            d.notifier.progress(opened)
+            d.notifier.tell_owner(opened, f"removal-{pr.branch}", _opened_text(opened, pr))
+        current = opened or d.store.get(request.id)
+        if current is not None and pr.state != "open":  # a retry found it already merged or closed
+            return self.pull_request_changed(current, pr)
+        return current
+
+    def pull_request_changed(self, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
+        """The removal pull request was merged (wait for the cloud) or closed (the environment stays)."""
+        d = self.deps
+        ref = request.pull_request
+        if request.state != State.DELETING or ref is None or ref.branch != pr.branch:
+            return request  # an event about an older removal, or one already handled
+        if pr.state == "merged":
+            return self.check_gone(self._mark_merged(request, pr.url))
+        if pr.state != "closed":
+            return request
+        now = d.clock()
+        due = now + timedelta(hours=d.policy.limits.reminder_hours_before_expiry)
+        if request.expires_at is not None and request.expires_at > now:
+            reminder = request.expires_at - timedelta(hours=d.policy.limits.reminder_hours_before_expiry)
+            due = max(now, reminder)
+        kept = d.store.apply(request.id, step_to(
+            State.READY, expected={State.DELETING}, actor=BOT, at=now,
+            detail=f"removal pull request closed without merging: {pr.url}", end_reason=None, due_at=due,
+            pull_request=PullRequestRef(pr.number, pr.url, pr.branch, "remove"), options=_without_merge_mark(request)))
+        if kept is not None:
+            d.notifier.progress(kept)
+            again = " It is past its expiry, so I will propose removing it again in a while unless it is extended." \
+                if kept.expires_at is not None and kept.expires_at <= now else ""
+            d.notifier.tell_owner(kept, f"removal-closed-{pr.branch}",
+                                  f"The pull request that would remove *{kept.display_name}* (<{pr.url}|#{pr.number}>) "
+                                  f"was closed without merging, so it stays.{again}")
+        return kept or d.store.get(request.id)
+
+    def _mark_merged(self, request: EnvironmentRequest, url: str = "") -> EnvironmentRequest:
+        if MERGED_AT in request.options:
+            return request
+        d = self.deps
+        now = d.clock()
+
+        def step(current: EnvironmentRequest) -> Change | None:
+            if current.state != State.DELETING or MERGED_AT in current.options:
+                return None
+            new = current.with_changes(options={**current.options, MERGED_AT: iso(now)}, updated_at=now, due_at=now)
+            return Change(new, note(current, actor=BOT, at=now, action="removal merged",
+                                    detail=url or "no files to remove"))
+
+        return d.store.apply(request.id, step) or d.store.get(request.id) or request
+
+    def check_gone(self, request: EnvironmentRequest) -> EnvironmentRequest | None:
+        """After the merge: ``deleted`` once the cloud has no such environment; ``failed`` if it never goes."""
+        d = self.deps
+        now = d.clock()
+        if request.state != State.DELETING:
+            return request
+        try:
+            status = d.cloud.status(cloud_environment(request, d.policy))
+        except CloudError as e:
+            if not e.retriable:
+                return self.provisioning.retry_later(request, State.DELETING, e.message)
+            return d.store.apply(request.id, step_update(expected={State.DELETING}, at=request.updated_at,
+                                                         due_at=now + GONE_POLL))
+        if not status.gone:
+            merged_at = parse_iso(str(request.options.get(MERGED_AT) or "")) or request.updated_at
+            limit = timedelta(minutes=d.policy.limits.readiness_timeout_minutes)
+            if now - merged_at > limit:
+                return self.provisioning.fail(request, State.DELETING,
+                                              f"still {status.state} in Google Cloud {limit} after its removal was "
+                                              "merged; check the infrastructure pipeline's apply")
+            return d.store.apply(request.id, step_update(expected={State.DELETING}, at=request.updated_at,
+                                                         due_at=now + GONE_POLL))
+        deleted = d.store.apply(request.id, step_to(
+            State.DELETED, expected={State.DELETING}, actor=BOT, at=now,
+            detail="the cloud confirms it is gone", due_at=None, last_error=None))
+        if deleted is not None:
+            d.notifier.progress(deleted)
+            d.notifier.tell_owner(deleted, "deleted", _deleted_text(deleted))
+        return deleted or d.store.get(request.id)
+
+
+def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
+    link = f"<{pr.url}|pull request #{pr.number}>"
+    if request.end_reason == EXPIRED:
+        until = f" ({request.expires_at:%Y-%m-%d})" if request.expires_at else ""
+        return (f"⌛ *{request.display_name}* reached the end of its lifetime{until}. I opened {link} to remove it; "
+                "it is deleted once that is merged. Copy anything you want to keep now.")
+    if request.end_reason == DRIFT:
+        return (f"*{request.display_name}* no longer exists in Google Cloud (deleted outside the bot, or by its idle "
+                f"timeout). I opened {link} to remove its file so that it is not created again. "
+                "`/notebook new` asks for a new one.")
+    return f"🗑️ Deleting *{request.display_name}* ({request.end_reason}): {link} removes it. I'll tell you when it is gone."
+
+
+def _deleted_text(request: EnvironmentRequest) -> str:
+    if request.end_reason == DRIFT:
+        return f"🗑️ *{request.display_name}* is removed from the infrastructure repository too; it will not come back."
+    return f"🗑️ *{request.display_name}* is deleted: Google Cloud confirms it is gone."

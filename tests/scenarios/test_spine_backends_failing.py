@@ -1,0 +1,82 @@
+"""A failing infra repository delays work but never loses it; nothing is done twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.domain.states import State
+from bot.infra.base import FileChange, PullRequest, RepoUnavailable
+from bot.infra.local_git import LocalGitRepo
+from bot.store.sqlite import SqliteStore
+from tests.support.harness import ADMIN, ALICE, running_bot
+
+
+class FlakyRepo(LocalGitRepo):
+    """A real local repository that refuses to open pull requests while ``down`` is set."""
+
+    down = True
+
+    def open_pull_request(self, change: FileChange) -> PullRequest:
+        if self.down:
+            raise RepoUnavailable("connection refused")
+        return super().open_pull_request(change)
+
+
+def test_an_approval_during_a_repo_outage_becomes_a_pr_when_it_returns(tmp_path: Path,
+                                                                        sqlite_store: SqliteStore) -> None:
+    repo = FlakyRepo(tmp_path / "infra")
+    with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        bot.approve(request.id, ADMIN)
+        waiting = bot.store.get(request.id)
+        assert waiting is not None and waiting.state == State.APPROVED
+        assert waiting.attempts == 1 and "connection refused" in (waiting.last_error or "")
+
+        bot.reconcile()  # not yet due: backoff
+        assert bot.store.get(request.id).attempts == 1  # type: ignore[union-attr]
+
+        repo.down = False
+        bot.clock.advance(minutes=5)
+        bot.reconcile()
+        bot.reconcile()  # a second pass finds nothing to do twice
+        after = bot.store.get(request.id)
+        assert after is not None and after.state == State.PR_OPEN and after.last_error is None
+        assert len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json"))) == 1
+
+
+def test_a_repo_that_never_returns_fails_the_request_and_alerts_the_admins(tmp_path: Path,
+                                                                           sqlite_store: SqliteStore) -> None:
+    repo = FlakyRepo(tmp_path / "infra")
+    with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        bot.approve(request.id, ADMIN)
+        for _ in range(10):
+            bot.clock.advance(hours=2)
+            bot.reconcile()
+        failed = bot.store.get(request.id)
+        assert failed is not None and failed.state == State.FAILED
+        assert failed.failed_from == State.APPROVED and "gave up after 5 attempts" in (failed.last_error or "")
+        alerts = [m for m in bot.messages_to("C0ADMINS") if "failed" in m["text"]]
+        assert len(alerts) == 1
+        assert "retry" in str(alerts[0]["blocks"]).lower()
+
+
+def test_a_crash_after_opening_the_pr_but_before_recording_it_adopts_the_pr(tmp_path: Path,
+                                                                            sqlite_store: SqliteStore) -> None:
+    repo = LocalGitRepo(tmp_path / "infra")
+    with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        # The PR exists (opened by an instance that then crashed) but the store still says approved.
+        from bot.domain.transitions import step_to
+
+        bot.store.apply(request.id, step_to(State.APPROVED, expected={State.PENDING_APPROVAL}, actor=ADMIN.id,
+                                            at=bot.clock(), decided_by=ADMIN.id))
+        repo.open_pull_request(FileChange(branch=f"notebook-bot/{request.id}", title="t", body="b",
+                                          files={"environments/x.tf": "# x\n"}))
+        bot.reconcile()
+        after = bot.store.get(request.id)
+        assert after is not None and after.state == State.PR_OPEN
+        assert len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json"))) == 1

@@ -1,0 +1,47 @@
+"""Double clicks and two admins at once: one approval, one pull request, one message."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.domain.states import State
+from tests.support.harness import ADMIN, ADMIN2, ALICE, Harness
+
+
+def _pull_requests(bot: Harness) -> list[str]:
+    records = bot.repo.path / ".git" / "notebook-bot" / "pulls"  # type: ignore[attr-defined]
+    return sorted(p.name for p in records.glob("*.json"))
+
+
+def test_a_double_click_opens_one_pull_request(bot: Harness) -> None:
+    bot.ask(ALICE)
+    request = bot.only_request(ALICE)
+    first = bot.send.click(ADMIN.id, "approve", request.id)
+    second = bot.send.click(ADMIN.id, "approve", request.id)
+    bot.settle()
+    assert first.status == second.status == 200
+    assert len(_pull_requests(bot)) == 1
+    approvals = [a for a in bot.store.audit_trail(request.id) if a.to_state == State.APPROVED.value]
+    assert len(approvals) == 1
+    assert "already decided" in bot.replies()[-1]["text"]
+
+
+def test_two_admins_clicking_at_once_make_one_approval_one_pr_one_message(bot: Harness) -> None:
+    bot.ask(ALICE)
+    request = bot.only_request(ALICE)
+    clickers = [ADMIN, ADMIN2] * 10
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda admin: bot.send.click(admin.id, "approve", request.id).status, clickers))
+    bot.settle()
+    assert statuses == [200] * 20
+    assert len(_pull_requests(bot)) == 1
+    final = bot.store.get(request.id)
+    assert final is not None and final.state == State.PR_OPEN
+    trail = bot.store.audit_trail(request.id)
+    assert len([a for a in trail if a.to_state == State.APPROVED.value]) == 1
+    assert len([a for a in trail if a.to_state == State.PR_OPEN.value]) == 1
+    # The requester got one progress message (updated in place), not one per click.
+    assert len(bot.messages_to(ALICE.id)) == 1
+    # Everyone who lost the race was told who won, privately.
+    told = [r for r in bot.replies() if "already decided" in r.get("text", "")]
+    assert len(told) == 19
