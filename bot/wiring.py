@@ -16,14 +16,17 @@ from bot.config.policy import Policy
 from bot.config.settings import Settings
 from bot.domain.errors import TryAgainLater
 from bot.infra.base import InfraRepo
+from bot.slack import lifecycle as lifecycle_listeners
 from bot.slack.app import build_bolt_app
 from bot.slack.context import SlackServices
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import Directory
+from bot.slack.reminders import SlackReminders
 from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
 from bot.workflow.background import BackgroundWork
+from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.ports import Background, Clock, Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.reconcile import Reconciler
@@ -58,6 +61,7 @@ class Application:
     bolt: App
     wsgi: Routes
     background: Background
+    lifecycle: Lifecycle
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         wait: Callable[[float], bool] | None = getattr(self.background, "wait_idle", None)
@@ -85,26 +89,22 @@ def build_app(settings: Settings, store: Store, repo: InfraRepo, cloud: Cloud, s
     provisioning = Provisioning(deps)
     requests = Requests(deps, provisioning)
     reconciler = Reconciler(deps, provisioning)
+    lifecycle = Lifecycle(deps, provisioning, SlackReminders(slack, store, clock))
+    lifecycle.install(reconciler)  # stale approvals, reminders and expiry, removals, drift
     services = SlackServices(deps=deps, requests=requests, provisioning=provisioning,
-                             directory=Directory(slack, policy))
-    extras = []
-    try:
-        from bot.slack import lifecycle as lifecycle_listeners
-
-        extras.append(lifecycle_listeners.register)
-        lifecycle_listeners.extend(services, reconciler)
-    except ImportError:
-        pass
+                             directory=Directory(slack, policy), lifecycle=lifecycle,
+                             live_states=lifecycle.live.views)
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     bolt = build_bolt_app(services, client=slack, signing_secret=signing, listener_threads=settings.threads,
-                          extras=extras)
+                          extras=[lifecycle_listeners.register])
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,
         invoker_email=settings.reconcile_invoker,
         shared_secret=settings.reconcile_secret.reveal() if settings.reconcile_secret else None,
     )
     app = Application(settings=settings, policy=policy, deps=deps, requests=requests, provisioning=provisioning,
-                      reconciler=reconciler, bolt=bolt, wsgi=None, background=work)  # type: ignore[arg-type]
+                      reconciler=reconciler, bolt=bolt, wsgi=None, background=work,  # type: ignore[arg-type]
+                      lifecycle=lifecycle)
     app.wsgi = Routes(
         bolt=bolt,
         store=store,

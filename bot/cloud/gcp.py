@@ -119,18 +119,20 @@ class GcpCloud:
     ) -> CloudStatus:
         """Polls ``status`` until it reads ``target_state``, settles elsewhere, or ``timeout`` passes.
 
-        Returns the last status read: the caller compares its ``state`` with what it wanted. A settled
-        state other than the target (say STOPPED after a start whose operation failed) ends the wait
-        after a few readings instead of at the timeout.
+        Returns the last status read: the caller compares its ``state`` with what it wanted. ACTIVE
+        counts only once it has its JupyterLab URL. A settled state other than the target (say STOPPED
+        after a start whose operation failed) ends the wait after a few readings, not at the timeout.
+        Errors are raised as ``status`` raises them.
         """
         deadline = self._clock() + (self._operation_timeout if timeout is None else timeout)
         interval = self._poll_interval
         wrong_readings = 0
         while True:
             current = self.status(env)
-            if current.state == target_state:
+            if current.state == target_state and (target_state != ACTIVE or current.ready):
                 return current
-            wrong_readings = wrong_readings + 1 if current.state in _SETTLED else 0
+            settled_elsewhere = current.state in _SETTLED and current.state != target_state
+            wrong_readings = wrong_readings + 1 if settled_elsewhere else 0
             if wrong_readings >= _SETTLED_READINGS or self._clock() >= deadline:
                 return current
             self._sleep(interval)

@@ -143,7 +143,8 @@ def to_cloud_error(err: GoogleError, *, what: str, action: str, permission: str,
             f"The zone has no capacity to {action} {what} right now; try again later.", retriable=True
         )
     if err.status == "RESOURCE_EXHAUSTED":
-        quota = err.metadata.get("quota") or err.metadata.get("quota_metric") or "a quota"
+        metric = err.metadata.get("quota") or err.metadata.get("quota_metric")
+        quota = f"its {metric} quota" if metric else "a quota"
         return CloudError(
             f"Project {project} has run out of {quota}, so the bot cannot {action} {what}; "
             f"an admin can ask Google for more quota{said}."

@@ -14,6 +14,7 @@ from bot.domain.people import Person
 from bot.slack import messages
 from bot.slack.context import SlackServices
 from bot.slack.ids import COMMAND
+from bot.slack.lifecycle_commands import LIFECYCLE_SUBCOMMANDS
 from bot.slack.modals import request_modal
 from bot.slack.replies import explained
 
@@ -42,15 +43,8 @@ def _new(s: SlackServices, person: Person, args: list[str], respond: Respond, bo
     open_request_modal(s, person, body["trigger_id"], client)
 
 
-def _status(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
-            client: WebClient) -> None:
-    mine = [r for r in s.store.find(owner_user_id=person.user_id)]
-    shown = s.live_states(mine) if s.live_states else mine
-    respond(response_type="ephemeral", text="Your notebook environments",
-            blocks=[b.to_dict() for b in messages.status_message(shown, s.policy, title="Your environments")])
-
-
-SUBCOMMANDS: dict[str, Subcommand] = {"new": _new, "status": _status}
+# Everything after ``new`` is the lifecycle: status, start, stop, extend, delete, list, audit.
+SUBCOMMANDS: dict[str, Subcommand] = {"new": _new, **LIFECYCLE_SUBCOMMANDS}
 
 
 def register(app: App, s: SlackServices) -> None:

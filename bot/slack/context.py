@@ -9,6 +9,8 @@ from bot.config.policy import Policy
 from bot.domain.request import EnvironmentRequest
 from bot.slack.people import Directory
 from bot.store.base import Store
+from bot.workflow.lifecycle import Lifecycle
+from bot.workflow.live import EnvironmentView
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.requests import Requests
@@ -20,8 +22,16 @@ class SlackServices:
     requests: Requests
     provisioning: Provisioning
     directory: Directory
+    # Start, stop, extend, delete, list, audit, retry (None only in a bot built without the lifecycle).
+    lifecycle: Lifecycle | None = None
     # Fills in live cloud state for status views (the lifecycle provides it); None shows stored state.
-    live_states: Callable[[list[EnvironmentRequest]], list[EnvironmentRequest]] | None = None
+    live_states: Callable[[list[EnvironmentRequest]], list[EnvironmentView]] | None = None
+
+    @property
+    def life(self) -> Lifecycle:
+        """The lifecycle, for listeners that cannot work without it."""
+        assert self.lifecycle is not None, "the app was built without the lifecycle"
+        return self.lifecycle
 
     @property
     def policy(self) -> Policy:

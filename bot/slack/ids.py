@@ -11,6 +11,8 @@ class View(StrEnum):
     NEW_REQUEST = "notebook_new_request"
     REJECT_REASON = "notebook_reject_reason"
     CONFIRM_DELETE = "notebook_confirm_delete"
+    HOME = "notebook_home"
+    NOTICE = "notebook_notice"
 
 
 class Action(StrEnum):

@@ -126,8 +126,14 @@ def confirm_delete_modal(request: EnvironmentRequest) -> SlackView:
     )
 
 
+def notice_modal(title: str, text: str) -> SlackView:
+    """What a modal turns into when its action cannot be done (the reason, and a Close button)."""
+    return SlackView(type="modal", callback_id=View.NOTICE.value, title=title[:24], close="Close",
+                     blocks=[SectionBlock(text=MarkdownTextObject(text=text[:2900]))])
+
+
 def confirm(title: str, text: str, yes: str) -> ConfirmObject:
     return ConfirmObject(title=title, text=text, confirm=yes, deny="Cancel")
 
 
-__all__ = ["ActionsBlock", "confirm", "confirm_delete_modal", "reject_modal", "request_modal"]
+__all__ = ["ActionsBlock", "confirm", "confirm_delete_modal", "notice_modal", "reject_modal", "request_modal"]

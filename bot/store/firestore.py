@@ -91,6 +91,13 @@ class FirestoreStore:
 
     def apply(self, request_id: str, step: Step) -> EnvironmentRequest | None:
         ref = self._requests.document(_doc_id(request_id))
+        # A step that declines the committed request writes nothing, so a plain read is enough to say so
+        # (as if the transaction had run at that moment). Most lost races end here, without taking locks
+        # that the winner's commit would have to wait for.
+        with _reaching_firestore():
+            seen = ref.get()
+        if not seen.exists or step(EnvironmentRequest.from_record(_fields(seen))) is None:
+            return None
 
         def apply_in(tx: firestore.Transaction) -> EnvironmentRequest | None:
             snap = ref.get(transaction=tx)

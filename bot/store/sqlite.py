@@ -55,6 +55,10 @@ class SqliteStore:
         self._local = threading.local()
         self._seq = 0
         self._seq_lock = threading.Lock()
+        # Writers in this process queue here rather than in SQLite's busy handler, which sleeps in
+        # growing steps (up to 100 ms) and made a click wait behind background writes. Other processes
+        # still serialise through SQLite's own lock.
+        self._write_lock = threading.Lock()
         try:
             self._connection().executescript(_SCHEMA)  # executescript manages its own transaction
         except sqlite3.Error as e:
@@ -72,18 +76,19 @@ class SqliteStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        try:
-            db = self._connection()
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as e:
-            raise StoreUnavailable(str(e)) from e
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        else:
-            db.execute("COMMIT")
+        with self._write_lock:
+            try:
+                db = self._connection()
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as e:
+                raise StoreUnavailable(str(e)) from e
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            else:
+                db.execute("COMMIT")
 
     def _write(self, db: sqlite3.Connection, request: EnvironmentRequest, *, insert: bool) -> None:
         row = (request.owner_user_id, request.state.value, iso(request.created_at), iso(request.due_at),

@@ -94,11 +94,11 @@ class Lifecycle:
 
     # -- the owner's actions ---------------------------------------------------------------------------
 
-    def start(self, person: Person, ref: str, tell: Tell) -> str:
-        return self.power.switch(person, self.managed(person, ref, "start"), "start", tell)
+    def start(self, person: Person, ref: str, tell: Tell) -> None:
+        self.power.switch(person, self.managed(person, ref, "start"), "start", tell)
 
-    def stop(self, person: Person, ref: str, tell: Tell) -> str:
-        return self.power.switch(person, self.managed(person, ref, "stop"), "stop", tell)
+    def stop(self, person: Person, ref: str, tell: Tell) -> None:
+        self.power.switch(person, self.managed(person, ref, "stop"), "stop", tell)
 
     def extend(self, person: Person, ref: str, days: int | None = None) -> EnvironmentRequest:
         """Keeps it longer within the policy (see ``rules.extension``); audited with the old and new dates."""

@@ -40,8 +40,8 @@ class Power:
         self.live = live
         self.waiting = waiting or Waiting()
 
-    def switch(self, person: Person, request: EnvironmentRequest, verb: str, tell: Tell) -> str:
-        """Asks the cloud to start or stop; returns what to say now, and ``tell``s the outcome later.
+    def switch(self, person: Person, request: EnvironmentRequest, verb: str, tell: Tell) -> None:
+        """Asks the cloud to start or stop and ``tell``s that; when Google needs time, tells the outcome later.
 
         The caller has checked that ``person`` may manage ``request``.
         """
@@ -57,9 +57,11 @@ class Power:
                             detail=f"{verb} asked{on_behalf}; cloud says {status.state}"))
         self.live.remember(request.id, status)
         if status.state == _TARGET[verb]:
-            return f"✅ *{request.display_name}* is {_DONE_WORD[verb]}."
+            tell(f"✅ *{request.display_name}* is {_DONE_WORD[verb]}.")
+            return
+        # Said before the follow-up starts, so that the two messages arrive in order.
+        tell(f"{_GOING_WORD[verb]} *{request.display_name}*… I'll tell you when it is {_DONE_WORD[verb]}.")
         d.background.submit(f"{verb} {request.id}", lambda: self._follow(request, verb, tell))
-        return f"{_GOING_WORD[verb]} *{request.display_name}*… I'll tell you when it is {_DONE_WORD[verb]}."
 
     def _follow(self, request: EnvironmentRequest, verb: str, tell: Tell) -> None:
         """Polls the cloud until the environment settles, within ``waiting``'s bound, then tells the person."""

@@ -124,7 +124,7 @@ class Provisioning:
         request = d.store.get(request_id)
         if request is None:
             return None
-        if purpose == "remove":
+        if purpose == "remove" or purpose.startswith("remove-"):  # -remove-2... after a closed removal PR
             from bot.workflow.lifecycle import removal_pull_request_changed
 
             return removal_pull_request_changed(d, request, pr)

@@ -174,3 +174,22 @@ def test_an_operation_that_never_finishes_gives_up_with_a_retriable_error(google
     assert caught.value.retriable
     assert now[0] >= 120
     gcp.close()
+
+
+def test_the_background_wait_for_active_waits_for_the_jupyterlab_link(google: GoogleServer) -> None:
+    google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
+    instance = google.instances[(PROJECT, ZONE, "alice-nb")]
+    instance["state"] = "ACTIVE"  # running, but the proxy has not registered yet
+    proxies = iter([None, None, "late-dot-europe-west1.notebooks.googleusercontent.com"])
+
+    def time_passes(_: float) -> None:  # the proxy registers while the bot waits
+        proxy = next(proxies)
+        if proxy:
+            instance["proxyUri"] = proxy
+
+    gcp = GcpCloud(credentials=AnonymousCredentials(), notebooks_api_url=google.url, sleep=time_passes)
+
+    status = gcp.wait_for(workbench(), ACTIVE, timeout=600)
+
+    assert status.url == "https://late-dot-europe-west1.notebooks.googleusercontent.com"
+    gcp.close()

@@ -229,19 +229,18 @@ class GoogleServer:
         op = self.operations.get(name)
         if op is None:
             return 404, google_error(404, f"Operation {name} not found", "NOT_FOUND")
-        if not op.done:
-            op.polls_left -= 1
-            if op.polls_left <= 0:
-                self._finish(op)
+        self._advance(op)
         return 200, self._operation_json(op, "")
 
     def _tick(self, key: tuple[str, str, str]) -> None:
         """Reading a resource lets its pending operations progress, as time would."""
-        for op in list(self.operations.values()):
-            if op.key == key and not op.done:
-                op.polls_left -= 1
-                if op.polls_left <= 0:
-                    self._finish(op)
+        for op in [op for op in self.operations.values() if op.key == key]:
+            self._advance(op)
+
+    def _advance(self, op: _Operation) -> None:
+        op.polls_left -= 1
+        if op.polls_left <= 0 and not op.done:
+            self._finish(op)
 
     def _finish(self, op: _Operation) -> None:
         op.done = True

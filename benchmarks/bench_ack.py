@@ -1,0 +1,132 @@
+"""Ack latency: signed slash commands and button clicks at concurrency 16 against `notebook-bot serve`
+(its infra repository slowed by 2 s per pull request), and against a bare Bolt app that only acks, in the
+same run. Slow work happens after the ack, so the bot's latency should not depend on the backend's."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.demo.slack_events import SlackSender, option_value, text_value  # noqa: E402
+
+USERS = 120
+CONCURRENCY = 16
+REPO_DELAY = float(os.environ.get("BENCH_REPO_DELAY", "2"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(script: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "support" / script)],
+                               env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)},
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process, url
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit(f"{script} did not start: {log.read_text()[-2000:]}")
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    response = fn()
+    elapsed = (time.perf_counter() - t0) * 1000
+    assert getattr(response, "status", 200) == 200, response
+    return elapsed
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def run(url: str, signing: str, slack_url: str, users: list[str], store_path: Path | None) -> dict:
+    send = SlackSender(url, signing, slack_url.replace("/api/", "/response/1"))
+    if store_path is not None:  # the bot: real pending requests to approve
+        for u in users:
+            send.submit_view(u, "notebook_new_request", {"template": option_value("cpu-small"),
+                                                         "display_name": text_value("bench")})
+        import sqlite3
+
+        ids = [r[0] for r in sqlite3.connect(store_path).execute("SELECT id FROM requests")]
+    else:
+        ids = [f"rbench{i:04d}" for i in range(len(users))]
+    jobs: list[tuple[str, Callable[[], object]]] = []
+    for i, u in enumerate(users):
+        jobs.append(("command", lambda u=u: send.command(u, "status")))
+        jobs.append(("command", lambda u=u: send.command(u, "new")))
+        jobs.append(("click", lambda i=i: send.click("U0ADMIN1", "approve", ids[i])))
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        t0 = time.perf_counter()
+        results = list(pool.map(lambda job: (job[0], timed(job[1])), jobs))
+        wall = time.perf_counter() - t0
+    out: dict = {"wall": wall, "n": len(results)}
+    for kind in ("command", "click", "all"):
+        values = [ms for k, ms in results if kind in ("all", k)]
+        out[kind] = (statistics.median(values), pct(values, 99))
+    return out
+
+
+def main() -> None:
+    signing = secrets.token_hex(16)
+    users = [f"U0B{i:05d}" for i in range(USERS)]
+    sink = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "support" / "slack_sink.py"), str(USERS)],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
+    assert sink.stdout is not None
+    slack_url = sink.stdout.readline().strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = {"SLACK_SIGNING_SECRET": signing, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": slack_url,
+                "NOTEBOOK_BOT_THREADS": "32", "NOTEBOOK_BOT_LOG_FORMAT": "json"}
+        store = Path(tmp) / "state.db"
+        bot_env = {**base, "NOTEBOOK_BOT_STORE": f"sqlite:///{store}", "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
+                   "NOTEBOOK_BOT_CLOUD": "simulated", "BENCH_REPO_DELAY": str(REPO_DELAY)}
+        bare, bare_url = start("serve_bare.py", base, Path(tmp) / "bare.log")
+        try:
+            bare_result = run(bare_url, signing, slack_url, users, None)
+        finally:
+            bare.terminate()
+            bare.wait(10)
+        bot, bot_url = start("serve_slow.py", bot_env, Path(tmp) / "bot.log")
+        try:
+            bot_result = run(bot_url, signing, slack_url, users, store)
+        finally:
+            bot.terminate()
+            bot.wait(10)
+            sink.terminate()
+            sink.wait(10)
+    print(f"ack latency, {bot_result['n']} signed requests ({USERS} x status, new, approve), concurrency "
+          f"{CONCURRENCY}, infra repo delay {REPO_DELAY:.0f} s per PR")
+    print(f"{'':24}{'p50 ms':>10}{'p99 ms':>10}")
+    for name, result in (("bare Bolt app (baseline)", bare_result), ("notebook-bot serve", bot_result)):
+        for kind in ("command", "click", "all"):
+            p50, p99 = result[kind]
+            print(f"  {name[:15]:<15} {kind:<7}{p50:>10.1f}{p99:>10.1f}")
+    ratio = bot_result["all"][1] / bare_result["all"][1]
+    print(f"p99 ratio notebook-bot / bare: {ratio:.2f}x (goal <= 1.5x); notebook-bot p99 "
+          f"{bot_result['all'][1]:.0f} ms (goal < 250 ms)")
+
+
+if __name__ == "__main__":
+    main()

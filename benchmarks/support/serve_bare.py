@@ -1,0 +1,33 @@
+"""The baseline: a bare Bolt app that only acks, behind the same HTTP server and thread count."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.web.server import Server
+
+
+def main() -> None:
+    app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"], token_verification_enabled=False,
+              client=WebClient(token="xoxb-bare", base_url=os.environ["SLACK_API_URL"]))
+
+    @app.command("/notebook")
+    def command(ack: Any) -> None:
+        ack()
+
+    @app.action("approve")
+    def approve(ack: Any) -> None:
+        ack()
+
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    threads = int(os.environ.get("NOTEBOOK_BOT_THREADS", "32"))
+    Server(SlackRequestHandler(app), host="127.0.0.1", port=int(os.environ["PORT"]), threads=threads).serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Deleting an environment: a confirmation, a removal pull request, and the word once the cloud has it gone."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.request
+from pathlib import Path
+
+from bot.domain.states import State
+from bot.slack.ids import Action, View
+from bot.store.sqlite import SqliteStore
+from tests.support.harness import ADMIN, ALICE, BOB, Harness, running_bot
+from tests.support.lifecycle_support import click, say, texts_to, wait_until
+
+
+def confirm_delete(bot: Harness, user_id: str, request_id: str) -> dict[str, object]:
+    response = bot.send.submit_view(user_id, View.CONFIRM_DELETE.value, {}, private_metadata=request_id)
+    assert response.status == 200
+    bot.settle()
+    return response.json() or {}
+
+
+def test_delete_asks_first_then_removes_the_file_and_says_when_it_is_gone(bot_on_any_store: Harness) -> None:
+    bot = bot_on_any_store
+    env = bot.ready()
+    assert all(bot.repo.exists_on_base(p) for p in env.files)
+    bot.send.command(ALICE.id, "delete churn-model")
+    (opened,) = bot.slack.wait_for("views.open")
+    assert opened.args["view"]["callback_id"] == View.CONFIRM_DELETE.value
+    assert opened.args["view"]["private_metadata"] == env.id
+    assert bot.store.get(env.id).state == State.READY  # nothing happens before the confirmation
+
+    assert confirm_delete(bot, ALICE.id, env.id) == {}  # the dialog closes
+    deleting = bot.store.get(env.id)
+    assert deleting.state == State.DELETING
+    assert deleting.pull_request.purpose == "remove" and deleting.pull_request.number > 0
+    assert deleting.pull_request.branch.endswith(f"{env.id}-remove")
+    assert any("removes it" in t for t in texts_to(bot, ALICE.id))
+
+    bot.merge(deleting)
+    bot.clock.advance(minutes=6)
+    bot.reconcile()
+    deleted = bot.store.get(env.id)
+    assert deleted.state == State.DELETED
+    assert not any(bot.repo.exists_on_base(p) for p in env.files)
+    assert any("Google Cloud confirms it is gone" in t for t in texts_to(bot, ALICE.id))
+    actions = [a.action for a in bot.store.audit_trail(env.id)]
+    assert actions[-4:] == ["ready->deleting", "removal pull request opened", "removal merged", "deleting->deleted"]
+
+
+def test_the_merge_webhook_finishes_the_deletion_without_waiting_for_reconcile(
+        tmp_path: Path, sqlite_store: SqliteStore) -> None:
+    secret = secrets.token_hex(8)
+    with running_bot(tmp_path, sqlite_store, env={"GITHUB_WEBHOOK_SECRET": secret}) as bot:
+        env = bot.ready()
+        confirm_delete(bot, ALICE.id, env.id)
+        pr = bot.store.get(env.id).pull_request
+        bot.merge(bot.store.get(env.id))
+        payload = json.dumps({"action": "closed", "number": pr.number, "pull_request": {
+            "number": pr.number, "merged": True, "html_url": pr.url, "head": {"ref": pr.branch}}}).encode()
+        signature = "sha256=" + hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+        request = urllib.request.Request(bot.server.url + "/github/webhook", data=payload, method="POST", headers={
+            "Content-Type": "application/json", "X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "d-1",
+            "X-Hub-Signature-256": signature})
+        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback
+            assert resp.status == 202
+        bot.settle()
+        assert bot.store.get(env.id).state == State.DELETED
+
+
+def test_a_removal_closed_without_merging_keeps_the_environment(bot: Harness) -> None:
+    env = bot.ready()
+    confirm_delete(bot, ALICE.id, env.id)
+    first = bot.store.get(env.id).pull_request
+    bot.repo.close(first.branch)
+    bot.clock.advance(minutes=6)
+    bot.reconcile()
+    kept = bot.store.get(env.id)
+    assert kept.state == State.READY and kept.end_reason is None
+    assert all(bot.repo.exists_on_base(p) for p in env.files)
+    assert any("closed without merging, so it stays" in t for t in texts_to(bot, ALICE.id))
+
+    bot.clock.advance(minutes=1)
+    confirm_delete(bot, ALICE.id, env.id)  # a second removal needs a branch of its own
+    second = bot.store.get(env.id).pull_request
+    assert second.branch == first.branch + "-2" and second.number != first.number
+    bot.merge(bot.store.get(env.id))
+    bot.clock.advance(minutes=6)
+    bot.reconcile()
+    assert bot.store.get(env.id).state == State.DELETED
+
+
+def test_nobody_deletes_someone_elses_environment(bot: Harness) -> None:
+    env = bot.ready()
+    (reply,) = say(bot, BOB.id, f"delete {env.id}")
+    assert "only its owner or a notebook admin can delete it" in reply
+    (reply,) = click(bot, BOB.id, Action.DELETE.value, env.id)
+    assert "only its owner" in reply
+    assert not bot.slack.calls("views.open")
+    # Even a forged confirmation (no dialog was ever opened for Bob) is refused on the server.
+    answer = confirm_delete(bot, BOB.id, env.id)
+    assert answer["response_action"] == "update" and "only its owner" in json.dumps(answer)
+    assert bot.store.get(env.id).state == State.READY
+
+
+def test_an_admin_deletes_anyones_environment_and_both_are_told(bot: Harness) -> None:
+    env = bot.ready()
+    click(bot, ADMIN.id, Action.DELETE.value, env.id, replies=0)
+    wait_until(lambda: bot.slack.calls("views.open"))
+    confirm_delete(bot, ADMIN.id, env.id)
+    deleting = bot.store.get(env.id)
+    assert deleting.state == State.DELETING and "Olga Admin" in (deleting.end_reason or "")
+    assert any("Deleting *churn-model* of <@U0ALICE>" in t for t in texts_to(bot, ADMIN.id))
+    assert any("deleted by Olga Admin" in t for t in texts_to(bot, ALICE.id))
+    (moved,) = [a for a in bot.store.audit_trail(env.id) if a.action == "ready->deleting"]
+    assert moved.actor == ADMIN.id
+
+
+def test_deleting_a_pending_request_withdraws_it(bot: Harness) -> None:
+    bot.ask()
+    request = bot.only_request()
+    confirm_delete(bot, ALICE.id, request.id)
+    assert bot.store.get(request.id).state == State.CANCELLED
+    assert any("withdrawn" in t for t in texts_to(bot, ALICE.id))
+
+
+def test_a_deleted_environment_cannot_be_deleted_again(bot: Harness) -> None:
+    env = bot.ready()
+    confirm_delete(bot, ALICE.id, env.id)
+    answer = confirm_delete(bot, ALICE.id, env.id)
+    assert "already being deleted" in json.dumps(answer)
