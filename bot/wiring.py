@@ -115,5 +115,7 @@ def build_app(settings: Settings, store: Store, repo: InfraRepo, cloud: Cloud, s
         submit_background=work.submit,
         health=app.health,
         clock=clock,
+        repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
+        branch_prefix=policy.repo.branch_prefix,
     )
     return app

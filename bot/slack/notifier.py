@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +35,9 @@ class SlackNotifier:
         self.store = store
         self.policy = policy
         self.clock = clock
+        # Updates of one request's messages go out one at a time, each with the state read under the lock,
+        # so a slow update can never overwrite a newer one with an older state.
+        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
     def _once(self, key: str, send: Callable[[], object]) -> bool:
         """Sends at most once per key; a failed send releases the key so a retry may send it."""
@@ -71,6 +76,10 @@ class SlackNotifier:
         self._once(f"msg:{request.id}:card", send)
 
     def progress(self, request: EnvironmentRequest) -> None:
+        with self._locks[request.id]:
+            self._progress(request)
+
+    def _progress(self, request: EnvironmentRequest) -> None:
         current = self.store.get(request.id) or request  # the freshest state, whoever calls last
         refs = current.slack
         if refs.dm_channel and refs.dm_ts:

@@ -56,6 +56,10 @@ class Routes:
     submit_background: Callable[[str, Callable[[], object]], None]
     health: Callable[[], dict[str, Any]]
     clock: Callable[[], datetime]
+    # Only our repository's pull requests from our branches may move a request (an organisation-wide
+    # webhook, or somebody else's pull request, must not).
+    repo_full_name: str | None = None
+    branch_prefix: str | None = None
 
     def __post_init__(self) -> None:
         self._slack = SlackRequestHandler(self.bolt)
@@ -85,7 +89,8 @@ class Routes:
             payload = json.loads(body)
         except ValueError:
             return _reply(start_response, "400 Bad Request", {"error": "body is not JSON"})
-        event = parse_pull_request_event(headers.get("x-github-event", ""), payload)
+        event = parse_pull_request_event(headers.get("x-github-event", ""), payload,
+                                         repo_full_name=self.repo_full_name, branch_prefix=self.branch_prefix)
         if event is None:
             return _reply(start_response, "200 OK", {"ignored": True})
         delivery = headers.get("x-github-delivery") or ""

@@ -13,15 +13,22 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundWork:
-    """A bounded thread pool that logs failures and can be waited on (tests, demo, shutdown)."""
+    """Bounded thread pools that log failures and can be waited on (tests, demo, shutdown).
 
-    def __init__(self, workers: int = 16) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work")
+    Work that may block for long (opening pull requests waits for GitHub's write pacing) runs in its own
+    ``repo`` lane, so that a burst of approvals never holds up the messages people are waiting for.
+    """
+
+    def __init__(self, workers: int = 16, repo_workers: int = 4) -> None:
+        self._pools = {
+            "default": ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"),
+            "repo": ThreadPoolExecutor(max_workers=repo_workers, thread_name_prefix="repo"),
+        }
         self._pending: set[Future[object]] = set()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
 
-    def submit(self, name: str, fn: Callable[[], object]) -> None:
+    def submit(self, name: str, fn: Callable[[], object], lane: str = "default") -> None:
         def run() -> object:
             try:
                 return fn()
@@ -29,7 +36,7 @@ class BackgroundWork:
                 log.exception("background work %s failed; reconcile will pick it up", name)
                 return None
 
-        future = self._pool.submit(run)
+        future = self._pools[lane].submit(run)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
@@ -52,13 +59,14 @@ class BackgroundWork:
         return True
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=True)
 
 
 class Inline:
     """Runs work at once, in the caller's thread (CLI commands such as reconcile)."""
 
-    def submit(self, name: str, fn: Callable[[], object]) -> None:
+    def submit(self, name: str, fn: Callable[[], object], lane: str = "default") -> None:
         try:
             fn()
         except Exception:

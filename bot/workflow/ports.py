@@ -39,8 +39,9 @@ class Notifier(Protocol):
 
 
 class Background(Protocol):
-    def submit(self, name: str, fn: Callable[[], object]) -> None:
-        """Runs ``fn`` after the current Slack request has been acknowledged."""
+    def submit(self, name: str, fn: Callable[[], object], lane: str = "default") -> None:
+        """Runs ``fn`` after the current Slack request has been acknowledged (``lane="repo"``: work that may
+        wait long for the infra repository)."""
 
 
 @dataclass

@@ -55,6 +55,10 @@ class Provisioning:
             "Opened by notebook-bot. `/notebook audit " + request.id + "` in Slack shows its history.",
         ])
 
+    def provision_later(self, request_id: str) -> None:
+        """Opens the pull request after the ack, in the lane that may wait for GitHub's pacing."""
+        self.deps.background.submit(f"provision {request_id}", lambda: self.provision(request_id), lane="repo")
+
     def provision(self, request_id: str) -> EnvironmentRequest | None:
         """Renders the environment and opens its pull request; retried with backoff when the repo fails."""
         d = self.deps

@@ -84,10 +84,10 @@ class Requests:
             d.notifier.request_received(request)
             if request.state == State.PENDING_APPROVAL:
                 d.notifier.approval_needed(request)
-            else:
-                self.provisioning.provision(request.id)
 
         d.background.submit(f"submitted {request.id}", work)
+        if request.state == State.APPROVED:
+            self.provisioning.provision_later(request.id)
 
     def _decidable(self, request_id: str, admin: Person, action: str) -> EnvironmentRequest:
         d = self.deps
@@ -111,11 +111,8 @@ class Requests:
         if approved is None:
             return d.store.get(request_id) or current, False
 
-        def work() -> None:
-            d.notifier.progress(approved)
-            self.provisioning.provision(approved.id)
-
-        d.background.submit(f"approved {request_id}", work)
+        d.background.submit(f"approved {request_id}", lambda: d.notifier.progress(approved))
+        self.provisioning.provision_later(approved.id)
         return approved, True
 
     def reject(self, request_id: str, admin: Person, reason: str) -> tuple[EnvironmentRequest, bool]:
