@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
+from typing import TextIO
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -58,9 +59,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(*, fmt: str = "json", level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+def configure(*, fmt: str = "json", level: str = "INFO", secrets: Iterable[str] = (),
+              stream: TextIO | None = None) -> logging.Handler:
     """Sets up the root logger once: JSON lines (Cloud Run) or plain text (a terminal)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(Scrubber(secrets))
@@ -68,3 +70,12 @@ def configure(*, fmt: str = "json", level: str = "INFO", secrets: Iterable[str] 
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("slack_bolt").setLevel(max(logging.INFO, root.level))
+    return handler
+
+
+def trace_from_header(header: str | None, project: str) -> str | None:
+    """``X-Cloud-Trace-Context: TRACE/SPAN;o=1`` as the trace name Cloud Logging links requests by."""
+    if not header:
+        return None
+    trace_id = header.split("/", 1)[0].strip()
+    return f"projects/{project}/traces/{trace_id}" if trace_id else None

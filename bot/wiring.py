@@ -117,5 +117,6 @@ def build_app(settings: Settings, store: Store, repo: InfraRepo, cloud: Cloud, s
         clock=clock,
         repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
         branch_prefix=policy.repo.branch_prefix,
+        project=policy.gcp.project,
     )
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import logs
 from bot.domain.errors import TryAgainLater
 from bot.infra.base import PullRequest
 from bot.infra.webhook import parse_pull_request_event, verify_signature
@@ -60,11 +62,22 @@ class Routes:
     # webhook, or somebody else's pull request, must not).
     repo_full_name: str | None = None
     branch_prefix: str | None = None
+    project: str = ""
 
     def __post_init__(self) -> None:
         self._slack = SlackRequestHandler(self.bolt)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        # Every log line written while serving this HTTP request carries its id and Cloud Trace.
+        rid = logs.request_id.set(environ.get("HTTP_X_REQUEST_ID") or secrets.token_hex(8))
+        tr = logs.trace.set(logs.trace_from_header(environ.get("HTTP_X_CLOUD_TRACE_CONTEXT"), self.project))
+        try:
+            return self._route(environ, start_response)
+        finally:
+            logs.request_id.reset(rid)
+            logs.trace.reset(tr)
+
+    def _route(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events" and method == "POST":

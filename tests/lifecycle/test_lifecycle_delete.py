@@ -33,6 +33,7 @@ def test_delete_asks_first_then_removes_the_file_and_says_when_it_is_gone(bot_on
     assert opened.args["view"]["private_metadata"] == env.id
     assert bot.store.get(env.id).state == State.READY  # nothing happens before the confirmation
 
+    bot.clock.advance(minutes=1)
     assert confirm_delete(bot, ALICE.id, env.id) == {}  # the dialog closes
     deleting = bot.store.get(env.id)
     assert deleting.state == State.DELETING

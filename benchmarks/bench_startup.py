@@ -1,0 +1,106 @@
+"""Cold start and memory of `notebook-bot serve`: time from process start to the first acknowledged slash
+command, import time of the server module (baseline: a bare Bolt import in the same run), and resident memory
+after 1 000 requests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.demo.slack_events import SlackSender  # noqa: E402
+
+RUNS = 3
+REQUESTS = 1000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def import_seconds(statement: str) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return float(out.stdout.strip())
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cold_start(env: dict[str, str], signing: str, slack_url: str) -> tuple[float, subprocess.Popen[bytes], str]:
+    port = free_port()
+    t0 = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"], cwd=ROOT,
+                               env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    send = SlackSender(url, signing, slack_url.replace("/api/", "/response/1"))
+    while time.perf_counter() - t0 < 30:
+        try:
+            if send.command("U0B00000", "help").status == 200:
+                return time.perf_counter() - t0, process, url
+        except OSError:
+            time.sleep(0.01)
+    process.kill()
+    raise SystemExit("the server did not answer within 30 s")
+
+
+def main() -> None:
+    signing = secrets.token_hex(16)
+    sink = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "support" / "slack_sink.py"), "50"],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
+    assert sink.stdout is not None
+    slack_url = sink.stdout.readline().strip()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"SLACK_SIGNING_SECRET": signing, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": slack_url,
+                   "NOTEBOOK_BOT_STORE": f"sqlite:///{tmp}/state.db", "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
+                   "NOTEBOOK_BOT_CLOUD": "gcp", "NOTEBOOK_BOT_LOG_FORMAT": "json"}
+            starts = []
+            for _ in range(RUNS):
+                seconds, process, url = cold_start(env, signing, slack_url)
+                starts.append(seconds)
+                if len(starts) < RUNS:
+                    process.terminate()
+                    process.wait(10)
+            rss_start = rss_mb(process.pid)
+            send = SlackSender(url, signing, slack_url.replace("/api/", "/response/1"))
+            users = [f"U0B{i:05d}" for i in range(50)]
+            texts = ["help", "status", "new", "frobnicate"]
+            with ThreadPoolExecutor(10) as pool:
+                list(pool.map(lambda i: send.command(users[i % 50], texts[i % 4]).status, range(REQUESTS)))
+            time.sleep(1)
+            rss_end = rss_mb(process.pid)
+            process.terminate()
+            process.wait(10)
+    finally:
+        sink.terminate()
+        sink.wait(10)
+    server_import = statistics.median(import_seconds("import bot.wiring, bot.web.server") for _ in range(RUNS))
+    bolt_import = statistics.median(import_seconds("import slack_bolt") for _ in range(RUNS))
+    print(f"cold start to first acknowledged /notebook (median of {RUNS}): {statistics.median(starts):.2f} s "
+          f"(runs: {', '.join(f'{s:.2f}' for s in starts)}; goal < 1.5 s)")
+    print(f"import of the server module: {server_import:.2f} s; bare slack_bolt import: {bolt_import:.2f} s "
+          f"(ratio {server_import / bolt_import:.1f}x)")
+    print(f"resident memory: {rss_start:.0f} MB after start, {rss_end:.0f} MB after {REQUESTS} requests")
+
+
+if __name__ == "__main__":
+    main()
