@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from bot.slack.reminders import SlackReminders
 from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
-from bot.workflow.background import BackgroundWork
+from bot.workflow.background import BackgroundWork, TrackedExecutor
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.ports import Background, Clock, Deps
 from bot.workflow.provisioning import Provisioning
@@ -61,11 +62,20 @@ class Application:
     bolt: App
     wsgi: Routes
     background: Background
+    listeners: TrackedExecutor
     lifecycle: Lifecycle
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Waits until listeners and background work are done (tests, the demo, shutdown)."""
+        deadline = time.monotonic() + timeout
         wait: Callable[[float], bool] | None = getattr(self.background, "wait_idle", None)
-        return wait(timeout) if wait else True
+        while True:  # listeners queue background work and background work may finish listeners' replies
+            if not self.listeners.wait_idle(max(0.0, deadline - time.monotonic())):
+                return False
+            if wait is not None and not wait(max(0.0, deadline - time.monotonic())):
+                return False
+            if self.listeners.wait_idle(0):
+                return True
 
     def health(self) -> dict[str, Any]:
         report: dict[str, Any] = {"ok": True, "config": "ok", "store": "ok"}
@@ -95,16 +105,17 @@ def build_app(settings: Settings, store: Store, repo: InfraRepo, cloud: Cloud, s
                              directory=Directory(slack, policy), lifecycle=lifecycle,
                              live_states=lifecycle.live.views)
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
-    bolt = build_bolt_app(services, client=slack, signing_secret=signing, listener_threads=settings.threads,
+    listeners = TrackedExecutor(max_workers=settings.threads, thread_name_prefix="bolt")
+    bolt = build_bolt_app(services, client=slack, signing_secret=signing, listener_executor=listeners,
                           extras=[lifecycle_listeners.register])
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,
         invoker_email=settings.reconcile_invoker,
         shared_secret=settings.reconcile_secret.reveal() if settings.reconcile_secret else None,
     )
-    app = Application(settings=settings, policy=policy, deps=deps, requests=requests, provisioning=provisioning,
-                      reconciler=reconciler, bolt=bolt, wsgi=None, background=work,  # type: ignore[arg-type]
-                      lifecycle=lifecycle)
+    app = Application(settings=settings, policy=policy, deps=deps, requests=requests,
+                      provisioning=provisioning, reconciler=reconciler, bolt=bolt,
+                      wsgi=None, background=work, listeners=listeners, lifecycle=lifecycle)  # type: ignore[arg-type]
     app.wsgi = Routes(
         bolt=bolt,
         store=store,

@@ -167,9 +167,9 @@ def extension(request: EnvironmentRequest, template: Template | None, policy: Po
     limit = request.ready_at + timedelta(days=bound.max)
     until = min(max(request.expires_at, now) + timedelta(days=wanted), limit)
     if until <= request.expires_at:
-        return Extension(None, f"*{request.display_name}* is already kept until {request.expires_at:%Y-%m-%d}, "
-                               f"the most the policy allows ({bound.max} days from when it became ready). "
-                               "Ask an admin if you need it longer.")
+        return Extension(None, f"*{request.display_name}* is already kept until "
+                               f"{request.expires_at:%Y-%m-%d}, the most the policy allows ({bound.max} days "
+                               "from when it became ready). Ask an admin if you need it longer.")
     return Extension(until)
 
 

@@ -67,23 +67,18 @@ def register(app: App, s: SlackServices) -> None:
 
     @app.action(Action.APPROVE.value)
     def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        # Ack first: the decision is a compare-and-set that may queue behind other clicks on the same
+        # request (fifty admins at once), and Slack gives up after 3 s. The card's update is the admin's
+        # confirmation; a click lost in a crash leaves the buttons there to click again.
+        ack()
         request_id = body["actions"][0]["value"]
         say = _ephemeral(respond)
-        try:
+        with explained("approving a request", say):
             admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
             request, won = s.requests.approve(request_id, admin)
-        except NotebookBotError as e:
-            ack()
-            say(e.message)
-            return
-        except Exception:
-            ack()
-            say(unexpected("approving a request"))
-            return
-        ack()
-        if not won:
-            who = f"<@{request.decided_by}>" if request.decided_by else "someone"
-            say(f"Request {request_id} was already decided by {who}; it is {request.state.label}.")
+            if not won:
+                who = f"<@{request.decided_by}>" if request.decided_by else "someone"
+                say(f"Request {request_id} was already decided by {who}; it is {request.state.label}.")
 
     @app.action(Action.REJECT.value)
     def reject(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:

@@ -45,7 +45,10 @@ def environment_text(view: EnvironmentView, policy: Policy, *, show_owner: bool 
     """One environment in a few lines: name, template, state (live where it has a resource), links, expiry."""
     r = view.request
     template = policy.template(r.template_id)
-    lines = [f"*{r.display_name}* · {template.title if template else r.template_id} · `{r.id}`", _state_line(view)]
+    lines = [
+        f"*{r.display_name}* · {template.title if template else r.template_id} · `{r.id}`",
+        _state_line(view),
+    ]
     if show_owner:
         lines.append(f"Owner: <@{r.owner_user_id}> ({r.owner_email})")
     links = []
@@ -66,31 +69,39 @@ def environment_text(view: EnvironmentView, policy: Policy, *, show_owner: bool 
 
 
 def environment_buttons(view: EnvironmentView) -> ActionsBlock | None:
-    """Open, Start or Stop, Extend, Delete: only those that make sense in its state (the server checks again)."""
+    """Open, Start or Stop, Extend, Delete: those that make sense in its state (the server checks again)."""
     r = view.request
     buttons: list[ButtonElement] = []
     if r.state == State.READY:
         cloud = view.cloud_state
         if r.url and cloud in (None, ACTIVE):
-            buttons.append(ButtonElement(text="Open", action_id=Action.OPEN.value, url=r.url, value=r.id,
-                                         style="primary"))
+            buttons.append(
+                ButtonElement(
+                    text="Open", action_id=Action.OPEN.value, url=r.url, value=r.id, style="primary"
+                )
+            )
         if cloud == STOPPED:
             buttons.append(ButtonElement(text="Start", action_id=Action.START.value, value=r.id))
         elif cloud in (None, ACTIVE):
             buttons.append(ButtonElement(text="Stop", action_id=Action.STOP.value, value=r.id))
         buttons.append(ButtonElement(text="Extend", action_id=Action.EXTEND.value, value=r.id))
-    if r.state in (State.READY, State.APPLYING) or (r.state == State.FAILED and r.failed_from in (
-            State.APPLYING, State.DELETING)):
-        buttons.append(ButtonElement(text="Delete", action_id=Action.DELETE.value, value=r.id, style="danger"))
+    if r.state in (State.READY, State.APPLYING) or (
+        r.state == State.FAILED and r.failed_from in (State.APPLYING, State.DELETING)
+    ):
+        buttons.append(
+            ButtonElement(text="Delete", action_id=Action.DELETE.value, value=r.id, style="danger")
+        )
     if r.state == State.PENDING_APPROVAL:
         buttons.append(ButtonElement(text="Withdraw", action_id=Action.DELETE.value, value=r.id))
     return ActionsBlock(block_id=f"env:{r.id}", elements=buttons) if buttons else None
 
 
-def environment_blocks(view: EnvironmentView, policy: Policy, *, show_owner: bool = False,
-                       buttons: bool = True) -> list[Block]:
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=environment_text(view, policy,
-                                                                                       show_owner=show_owner)))]
+def environment_blocks(
+    view: EnvironmentView, policy: Policy, *, show_owner: bool = False, buttons: bool = True
+) -> list[Block]:
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=environment_text(view, policy, show_owner=show_owner)))
+    ]
     actions = environment_buttons(view) if buttons else None
     if actions is not None:
         blocks.append(actions)
@@ -98,8 +109,16 @@ def environment_blocks(view: EnvironmentView, policy: Policy, *, show_owner: boo
     return blocks
 
 
-def environment_list(views: list[EnvironmentView], policy: Policy, *, title: str, budget: int,
-                     show_owner: bool = False, buttons: bool = True, empty: str = "") -> list[Block]:
+def environment_list(
+    views: list[EnvironmentView],
+    policy: Policy,
+    *,
+    title: str,
+    budget: int,
+    show_owner: bool = False,
+    buttons: bool = True,
+    empty: str = "",
+) -> list[Block]:
     """A titled list that stays within ``budget`` blocks (Slack's limits), saying how many were left out."""
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*{title}*"))]
     if not views:
@@ -113,46 +132,79 @@ def environment_list(views: list[EnvironmentView], policy: Policy, *, title: str
         blocks.extend(rows)
         shown += 1
     if shown < len(views):
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=f"…and {len(views) - shown} more not shown here. `/notebook list` filters (admins).")]))
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"…and {len(views) - shown} more not shown here."
+                    )
+                ]
+            )
+        )
     return blocks
 
 
 def status_blocks(views: list[EnvironmentView], policy: Policy) -> list[Block]:
     """``/notebook status``: the person's environments, within one message."""
-    return environment_list(views, policy, title="Your environments", budget=MESSAGE_BLOCKS,
-                            empty="None yet. `/notebook new` asks for one.")
+    return environment_list(
+        views,
+        policy,
+        title="Your environments",
+        budget=MESSAGE_BLOCKS,
+        empty="None yet. `/notebook new` asks for one.",
+    )
 
 
-def admin_list_blocks(requests: list[EnvironmentRequest], policy: Policy, words: tuple[str, ...]) -> list[Block]:
+def admin_list_blocks(
+    requests: list[EnvironmentRequest], policy: Policy, words: tuple[str, ...]
+) -> list[Block]:
     """``/notebook list``: stored states only (asking Google about every environment would be slow)."""
     title = f"All environments{' · ' + ' '.join(words) if words else ''} ({len(requests)})"
     views = [EnvironmentView(r) for r in requests]
-    return environment_list(views, policy, title=title, budget=MESSAGE_BLOCKS, show_owner=True, buttons=False,
-                            empty="Nothing matches.")
+    return environment_list(
+        views,
+        policy,
+        title=title,
+        budget=MESSAGE_BLOCKS,
+        show_owner=True,
+        buttons=False,
+        empty="Nothing matches.",
+    )
 
 
 def reminder_blocks(request: EnvironmentRequest, limit: datetime | None) -> list[Block]:
     """The DM before expiry: when, what happens then, and the two buttons that change it."""
     assert request.expires_at is not None
     can_extend = limit is None or limit > request.expires_at
-    text = (f"⏰ *{request.display_name}* expires on {_when(request.expires_at)}. Then the bot opens a pull request "
-            "that deletes it, with everything on its disks.")
+    text = (
+        f"⏰ *{request.display_name}* expires on {_when(request.expires_at)}. Then the bot opens a pull "
+        "request "
+        "that deletes it, with everything on its disks."
+    )
     if can_extend:
         text += f" You can keep it until {_when(limit)} at the most." if limit else ""
     else:
         text += " It has reached the longest lifetime the policy allows; copy what you need to keep."
-    buttons = [ButtonElement(text="Extend", action_id=Action.EXTEND.value, value=request.id, style="primary")] \
-        if can_extend else []
-    buttons.append(ButtonElement(text="Delete now", action_id=Action.DELETE.value, value=request.id, style="danger"))
-    return [SectionBlock(text=MarkdownTextObject(text=text)),
-            ActionsBlock(block_id=f"expiry:{request.id}", elements=buttons)]
+    buttons = (
+        [ButtonElement(text="Extend", action_id=Action.EXTEND.value, value=request.id, style="primary")]
+        if can_extend
+        else []
+    )
+    buttons.append(
+        ButtonElement(text="Delete now", action_id=Action.DELETE.value, value=request.id, style="danger")
+    )
+    return [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(block_id=f"expiry:{request.id}", elements=buttons),
+    ]
 
 
 def audit_blocks(request: EnvironmentRequest, records: list[AuditRecord]) -> list[Block]:
     """The audit trail, oldest first, packed into as few sections as Slack allows."""
-    head = (f"*Audit trail of `{request.id}`* · {request.display_name} · <@{request.owner_user_id}> · "
-            f"now {request.state.label}")
+    head = (
+        f"*Audit trail of `{request.id}`* · {request.display_name} · <@{request.owner_user_id}> · "
+        f"now {request.state.label}"
+    )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
     chunk = ""
     for a in records:

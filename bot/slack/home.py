@@ -25,27 +25,53 @@ from bot.workflow.live import EnvironmentView
 _ENDED_SHOWN = 10  # a context block holds at most 10 elements
 
 
-def home_view(views: list[EnvironmentView], policy: Policy, *, pending_approvals: int | None = None) -> SlackView:
+def home_view(
+    views: list[EnvironmentView], policy: Policy, *, pending_approvals: int | None = None
+) -> SlackView:
     """Live environments with buttons; ended ones as one compact line each; at most 100 blocks."""
     live = [v for v in views if v.request.state not in FINAL]
     ended = [v for v in views if v.request.state in FINAL]
     top: list[Block] = [
         HeaderBlock(text="Your notebooks"),
-        ActionsBlock(block_id="home:new", elements=[
-            ButtonElement(text="New notebook", action_id=Action.NEW.value, value="new", style="primary")]),
+        ActionsBlock(
+            block_id="home:new",
+            elements=[
+                ButtonElement(text="New notebook", action_id=Action.NEW.value, value="new", style="primary")
+            ],
+        ),
     ]
     if pending_approvals is not None:
-        top.append(ContextBlock(elements=[MarkdownTextObject(
-            text=f"Admin: {pending_approvals} request(s) wait for approval · `/notebook list pending`")]))
+        top.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"Admin: {pending_approvals} request(s) wait for approval · "
+                        "`/notebook list pending`"
+                    )
+                ]
+            )
+        )
     tail: list[Block] = []
     if ended:
-        tail.append(ContextBlock(elements=[
-            MarkdownTextObject(text=f"~{v.request.display_name}~ {v.request.state.label} `{v.request.id}`")
-            for v in ended[:_ENDED_SHOWN]]))
+        tail.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"~{v.request.display_name}~ {v.request.state.label} `{v.request.id}`"
+                    )
+                    for v in ended[:_ENDED_SHOWN]
+                ]
+            )
+        )
     budget = HOME_BLOCKS - len(top) - len(tail)
-    blocks = top + environment_list(live, policy, title="Environments", budget=budget,
-                                    empty="None yet: *New notebook* asks for one.") + tail
-    return SlackView(type="home", callback_id=View.HOME.value, blocks=blocks)  # type: ignore[arg-type]
+    blocks = (
+        top
+        + environment_list(
+            live, policy, title="Environments", budget=budget, empty="None yet: *New notebook* asks for one."
+        )
+        + tail
+    )
+    return SlackView(type="home", callback_id=View.HOME.value, blocks=blocks)
 
 
 def publish_home(s: SlackServices, client: WebClient, user_id: str, person: Person | None = None) -> None:

@@ -1,4 +1,5 @@
-"""Listeners of the lifecycle: Start, Stop, Extend, Delete (and its confirmation), New notebook, Retry, App Home.
+"""Listeners of the lifecycle: Start, Stop, Extend, Delete (and its confirmation), New notebook, Retry,
+App Home.
 
 Every listener acks first; who clicked is checked on the server by the workflow (hidden buttons are not
 security). A click from a message answers through its ``response_url``; a click in App Home has none, so it
@@ -27,7 +28,8 @@ from bot.workflow.power import Tell
 
 log = logging.getLogger(__name__)
 
-# What a button does: (who clicked, the request id on the button, how to answer) -> what to say now, if anything.
+# What a button does: (who clicked, the request id on the button, how to answer, the payload) -> what to
+# say now, if anything.
 Work = Callable[[Person, str, Tell, dict[str, Any]], str | None]
 
 
@@ -49,8 +51,9 @@ def _refresh_home(s: SlackServices, client: WebClient, user_id: str) -> None:
         log.exception("could not publish the Home tab of %s", user_id)  # cosmetic: the next open refreshes it
 
 
-def _clicked(s: SlackServices, body: dict[str, Any], respond: Respond, client: WebClient, what: str,
-             work: Work) -> None:
+def _clicked(
+    s: SlackServices, body: dict[str, Any], respond: Respond, client: WebClient, what: str, work: Work
+) -> None:
     tell = _teller(body, respond, client)
     user = body["user"]["id"]
     with explained(what, tell):
@@ -112,8 +115,11 @@ def register(app: App, s: SlackServices) -> None:
         if request.state == State.CANCELLED:
             said = f"Your request *{request.display_name}* is withdrawn."
         elif user != request.owner_user_id:
-            said = (f"🗑️ Deleting *{request.display_name}* of <@{request.owner_user_id}>; they are told when it is "
-                    f"gone. `/notebook audit {request.id}` follows it.")
+            said = (
+                f"🗑️ Deleting *{request.display_name}* of <@{request.owner_user_id}>; they are told when it "
+                "is "
+                f"gone. `/notebook audit {request.id}` follows it."
+            )
         else:
             return
         try:

@@ -1,4 +1,4 @@
-"""``/notebook start|stop|extend|delete|list|audit``: each a small function behind ``commands.SUBCOMMANDS``."""
+"""``/notebook status|start|stop|extend|delete|list|audit``: small functions behind ``SUBCOMMANDS``."""
 
 from __future__ import annotations
 
@@ -24,16 +24,31 @@ def _name(args: list[str], usage: str) -> str:
     return args[0]
 
 
-def status(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
-           client: WebClient) -> None:
+def status(
+    s: SlackServices,
+    person: Person,
+    args: list[str],
+    respond: Respond,
+    body: dict[str, Any],
+    client: WebClient,
+) -> None:
     views = s.life.overview(person)
-    respond(response_type="ephemeral", text="Your notebook environments",
-            blocks=[b.to_dict() for b in status_blocks(views, s.policy)])
+    respond(
+        response_type="ephemeral",
+        text="Your notebook environments",
+        blocks=[b.to_dict() for b in status_blocks(views, s.policy)],
+    )
 
 
 def _power(verb: str) -> Any:
-    def command(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
-                client: WebClient) -> None:
+    def command(
+        s: SlackServices,
+        person: Person,
+        args: list[str],
+        respond: Respond,
+        body: dict[str, Any],
+        client: WebClient,
+    ) -> None:
         ref = _name(args, f"/notebook {verb} NAME")
         switch = s.life.start if verb == "start" else s.life.stop
         switch(person, ref, lambda text: _say(respond, text))
@@ -42,8 +57,14 @@ def _power(verb: str) -> Any:
     return command
 
 
-def extend(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
-           client: WebClient) -> None:
+def extend(
+    s: SlackServices,
+    person: Person,
+    args: list[str],
+    respond: Respond,
+    body: dict[str, Any],
+    client: WebClient,
+) -> None:
     ref = _name(args, "/notebook extend NAME [DAYS]")
     days = None
     if len(args) > 1:
@@ -54,24 +75,48 @@ def extend(s: SlackServices, person: Person, args: list[str], respond: Respond, 
     _say(respond, f"✅ *{extended.display_name}* is kept until {extended.expires_at:%Y-%m-%d %H:%M} UTC.")
 
 
-def delete(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
-           client: WebClient) -> None:
+def delete(
+    s: SlackServices,
+    person: Person,
+    args: list[str],
+    respond: Respond,
+    body: dict[str, Any],
+    client: WebClient,
+) -> None:
     request = s.life.deletable(person, _name(args, "/notebook delete NAME"))
     client.views_open(trigger_id=body["trigger_id"], view=confirm_delete_modal(request).to_dict())
 
 
-def list_all(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
-             client: WebClient) -> None:
+def list_all(
+    s: SlackServices,
+    person: Person,
+    args: list[str],
+    respond: Respond,
+    body: dict[str, Any],
+    client: WebClient,
+) -> None:
     found, wanted = s.life.list_all(person, args)
-    respond(response_type="ephemeral", text=f"{len(found)} environment(s)",
-            blocks=[b.to_dict() for b in admin_list_blocks(found, s.policy, wanted.words)])
+    respond(
+        response_type="ephemeral",
+        text=f"{len(found)} environment(s)",
+        blocks=[b.to_dict() for b in admin_list_blocks(found, s.policy, wanted.words)],
+    )
 
 
-def audit(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
-          client: WebClient) -> None:
+def audit(
+    s: SlackServices,
+    person: Person,
+    args: list[str],
+    respond: Respond,
+    body: dict[str, Any],
+    client: WebClient,
+) -> None:
     request, records = s.life.audit(person, _name(args, "/notebook audit REQUEST_ID"))
-    respond(response_type="ephemeral", text=f"Audit trail of {request.id}",
-            blocks=[b.to_dict() for b in audit_blocks(request, records)])
+    respond(
+        response_type="ephemeral",
+        text=f"Audit trail of {request.id}",
+        blocks=[b.to_dict() for b in audit_blocks(request, records)],
+    )
 
 
 LIFECYCLE_SUBCOMMANDS = {

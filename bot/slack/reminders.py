@@ -29,7 +29,8 @@ class SlackReminders:
             self.client.chat_postMessage(
                 channel=request.owner_user_id,
                 text=f"{request.display_name} expires on {request.expires_at:%Y-%m-%d %H:%M} UTC",
-                blocks=[b.to_dict() for b in reminder_blocks(request, limit)])
+                blocks=[b.to_dict() for b in reminder_blocks(request, limit)],
+            )
         except Exception:
             self.store.release(key)  # not sent: the next pass may try again
             raise

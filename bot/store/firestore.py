@@ -4,17 +4,21 @@ Collections: ``requests`` (document id = request id; the fields are the request'
 ``owner_user_id``, ``state``, ``created_at``, ``due_at`` and ``version`` serve the queries), ``audit``
 (document id = the record's stable key; only ever created) and ``claims`` (document id = the key).
 The composite indexes the queries need are declared in ``deploy/firestore/indexes.json``.
+
+Every write is one atomic commit with preconditions (create = "must not exist", update = "unchanged since
+read"), so a write that lost a race is refused by the database, not by a lock in this process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 from google.api_core import exceptions as api
@@ -27,32 +31,36 @@ from bot.domain.transitions import Step
 from bot.store.base import AlreadyExists, StoreUnavailable
 from bot.store.firestore_client import bound_retries, make_client
 
-T = TypeVar("T")
-
-# Errors that mean "the database did not answer (in time)", as opposed to a bug or a bad query.
-# Aborted is contention that outlasted every transaction attempt: also "try again later".
-_UNREACHABLE: tuple[type[BaseException], ...] = (
+# Answers that mean "the database did not answer (in time)", as opposed to a bug or a refused write.
+_UNREACHABLE_API: tuple[type[api.GoogleAPICallError], ...] = (
     api.ServiceUnavailable,
     api.DeadlineExceeded,
-    api.RetryError,
     api.InternalServerError,
     api.ResourceExhausted,
     api.Aborted,
     api.Cancelled,
     api.Unknown,
-    grpc.RpcError,
-    auth.TransportError,
-    auth.RefreshError,
 )
-# Waits between attempts of a transaction that lost a conflict: about 0.25 s, 0.5 s, 1 s, then 2 s.
-_BACKOFF_FIRST = 0.5
-_BACKOFF_CAP = 4.0
+_UNREACHABLE_GRPC = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.CANCELLED,
+        grpc.StatusCode.UNKNOWN,
+    }
+)
+# A lost compare-and-set means another writer got through, so it is retried at once, with a little
+# jitter (seconds, growing with each attempt) against a herd.
+_BACKOFF = 0.01
 # Firestore allows 30 values in an "in" filter; there are fewer states than that.
 _MAX_IN_VALUES = 30
 
 
 class FirestoreStore:
-    """A Store on Firestore, shared by every instance of the service (each step is one transaction)."""
+    """A Store on Firestore, shared by every instance of the service (each write is one atomic commit)."""
 
     def __init__(
         self,
@@ -61,7 +69,7 @@ class FirestoreStore:
         client: firestore.Client | None = None,
         *,
         rpc_deadline: float = 5.0,
-        max_attempts: int = 10,
+        max_attempts: int = 20,
     ) -> None:
         self._client = client if client is not None else make_client(project, database)
         bound_retries(self._client, rpc_deadline)
@@ -72,35 +80,41 @@ class FirestoreStore:
 
     def add(self, request: EnvironmentRequest, audit: AuditRecord) -> None:
         ref = self._requests.document(_doc_id(request.id))
-        audit_ref = self._audit.document(_doc_id(audit.key))
-
-        def add_in(tx: firestore.Transaction) -> None:
-            found = {snap.reference.path: snap.exists for snap in tx.get_all([ref, audit_ref])}
-            if found.get(ref.path):
-                raise AlreadyExists(request.id)
-            tx.create(ref, request.with_changes(version=1).to_record())
-            if not found.get(audit_ref.path):
-                tx.create(audit_ref, audit.to_record())
-
-        self._transaction(add_in)
+        record = request.with_changes(version=1).to_record()
+        with_audit = True
+        for _ in range(2):
+            batch = self._client.batch()
+            batch.create(ref, record)
+            if with_audit:
+                batch.create(self._audit.document(_doc_id(audit.key)), audit.to_record())
+            try:
+                self._commit(batch)
+                return
+            except api.AlreadyExists:
+                stored = self._snapshot(ref)
+                if stored.exists:
+                    if _fields(stored) == record:
+                        return  # our own create, retried after its answer was lost
+                    raise AlreadyExists(request.id) from None
+                with_audit = False  # the audit record was there already: keep that one
+        raise StoreUnavailable("the request could not be added")
 
     def get(self, request_id: str) -> EnvironmentRequest | None:
-        with _reaching_firestore():
-            snap = self._requests.document(_doc_id(request_id)).get()
+        snap = self._snapshot(self._requests.document(_doc_id(request_id)))
         return EnvironmentRequest.from_record(_fields(snap)) if snap.exists else None
 
     def apply(self, request_id: str, step: Step) -> EnvironmentRequest | None:
-        ref = self._requests.document(_doc_id(request_id))
-        # A step that declines the committed request writes nothing, so a plain read is enough to say so
-        # (as if the transaction had run at that moment). Most lost races end here, without taking locks
-        # that the winner's commit would have to wait for.
-        with _reaching_firestore():
-            seen = ref.get()
-        if not seen.exists or step(EnvironmentRequest.from_record(_fields(seen))) is None:
-            return None
+        """Compare-and-set: read, run ``step``, commit only if the request has not changed since the read.
 
-        def apply_in(tx: firestore.Transaction) -> EnvironmentRequest | None:
-            snap = ref.get(transaction=tx)
+        The request update (preconditioned on the update time that was read) and the audit record go in one
+        atomic commit. Losing a race costs an immediate re-read, after which the step usually declines.
+        This holds no locks between calls, unlike a read-write transaction, so contenders never wait for
+        each other (the emulator's lock timeouts would otherwise livelock twenty concurrent approvals).
+        """
+        ref = self._requests.document(_doc_id(request_id))
+        with_audit = True
+        for attempt in range(1, self._max_attempts + 1):
+            snap = self._snapshot(ref)
             if not snap.exists:
                 return None
             current = EnvironmentRequest.from_record(_fields(snap))
@@ -108,18 +122,21 @@ class FirestoreStore:
             if change is None:
                 return None
             new = change.request.with_changes(version=current.version + 1)
-            audit_ref = None
-            if change.audit is not None:
-                # A record with this key is already there when an earlier attempt of the same event was
-                # written: keep that one (as SQLite's INSERT OR IGNORE does). Reads come before writes.
-                candidate = self._audit.document(_doc_id(change.audit.key))
-                audit_ref = None if candidate.get(transaction=tx).exists else candidate
-            tx.set(ref, new.to_record())
-            if audit_ref is not None and change.audit is not None:
-                tx.create(audit_ref, change.audit.to_record())
-            return new
-
-        return self._transaction(apply_in)
+            batch = self._client.batch()
+            precondition = self._client.write_option(last_update_time=snap.update_time)
+            batch.update(ref, new.to_record(), option=precondition)
+            if change.audit is not None and with_audit:
+                batch.create(self._audit.document(_doc_id(change.audit.key)), change.audit.to_record())
+            try:
+                self._commit(batch)
+                return new
+            except api.FailedPrecondition:
+                if _fields(self._snapshot(ref)) == new.to_record():
+                    return new  # our own commit, retried after its answer was lost
+            except api.AlreadyExists:
+                with_audit = False  # this event was recorded before: keep that record (INSERT OR IGNORE)
+            time.sleep(random.uniform(0, _BACKOFF * attempt))  # noqa: S311 - jitter, not a secret
+        raise StoreUnavailable(f"request {request_id} kept changing under {self._max_attempts} attempts")
 
     def find(
         self,
@@ -167,11 +184,9 @@ class FirestoreStore:
             return [AuditRecord.from_record(_fields(snap)) for snap in query.stream()]
 
     def record(self, audit: AuditRecord) -> None:
-        with _reaching_firestore():
-            try:
-                self._audit.document(_doc_id(audit.key)).create(audit.to_record())
-            except api.AlreadyExists:
-                pass  # the same event, written before: the trail keeps the first one
+        # The same event written before (same key) stays as it was first written.
+        with _reaching_firestore(), contextlib.suppress(api.AlreadyExists):
+            self._audit.document(_doc_id(audit.key)).create(audit.to_record())
 
     def claim(self, key: str, at: datetime) -> bool:
         ref = self._claims.document(_doc_id(key))
@@ -196,28 +211,15 @@ class FirestoreStore:
 
     def close(self) -> None:
         """Closes the client's connections, including those of a client that was passed in."""
-        self._client.close()
+        self._client.close()  # type: ignore[no-untyped-call]
 
-    def _transaction(self, work: Callable[[firestore.Transaction], T]) -> T:
-        """Runs ``work`` in one transaction; from the start again if it lost a conflict to another one.
+    def _snapshot(self, ref: Any) -> Any:
+        with _reaching_firestore():
+            return ref.get()
 
-        Retries wait a random, growing while (the client library's own retries come back at once, and on
-        the emulator every contender then deadlocks again until its 2 s lock timeout).
-        """
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                run: Callable[[firestore.Transaction], T] = firestore.transactional(work)
-                return run(self._client.transaction(max_attempts=1))
-            except Exception as e:
-                if attempt < self._max_attempts and _cause(e, (api.Aborted,)) is not None:
-                    pause = min(_BACKOFF_CAP, _BACKOFF_FIRST * 2 ** (attempt - 1))
-                    time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not a secret
-                    continue
-                cause = _cause(e, _UNREACHABLE)
-                if cause is None:
-                    raise
-                raise StoreUnavailable(f"{type(cause).__name__}: {cause}") from e
-        raise AssertionError("not reached")
+    def _commit(self, batch: Any) -> None:
+        with _reaching_firestore():
+            batch.commit()
 
     def _run(self, query: Any) -> list[EnvironmentRequest]:
         with _reaching_firestore():
@@ -251,26 +253,17 @@ def _reaching_firestore() -> Iterator[None]:
     """Turns "the database did not answer" into StoreUnavailable; lets every other error through."""
     try:
         yield
-    except StoreUnavailable:
-        raise
     except Exception as e:
-        cause = _cause(e, _UNREACHABLE)
-        if cause is None:
+        if not _unreachable(e):
             raise
-        raise StoreUnavailable(f"{type(cause).__name__}: {cause}") from e
+        raise StoreUnavailable(f"{type(e).__name__}: {e}") from e
 
 
-def _cause(error: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
-    """The first error of one of ``kinds`` in the chain that led to ``error``, if any.
-
-    The transaction helper hides the first error behind its own: a ValueError when every attempt was
-    aborted, or the rollback's error when the server had gone away. So the whole chain is searched.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kinds):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
+def _unreachable(error: Exception) -> bool:
+    if isinstance(error, api.GoogleAPICallError):  # the usual form: gRPC status mapped by api_core
+        return isinstance(error, _UNREACHABLE_API)
+    if isinstance(error, api.RetryError):  # retried until the deadline: unreachable all along
+        return True
+    if isinstance(error, grpc.RpcError) and isinstance(error, grpc.Call):  # one that escaped the mapping
+        return error.code() in _UNREACHABLE_GRPC
+    return isinstance(error, auth.TransportError | auth.RefreshError)  # no token: metadata server away

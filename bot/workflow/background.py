@@ -71,3 +71,28 @@ class Inline:
             fn()
         except Exception:
             log.exception("work %s failed; the next reconcile will retry it", name)
+
+
+class TrackedExecutor(ThreadPoolExecutor):
+    """A thread pool that knows when it is idle (Bolt's listeners run here, partly after their ack)."""
+
+    def __init__(self, max_workers: int, thread_name_prefix: str) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self._running = 0
+        self._cond = threading.Condition()
+
+    def submit(self, fn: Callable[..., object], /, *args: object, **kwargs: object) -> Future[object]:  # type: ignore[override]
+        with self._cond:
+            self._running += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _: Future[object]) -> None:
+        with self._cond:
+            self._running -= 1
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._running == 0, timeout)

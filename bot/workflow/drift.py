@@ -27,14 +27,15 @@ MASS_FRACTION = 0.2
 class Drift:
     """Checks every ready environment against the cloud, at most once per ``every`` per instance."""
 
-    def __init__(self, deps: Deps, live: LiveStatus, removal: Removal,
-                 every: timedelta = timedelta(minutes=10)) -> None:
+    def __init__(
+        self, deps: Deps, live: LiveStatus, removal: Removal, every: timedelta = timedelta(minutes=10)
+    ) -> None:
         self.deps = deps
         self.live = live
         self.removal = removal
         self.every = every
-        # Per instance only: it spares Google calls when reconcile runs every minute; a fresh process (the CLI)
-        # simply checks everything once. Acting is a compare-and-set, so instances never act twice.
+        # Per instance only: it spares Google calls when reconcile runs every minute; a fresh process
+        # (the CLI) simply checks everything once. Acting is a compare-and-set, so instances never act twice.
         self._checked: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
@@ -62,17 +63,25 @@ class Drift:
                 vanished.append(request)
         if len(vanished) > MASS_VANISHING and len(vanished) > MASS_FRACTION * len(todo):
             first = vanished[0]
-            d.notifier.alert_admins(first, f"drift-mass-{d.clock():%Y-%m-%d}",
-                                    f"{len(vanished)} of {len(todo)} ready environments are missing in Google Cloud "
-                                    f"(for example {first.env_name}). That looks like a wrong project or a missing "
-                                    "permission rather than drift, so the bot removed none of them. Check the bot's "
-                                    "credentials and `gcp.project`.")
+            d.notifier.alert_admins(
+                first,
+                f"drift-mass-{d.clock():%Y-%m-%d}",
+                f"{len(vanished)} of {len(todo)} ready environments are missing in Google Cloud "
+                f"(for example {first.env_name}). That looks like a wrong project or a missing "
+                "permission rather than drift, so the bot removed none of them. Check the bot's "
+                "credentials and `gcp.project`.",
+            )
             actions["drift held back"] += len(vanished)
             return len(todo)
         for request in vanished:
-            moved = self.removal.begin(request.id, actor=BOT, end_reason=DRIFT,
-                                       detail="Google Cloud has no such environment any more")
+            moved = self.removal.begin(
+                request.id,
+                actor=BOT,
+                end_reason=DRIFT,
+                detail="Google Cloud has no such environment any more",
+            )
             if moved is not None:
+                self.deps.notifier.progress(moved)
                 self.removal.advance(request.id)
                 actions["drift removed"] += 1
         return len(todo)

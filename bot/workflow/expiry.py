@@ -1,4 +1,4 @@
-"""Lifetimes: the reminder before an environment expires, its removal at expiry, and stale approval requests."""
+"""Lifetimes: the reminder before an environment expires, its removal at expiry, stale approvals."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Reminders(Protocol):
 
 
 class Expiry:
-    """What reconcile does with a ``ready`` environment whose ``due_at`` has come, and with stale approvals."""
+    """What reconcile does with a ``ready`` environment whose ``due_at`` has come, and stale approvals."""
 
     def __init__(self, deps: Deps, removal: Removal, reminders: Reminders) -> None:
         self.deps = deps
@@ -37,10 +37,15 @@ class Expiry:
             return None
         expires = request.expires_at
         if now >= expires:
-            moved = self.removal.begin(request.id, actor=BOT, end_reason=EXPIRED,
-                                       detail=f"lifetime ended {expires:%Y-%m-%d %H:%M} UTC")
+            moved = self.removal.begin(
+                request.id,
+                actor=BOT,
+                end_reason=EXPIRED,
+                detail=f"lifetime ended {expires:%Y-%m-%d %H:%M} UTC",
+            )
             if moved is None:
                 return None
+            self.deps.notifier.progress(moved)
             self.removal.advance(request.id)
             return "expired"
         remind_at = expires - timedelta(hours=d.policy.limits.reminder_hours_before_expiry)
@@ -69,19 +74,30 @@ class Expiry:
         self.deps.store.apply(request.id, step)
 
     def stale_approval(self, request: EnvironmentRequest) -> str | None:
-        """A request nobody decided on within ``limits.approval_timeout_hours`` expires; its requester is told."""
+        """Nobody decided within ``limits.approval_timeout_hours``: it expires; its requester is told."""
         d = self.deps
         if not rules.approval_expired(request, d.policy, d.clock()):
             return None
         hours = d.policy.limits.approval_timeout_hours
-        expired = d.store.apply(request.id, step_to(
-            State.EXPIRED, expected={State.PENDING_APPROVAL}, actor=BOT, at=d.clock(),
-            detail=f"no decision within {hours} hours", end_reason=f"nobody decided within {hours} hours"))
+        expired = d.store.apply(
+            request.id,
+            step_to(
+                State.EXPIRED,
+                expected={State.PENDING_APPROVAL},
+                actor=BOT,
+                at=d.clock(),
+                detail=f"no decision within {hours} hours",
+                end_reason=f"nobody decided within {hours} hours",
+            ),
+        )
         if expired is None:
             return None
         d.notifier.progress(expired)
-        d.notifier.tell_owner(expired, "approval-expired",
-                              f"⌛ Nobody decided on your request *{expired.display_name}* ({expired.id}) within "
-                              f"{hours} hours, so it has expired. Ask again with `/notebook new`, and perhaps tell "
-                              "an admin why it matters.")
+        d.notifier.tell_owner(
+            expired,
+            "approval-expired",
+            f"⌛ Nobody decided on your request *{expired.display_name}* ({expired.id}) within "
+            f"{hours} hours, so it has expired. Ask again with `/notebook new`, and perhaps tell "
+            "an admin why it matters.",
+        )
         return "approvals expired"

@@ -29,8 +29,11 @@ class ListFilter:
     words: tuple[str, ...] = field(default=())
 
     def matches(self, r: EnvironmentRequest) -> bool:
-        return ((not self.states or r.state in self.states) and (not self.owners or r.owner_user_id in self.owners)
-                and (not self.templates or r.template_id in self.templates))
+        return (
+            (not self.states or r.state in self.states)
+            and (not self.owners or r.owner_user_id in self.owners)
+            and (not self.templates or r.template_id in self.templates)
+        )
 
 
 def parse_list_filter(words: list[str], template_ids: set[str]) -> ListFilter:
@@ -48,8 +51,10 @@ def parse_list_filter(words: list[str], template_ids: set[str]) -> ListFilter:
             templates.add(word)
         else:
             choices = ", ".join(s.value for s in State)
-            raise NotFound(f"`{word}` is not a state ({choices}), a @user or a template "
-                           f"({', '.join(sorted(template_ids))}).")
+            raise NotFound(
+                f"`{word}` is not a state ({choices}), a @user or a template "
+                f"({', '.join(sorted(template_ids))})."
+            )
     return ListFilter(frozenset(states), frozenset(owners), frozenset(templates), tuple(words))
 
 
@@ -85,8 +90,15 @@ class Governance:
         request = d.store.get(request_id.strip())
         if not rules.is_admin(admin, d.policy):
             if request is not None:
-                d.store.record(note(request, actor=admin.user_id, at=d.clock(), action="audit refused",
-                                    detail="not an admin"))
+                d.store.record(
+                    note(
+                        request,
+                        actor=admin.user_id,
+                        at=d.clock(),
+                        action="audit refused",
+                        detail="not an admin",
+                    )
+                )
             raise Refused("Only notebook admins can read the audit trail.")
         if request is None:
             raise NotFound(f"There is no request `{request_id}`.")
@@ -99,21 +111,40 @@ class Governance:
         if request is None:
             raise NotFound(f"There is no request `{request_id}`.")
         if not rules.is_admin(admin, d.policy):
-            d.store.record(note(request, actor=admin.user_id, at=d.clock(), action="retry refused",
-                                detail="not an admin"))
+            d.store.record(
+                note(
+                    request, actor=admin.user_id, at=d.clock(), action="retry refused", detail="not an admin"
+                )
+            )
             raise Refused("Only notebook admins can retry a failed request.")
         target = request.failed_from
         if request.state != State.FAILED or target is None:
-            raise Refused(f"Request `{request.id}` is {request.state.label}, not failed: there is nothing to retry.")
+            raise Refused(
+                f"Request `{request.id}` is {request.state.label}, not failed: there is nothing to retry."
+            )
         now = d.clock()
-        options = {k: v for k, v in request.options.items() if k != MERGED_AT}  # the wait for the cloud restarts
-        moved = d.store.apply(request.id, step_to(
-            target, expected={State.FAILED}, actor=admin.user_id, at=now,
-            detail=f"retry by {admin.name or admin.user_id} after: {request.last_error}",
-            failed_from=None, attempts=0, last_error=None, due_at=now, options=options))
+        options = {
+            k: v for k, v in request.options.items() if k != MERGED_AT
+        }  # the wait for the cloud restarts
+        moved = d.store.apply(
+            request.id,
+            step_to(
+                target,
+                expected={State.FAILED},
+                actor=admin.user_id,
+                at=now,
+                detail=f"retry by {admin.name or admin.user_id} after: {request.last_error}",
+                failed_from=None,
+                attempts=0,
+                last_error=None,
+                due_at=now,
+                options=options,
+            ),
+        )
         if moved is None:
             raise Refused(f"Request `{request.id}` was retried by someone else already.")
-        d.background.submit(f"retry {request.id}", lambda: self._rerun(moved))
+        # Mostly repo work (a pull request to open or to look at): the lane that may wait for GitHub.
+        d.background.submit(f"retry {request.id}", lambda: self._rerun(moved), lane="repo")
         return moved
 
     def _rerun(self, request: EnvironmentRequest) -> None:

@@ -33,16 +33,25 @@ _REMOVABLE = frozenset({State.READY, State.APPLYING})
 _REMOVABLE_AFTER_FAILURE = frozenset({State.APPLYING, State.DELETING})
 
 
-def removal_pull_request_changed(d: Deps, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
+def removal_pull_request_changed(
+    d: Deps, request: EnvironmentRequest, pr: PullRequest
+) -> EnvironmentRequest | None:
     """A removal pull request (branch ``…-remove``) was merged or closed: webhook or reconcile."""
     return Removal(d).pull_request_changed(request, pr)
 
 
 class Lifecycle:
-    """The services behind status, start, stop, extend, delete, list, audit, retry; and their reconcile steps."""
+    """The services behind status, start, stop, extend, delete, list, audit, retry; their reconcile steps."""
 
-    def __init__(self, deps: Deps, provisioning: Provisioning, reminders: Reminders, *,
-                 waiting: Waiting | None = None, status_ttl: timedelta = timedelta(seconds=30)) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        provisioning: Provisioning,
+        reminders: Reminders,
+        *,
+        waiting: Waiting | None = None,
+        status_ttl: timedelta = timedelta(seconds=30),
+    ) -> None:
         self.deps = deps
         self.live = LiveStatus(deps, status_ttl)
         self.removal = Removal(deps, provisioning)
@@ -68,8 +77,11 @@ class Lifecycle:
         ref = ref.strip()
         found = d.store.get(ref) if _REQUEST_ID.match(ref) else None
         if found is None:
-            mine = [r for r in d.store.find(owner_user_id=person.user_id)
-                    if r.display_name == ref and r.state not in FINAL]
+            mine = [
+                r
+                for r in d.store.find(owner_user_id=person.user_id)
+                if r.display_name == ref and r.state not in FINAL
+            ]
             found = mine[-1] if mine else None
         if found is None:
             raise NotFound(f"You have no environment called `{ref}`. `/notebook status` lists yours.")
@@ -80,10 +92,19 @@ class Lifecycle:
         d = self.deps
         request = self.find(person, ref)
         if not rules.may_manage(person, request, d.policy):
-            d.store.record(note(request, actor=person.user_id, at=d.clock(), action=f"{action} refused",
-                                detail="neither its owner nor an admin"))
-            raise Refused(f"*{request.display_name}* belongs to <@{request.owner_user_id}>; only its owner or a "
-                          f"notebook admin can {action} it.")
+            d.store.record(
+                note(
+                    request,
+                    actor=person.user_id,
+                    at=d.clock(),
+                    action=f"{action} refused",
+                    detail="neither its owner nor an admin",
+                )
+            )
+            raise Refused(
+                f"*{request.display_name}* belongs to <@{request.owner_user_id}>; only its owner or a "
+                f"notebook admin can {action} it."
+            )
         return request
 
     def overview(self, person: Person) -> list[EnvironmentView]:
@@ -114,28 +135,44 @@ class Lifecycle:
         def step(current: EnvironmentRequest) -> Change | None:
             if current.state != State.READY or current.expires_at != was:
                 return None
-            new = current.with_changes(expires_at=until, reminded_at=None, due_at=max(now, until - reminder),
-                                       updated_at=now)
-            return Change(new, note(current, actor=person.user_id, at=now, action="extend",
-                                    detail=f"kept until {until:%Y-%m-%d %H:%M} UTC (was {was:%Y-%m-%d %H:%M})"))
+            new = current.with_changes(
+                expires_at=until, reminded_at=None, due_at=max(now, until - reminder), updated_at=now
+            )
+            return Change(
+                new,
+                note(
+                    current,
+                    actor=person.user_id,
+                    at=now,
+                    action="extend",
+                    detail=f"kept until {until:%Y-%m-%d %H:%M} UTC (was {was:%Y-%m-%d %H:%M})",
+                ),
+            )
 
         extended = d.store.apply(request.id, step)
         if extended is None:
-            raise Refused(f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again.")
+            raise Refused(
+                f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again."
+            )
         return extended
 
     def delete_refusal(self, request: EnvironmentRequest) -> str | None:
         """Why this environment cannot be deleted now, or None."""
         s = request.state
-        if s in _REMOVABLE or s == State.PENDING_APPROVAL or (
-                s == State.FAILED and request.failed_from in _REMOVABLE_AFTER_FAILURE):
+        if (
+            s in _REMOVABLE
+            or s == State.PENDING_APPROVAL
+            or (s == State.FAILED and request.failed_from in _REMOVABLE_AFTER_FAILURE)
+        ):
             return None
         if s == State.DELETING:
             return f"*{request.display_name}* is already being deleted."
         if s in FINAL:
             return f"*{request.display_name}* is {s.label}; there is nothing left to delete."
-        return (f"*{request.display_name}* is {s.label}: its pull request is being prepared or reviewed. Ask an "
-                "admin to close it, which cancels the request.")
+        return (
+            f"*{request.display_name}* is {s.label}: its pull request is being prepared or reviewed. Ask an "
+            "admin to close it, which cancels the request."
+        )
 
     def deletable(self, person: Person, ref: str) -> EnvironmentRequest:
         """The environment, checked before the confirmation dialog opens (and again when it is submitted)."""
@@ -149,21 +186,42 @@ class Lifecycle:
         """Withdraws a pending request, or starts the removal pull request (after the ack)."""
         d = self.deps
         request = self.deletable(person, ref)
-        by = "its owner" if person.user_id == request.owner_user_id else f"admin {person.name or person.user_id}"
+        by = (
+            "its owner"
+            if person.user_id == request.owner_user_id
+            else f"admin {person.name or person.user_id}"
+        )
         if request.state == State.PENDING_APPROVAL:
-            cancelled = d.store.apply(request.id, step_to(
-                State.CANCELLED, expected={State.PENDING_APPROVAL}, actor=person.user_id, at=d.clock(),
-                detail=f"withdrawn by {by}", end_reason=f"withdrawn by {by}"))
+            cancelled = d.store.apply(
+                request.id,
+                step_to(
+                    State.CANCELLED,
+                    expected={State.PENDING_APPROVAL},
+                    actor=person.user_id,
+                    at=d.clock(),
+                    detail=f"withdrawn by {by}",
+                    end_reason=f"withdrawn by {by}",
+                ),
+            )
             if cancelled is None:
                 raise Refused(f"*{request.display_name}* was decided on meanwhile; try again.")
             d.background.submit(f"withdrawn {request.id}", lambda: d.notifier.progress(cancelled))
             return cancelled
-        moved = self.removal.begin(request.id, actor=person.user_id, detail=f"delete asked by {by}",
-                                   end_reason=f"deleted by {person.name or person.user_id}", expected={request.state})
+        moved = self.removal.begin(
+            request.id,
+            actor=person.user_id,
+            detail=f"delete asked by {by}",
+            end_reason=f"deleted by {person.name or person.user_id}",
+            expected={request.state},
+        )
         if moved is None:
-            raise Refused(f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again.")
+            raise Refused(
+                f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again."
+            )
         self.live.forget(request.id)
-        d.background.submit(f"remove {request.id}", lambda: self.removal.advance(request.id))
+        d.background.submit(f"deleting {request.id}", lambda: d.notifier.progress(moved))
+        # The removal pull request may wait for GitHub's write pacing: the repo lane keeps messages flowing.
+        d.background.submit(f"remove {request.id}", lambda: self.removal.advance(request.id), lane="repo")
         return moved
 
     # -- reconcile -------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Live state from the cloud for what people look at, with a short cache so App Home does not hammer Google."""
+"""Live state from the cloud for what people look at, with a short cache so App Home spares Google."""
 
 from __future__ import annotations
 

@@ -41,20 +41,29 @@ class Power:
         self.waiting = waiting or Waiting()
 
     def switch(self, person: Person, request: EnvironmentRequest, verb: str, tell: Tell) -> None:
-        """Asks the cloud to start or stop and ``tell``s that; when Google needs time, tells the outcome later.
+        """Asks the cloud to start or stop and ``tell``s that; if Google needs time, tells the outcome later.
 
         The caller has checked that ``person`` may manage ``request``.
         """
         d = self.deps
         if request.state != State.READY:
-            raise Refused(f"*{request.display_name}* is {request.state.label}; only a ready environment can be "
-                          f"{'started' if verb == 'start' else 'stopped'}.")
+            raise Refused(
+                f"*{request.display_name}* is {request.state.label}; only a ready environment can be "
+                f"{'started' if verb == 'start' else 'stopped'}."
+            )
         env = cloud_environment(request, d.policy)
         self.live.forget(request.id)
         status = d.cloud.start(env) if verb == "start" else d.cloud.stop(env)  # CloudError reaches the person
         on_behalf = "" if person.user_id == request.owner_user_id else f" for {request.owner_email}"
-        d.store.record(note(request, actor=person.user_id, at=d.clock(), action=verb,
-                            detail=f"{verb} asked{on_behalf}; cloud says {status.state}"))
+        d.store.record(
+            note(
+                request,
+                actor=person.user_id,
+                at=d.clock(),
+                action=verb,
+                detail=f"{verb} asked{on_behalf}; cloud says {status.state}",
+            )
+        )
         self.live.remember(request.id, status)
         if status.state == _TARGET[verb]:
             tell(f"✅ *{request.display_name}* is {_DONE_WORD[verb]}.")
@@ -64,7 +73,7 @@ class Power:
         d.background.submit(f"{verb} {request.id}", lambda: self._follow(request, verb, tell))
 
     def _follow(self, request: EnvironmentRequest, verb: str, tell: Tell) -> None:
-        """Polls the cloud until the environment settles, within ``waiting``'s bound, then tells the person."""
+        """Polls the cloud until the environment settles, within ``waiting``'s bound; tells the person."""
         env = cloud_environment(request, self.deps.policy)
         w = self.waiting
         last: CloudStatus | None = None
@@ -76,14 +85,20 @@ class Power:
                 continue  # a passing failure: the next poll may answer
             self.live.remember(request.id, last)
             if last.state == _TARGET[verb]:
-                tell(f"✅ *{request.display_name}* is {_DONE_WORD[verb]}."
-                     + (f" <{last.url}|Open JupyterLab>" if verb == "start" and last.url else ""))
+                tell(
+                    f"✅ *{request.display_name}* is {_DONE_WORD[verb]}."
+                    + (f" <{last.url}|Open JupyterLab>" if verb == "start" and last.url else "")
+                )
                 return
             if last.state in (ERROR, NOT_FOUND):
-                tell(f"⚠️ *{request.display_name}* did not get {_DONE_WORD[verb]}: Google says {last.state}. "
-                     f"{last.detail} The admins can help; `/notebook status` shows its state.")
+                tell(
+                    f"⚠️ *{request.display_name}* did not get {_DONE_WORD[verb]}: Google says {last.state}. "
+                    f"{last.detail} The admins can help; `/notebook status` shows its state."
+                )
                 return
         minutes = round(w.interval_seconds * w.max_polls / 60)
         state = last.state if last else "unknown"
-        tell(f"*{request.display_name}* is still {state} after {minutes} minutes. `/notebook status` shows "
-             "when it settles.")
+        tell(
+            f"*{request.display_name}* is still {state} after {minutes} minutes. `/notebook status` shows "
+            "when it settles."
+        )

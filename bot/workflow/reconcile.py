@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest
@@ -37,7 +38,7 @@ Handler = Callable[[EnvironmentRequest, ReconcileReport], None]
 
 
 class Reconciler:
-    """Runs one pass over the store. ``on`` and ``each_pass`` let the lifecycle add its steps (expiry, drift...).
+    """Runs one pass over the store. ``on`` and ``each_pass`` let the lifecycle add steps (expiry, drift...).
 
     Per state, only requests whose ``due_at`` has come (or that have none) are looked at, so a pass costs one
     store query per state plus work for what is due, not work for every environment.
@@ -65,7 +66,7 @@ class Reconciler:
         d = self.deps
         now = d.clock()
         for extra_pass in self.passes:
-            self._guard(report, extra_pass.__name__, lambda p=extra_pass: p(report))  # type: ignore[misc]
+            self._guard(report, getattr(extra_pass, "__name__", "pass"), partial(extra_pass, report))
         for state, handlers in self.handlers.items():
             if not handlers:
                 continue
@@ -74,8 +75,8 @@ class Reconciler:
                     continue
                 report.looked_at += 1
                 for handler in handlers:
-                    self._guard(report, f"{handler.__name__} {request.id}",
-                                lambda h=handler, r=request: h(r, report))  # type: ignore[misc]
+                    work = partial(handler, request, report)
+                    self._guard(report, f"{handler.__name__} {request.id}", work)
         log.info(report.summary())
         return report
 
@@ -110,8 +111,7 @@ class Reconciler:
             if request.pull_request is None or request.pull_request.purpose != "create":
                 continue
             # One unreachable pull request must not stop the pass for the others.
-            self._guard(report, f"pull request of {request.id}",
-                        lambda r=request: self._pull_request(r, report))  # type: ignore[misc]
+            self._guard(report, f"pull request of {request.id}", partial(self._pull_request, request, report))
 
     def _pull_request(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
         assert request.pull_request is not None

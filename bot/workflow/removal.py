@@ -1,4 +1,4 @@
-"""Removing an environment: a pull request that deletes its files, then waiting until the cloud has no such thing.
+"""Removing an environment: a pull request that deletes its files, then waiting until the cloud has none.
 
 Every way an environment ends (its owner or an admin deletes it, its lifetime ends, it vanished from the
 cloud) goes through here: ``begin`` moves it to ``deleting`` (atomically, once), ``advance`` opens the removal
@@ -54,9 +54,16 @@ class Removal:
         self.deps = deps
         self.provisioning = provisioning or Provisioning(deps)
 
-    def begin(self, request_id: str, *, actor: str, detail: str, end_reason: str,
-              expected: Iterable[State] = (State.READY,)) -> EnvironmentRequest | None:
-        """Moves the request to ``deleting`` with a removal pull request still to open; None if it lost a race."""
+    def begin(
+        self,
+        request_id: str,
+        *,
+        actor: str,
+        detail: str,
+        end_reason: str,
+        expected: Iterable[State] = (State.READY,),
+    ) -> EnvironmentRequest | None:
+        """Moves it to ``deleting`` with a removal pull request still to open; None if it lost a race."""
         d = self.deps
         now = d.clock()
         allowed = frozenset(expected)
@@ -65,14 +72,23 @@ class Removal:
             if current.state not in allowed:
                 return None
             pending = PullRequestRef(0, "", removal_branch(current, self.provisioning), "remove")
-            return move(current, State.DELETING, actor=actor, at=now, detail=detail, end_reason=end_reason,
-                        pull_request=pending, due_at=now, attempts=0, last_error=None, failed_from=None,
-                        options=_without_merge_mark(current))
+            return move(
+                current,
+                State.DELETING,
+                actor=actor,
+                at=now,
+                detail=detail,
+                end_reason=end_reason,
+                pull_request=pending,
+                due_at=now,
+                attempts=0,
+                last_error=None,
+                failed_from=None,
+                options=_without_merge_mark(current),
+            )
 
-        moved = d.store.apply(request_id, step)
-        if moved is not None:
-            d.notifier.progress(moved)
-        return moved
+        # No message here: a listener calls this before its ack; callers tell people afterwards.
+        return d.store.apply(request_id, step)
 
     def advance(self, request_id: str) -> EnvironmentRequest | None:
         """Whatever the deletion waits on next: opening its pull request, the merge, or the cloud."""
@@ -81,24 +97,24 @@ class Removal:
         if request is None or request.state != State.DELETING:
             return request
         ref = request.pull_request
-        if ref is None or ref.purpose != "remove":  # written before removals had a pending ref
-            request = d.store.apply(request_id, step_update(
-                expected={State.DELETING}, at=request.updated_at,
-                pull_request=PullRequestRef(0, "", removal_branch(request, self.provisioning), "remove")))
-            if request is None:
-                return d.store.get(request_id)
-            ref = request.pull_request
-            assert ref is not None
+        if ref is None or ref.purpose != "remove":
+            return request  # cannot happen: begin() always writes the removal's (pending) pull request
         if MERGED_AT in request.options:
             return self.check_gone(request)
         if ref.number == 0:
-            return self.open_pull_request(request) if request.files else self.check_gone(self._mark_merged(request))
+            if not request.files:  # never rendered: nothing to remove from the repository
+                return self.check_gone(self._mark_merged(request))
+            return self.open_pull_request(request)
         pr = d.repo.find_pull_request(ref.branch)
         if pr is None:  # the host lost it (or a half-done open): opening again is idempotent by branch
             return self.open_pull_request(request)
         if pr.state == "open":
-            return d.store.apply(request_id, step_update(expected={State.DELETING}, at=request.updated_at,
-                                                         due_at=d.clock() + PULL_REQUEST_POLL))
+            return d.store.apply(
+                request_id,
+                step_update(
+                    expected={State.DELETING}, at=request.updated_at, due_at=d.clock() + PULL_REQUEST_POLL
+                ),
+            )
         return self.pull_request_changed(request, pr)
 
     def open_pull_request(self, request: EnvironmentRequest) -> EnvironmentRequest | None:
@@ -124,10 +140,16 @@ class Removal:
         def step(current: EnvironmentRequest) -> Change | None:
             if current.state != State.DELETING or current.pull_request != pending:
                 return None  # another pass recorded it first
-            new = current.with_changes(pull_request=PullRequestRef(pr.number, pr.url, pr.branch, "remove"),
-                                       updated_at=now, attempts=0, last_error=None, due_at=now + PULL_REQUEST_POLL)
-            return Change(new, note(current, actor=BOT, at=now, action="removal pull request opened",
-                                    detail=pr.url))
+            new = current.with_changes(
+                pull_request=PullRequestRef(pr.number, pr.url, pr.branch, "remove"),
+                updated_at=now,
+                attempts=0,
+                last_error=None,
+                due_at=now + PULL_REQUEST_POLL,
+            )
+            return Change(
+                new, note(current, actor=BOT, at=now, action="removal pull request opened", detail=pr.url)
+            )
 
         opened = d.store.apply(request.id, step)
         if opened is not None:
@@ -153,17 +175,34 @@ class Removal:
         if request.expires_at is not None and request.expires_at > now:
             reminder = request.expires_at - timedelta(hours=d.policy.limits.reminder_hours_before_expiry)
             due = max(now, reminder)
-        kept = d.store.apply(request.id, step_to(
-            State.READY, expected={State.DELETING}, actor=BOT, at=now,
-            detail=f"removal pull request closed without merging: {pr.url}", end_reason=None, due_at=due,
-            pull_request=PullRequestRef(pr.number, pr.url, pr.branch, "remove"), options=_without_merge_mark(request)))
+        kept = d.store.apply(
+            request.id,
+            step_to(
+                State.READY,
+                expected={State.DELETING},
+                actor=BOT,
+                at=now,
+                detail=f"removal pull request closed without merging: {pr.url}",
+                end_reason=None,
+                due_at=due,
+                pull_request=PullRequestRef(pr.number, pr.url, pr.branch, "remove"),
+                options=_without_merge_mark(request),
+            ),
+        )
         if kept is not None:
             d.notifier.progress(kept)
-            again = " It is past its expiry, so I will propose removing it again in a while unless it is extended." \
-                if kept.expires_at is not None and kept.expires_at <= now else ""
-            d.notifier.tell_owner(kept, f"removal-closed-{pr.branch}",
-                                  f"The pull request that would remove *{kept.display_name}* (<{pr.url}|#{pr.number}>) "
-                                  f"was closed without merging, so it stays.{again}")
+            again = (
+                " It is past its expiry, so I will propose removing it again in a while unless it is "
+                "extended."
+                if kept.expires_at is not None and kept.expires_at <= now
+                else ""
+            )
+            d.notifier.tell_owner(
+                kept,
+                f"removal-closed-{pr.branch}",
+                f"The pull request that would remove *{kept.display_name}* (<{pr.url}|#{pr.number}>) "
+                f"was closed without merging, so it stays.{again}",
+            )
         return kept or d.store.get(request.id)
 
     def _mark_merged(self, request: EnvironmentRequest, url: str = "") -> EnvironmentRequest:
@@ -175,14 +214,18 @@ class Removal:
         def step(current: EnvironmentRequest) -> Change | None:
             if current.state != State.DELETING or MERGED_AT in current.options:
                 return None
-            new = current.with_changes(options={**current.options, MERGED_AT: iso(now)}, updated_at=now, due_at=now)
-            return Change(new, note(current, actor=BOT, at=now, action="removal merged",
-                                    detail=url or "no files to remove"))
+            new = current.with_changes(
+                options={**current.options, MERGED_AT: iso(now)}, updated_at=now, due_at=now
+            )
+            return Change(
+                new,
+                note(current, actor=BOT, at=now, action="removal merged", detail=url or "no files to remove"),
+            )
 
         return d.store.apply(request.id, step) or d.store.get(request.id) or request
 
     def check_gone(self, request: EnvironmentRequest) -> EnvironmentRequest | None:
-        """After the merge: ``deleted`` once the cloud has no such environment; ``failed`` if it never goes."""
+        """After the merge: ``deleted`` once the cloud has no such environment; ``failed`` if it stays."""
         d = self.deps
         now = d.clock()
         if request.state != State.DELETING:
@@ -192,20 +235,36 @@ class Removal:
         except CloudError as e:
             if not e.retriable:
                 return self.provisioning.retry_later(request, State.DELETING, e.message)
-            return d.store.apply(request.id, step_update(expected={State.DELETING}, at=request.updated_at,
-                                                         due_at=now + GONE_POLL))
+            return d.store.apply(
+                request.id,
+                step_update(expected={State.DELETING}, at=request.updated_at, due_at=now + GONE_POLL),
+            )
         if not status.gone:
             merged_at = parse_iso(str(request.options.get(MERGED_AT) or "")) or request.updated_at
             limit = timedelta(minutes=d.policy.limits.readiness_timeout_minutes)
             if now - merged_at > limit:
-                return self.provisioning.fail(request, State.DELETING,
-                                              f"still {status.state} in Google Cloud {limit} after its removal was "
-                                              "merged; check the infrastructure pipeline's apply")
-            return d.store.apply(request.id, step_update(expected={State.DELETING}, at=request.updated_at,
-                                                         due_at=now + GONE_POLL))
-        deleted = d.store.apply(request.id, step_to(
-            State.DELETED, expected={State.DELETING}, actor=BOT, at=now,
-            detail="the cloud confirms it is gone", due_at=None, last_error=None))
+                return self.provisioning.fail(
+                    request,
+                    State.DELETING,
+                    f"still {status.state} in Google Cloud {limit} after its removal was "
+                    "merged; check the infrastructure pipeline's apply",
+                )
+            return d.store.apply(
+                request.id,
+                step_update(expected={State.DELETING}, at=request.updated_at, due_at=now + GONE_POLL),
+            )
+        deleted = d.store.apply(
+            request.id,
+            step_to(
+                State.DELETED,
+                expected={State.DELETING},
+                actor=BOT,
+                at=now,
+                detail="the cloud confirms it is gone",
+                due_at=None,
+                last_error=None,
+            ),
+        )
         if deleted is not None:
             d.notifier.progress(deleted)
             d.notifier.tell_owner(deleted, "deleted", _deleted_text(deleted))
@@ -216,16 +275,24 @@ def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
     link = f"<{pr.url}|pull request #{pr.number}>"
     if request.end_reason == EXPIRED:
         until = f" ({request.expires_at:%Y-%m-%d})" if request.expires_at else ""
-        return (f"⌛ *{request.display_name}* reached the end of its lifetime{until}. I opened {link} to remove it; "
-                "it is deleted once that is merged. Copy anything you want to keep now.")
+        return (
+            f"⌛ *{request.display_name}* reached the end of its lifetime{until}. I opened {link} to remove "
+            "it; "
+            "it is deleted once that is merged. Copy anything you want to keep now."
+        )
     if request.end_reason == DRIFT:
-        return (f"*{request.display_name}* no longer exists in Google Cloud (deleted outside the bot, or by its idle "
-                f"timeout). I opened {link} to remove its file so that it is not created again. "
-                "`/notebook new` asks for a new one.")
-    return f"🗑️ Deleting *{request.display_name}* ({request.end_reason}): {link} removes it. I'll tell you when it is gone."
+        return (
+            f"*{request.display_name}* no longer exists in Google Cloud (deleted outside the bot, or by its "
+            "idle "
+            f"timeout). I opened {link} to remove its file so that it is not created again. "
+            "`/notebook new` asks for a new one."
+        )
+    return (f"🗑️ Deleting *{request.display_name}* ({request.end_reason}): {link} removes it. I'll tell you "
+            "when it is gone.")
 
 
 def _deleted_text(request: EnvironmentRequest) -> str:
     if request.end_reason == DRIFT:
-        return f"🗑️ *{request.display_name}* is removed from the infrastructure repository too; it will not come back."
+        return (f"🗑️ *{request.display_name}* is removed from the infrastructure repository too; it will "
+                "not come back.")
     return f"🗑️ *{request.display_name}* is deleted: Google Cloud confirms it is gone."

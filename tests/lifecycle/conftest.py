@@ -1,4 +1,4 @@
-"""Fixtures of the lifecycle scenarios: the bot with a scriptable cloud, and with a repository that can fail."""
+"""Fixtures of the lifecycle scenarios: the bot with a scriptable cloud, or a repository that can fail."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def scripted(tmp_path: Path, sqlite_store: SqliteStore, sleeps: list[float]) -> Iterator[tuple[Harness, ScriptedCloud]]:
+def scripted(
+    tmp_path: Path, sqlite_store: SqliteStore, sleeps: list[float]
+) -> Iterator[tuple[Harness, ScriptedCloud]]:
     """The bot on SQLite whose cloud tests can slow down, break or make environments vanish from."""
     made: list[ScriptedCloud] = []
 

@@ -1,4 +1,4 @@
-"""Deleting an environment: a confirmation, a removal pull request, and the word once the cloud has it gone."""
+"""Deleting an environment: a confirmation, a removal pull request, and word once the cloud has it gone."""
 
 from __future__ import annotations
 
@@ -50,24 +50,47 @@ def test_delete_asks_first_then_removes_the_file_and_says_when_it_is_gone(bot_on
     assert any("Google Cloud confirms it is gone" in t for t in texts_to(bot, ALICE.id))
     actions = [a.action for a in bot.store.audit_trail(env.id)]
     # Records of one instant may come back in either order from Firestore: compare them as a set.
-    assert set(actions[-4:]) == {"ready->deleting", "removal pull request opened", "removal merged",
-                                 "deleting->deleted"}
+    assert set(actions[-4:]) == {
+        "ready->deleting",
+        "removal pull request opened",
+        "removal merged",
+        "deleting->deleted",
+    }
 
 
 def test_the_merge_webhook_finishes_the_deletion_without_waiting_for_reconcile(
-        tmp_path: Path, sqlite_store: SqliteStore) -> None:
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
     secret = secrets.token_hex(8)
     with running_bot(tmp_path, sqlite_store, env={"GITHUB_WEBHOOK_SECRET": secret}) as bot:
         env = bot.ready()
         confirm_delete(bot, ALICE.id, env.id)
         pr = bot.store.get(env.id).pull_request
         bot.merge(bot.store.get(env.id))
-        payload = json.dumps({"action": "closed", "number": pr.number, "pull_request": {
-            "number": pr.number, "merged": True, "html_url": pr.url, "head": {"ref": pr.branch}}}).encode()
+        payload = json.dumps(
+            {
+                "action": "closed",
+                "number": pr.number,
+                "pull_request": {
+                    "number": pr.number,
+                    "merged": True,
+                    "html_url": pr.url,
+                    "head": {"ref": pr.branch},
+                },
+            }
+        ).encode()
         signature = "sha256=" + hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
-        request = urllib.request.Request(bot.server.url + "/github/webhook", data=payload, method="POST", headers={
-            "Content-Type": "application/json", "X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "d-1",
-            "X-Hub-Signature-256": signature})
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            bot.server.url + "/github/webhook",
+            data=payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-GitHub-Event": "pull_request",
+                "X-GitHub-Delivery": "d-1",
+                "X-Hub-Signature-256": signature,
+            },
+        )
         with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback
             assert resp.status == 202
         bot.settle()

@@ -1,4 +1,4 @@
-"""Drift, and reconcile as Cloud Scheduler calls it: environments that vanished from Google get their file removed."""
+"""Drift, and reconcile as Cloud Scheduler calls it: what vanished from Google gets its file removed."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from tests.support.lifecycle_support import ScriptedCloud, texts_to
 
 
 def test_a_ready_environment_deleted_outside_the_bot_gets_its_file_removed(
-        scripted: tuple[Harness, ScriptedCloud]) -> None:
+    scripted: tuple[Harness, ScriptedCloud],
+) -> None:
     bot, cloud = scripted
     env = bot.ready()
     cloud.vanished.add(env.env_name)  # someone deleted it in the console, or Dataproc's idle TTL did
@@ -35,7 +36,8 @@ def test_a_ready_environment_deleted_outside_the_bot_gets_its_file_removed(
 
 
 def test_when_many_vanish_at_once_the_bot_asks_the_admins_instead_of_removing_them(
-        scripted: tuple[Harness, ScriptedCloud]) -> None:
+    scripted: tuple[Harness, ScriptedCloud],
+) -> None:
     bot, cloud = scripted
     env = bot.ready()
     for i in range(5):
@@ -50,12 +52,19 @@ def test_when_many_vanish_at_once_the_bot_asks_the_admins_instead_of_removing_th
 
 
 def test_cloud_scheduler_drives_expiry_through_the_reconcile_endpoint(
-        tmp_path: Path, sqlite_store: SqliteStore) -> None:
-    with running_bot(tmp_path, sqlite_store, env={"NOTEBOOK_BOT_RECONCILE_SECRET": "s3cret-for-tests"}) as bot:
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    with running_bot(
+        tmp_path, sqlite_store, env={"NOTEBOOK_BOT_RECONCILE_SECRET": "s3cret-for-tests"}
+    ) as bot:
         env = bot.ready()
         bot.clock.advance(days=31)
-        request = urllib.request.Request(bot.server.url + "/tasks/reconcile", data=b"", method="POST",
-                                         headers={"X-Notebook-Bot-Secret": "s3cret-for-tests"})
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            bot.server.url + "/tasks/reconcile",
+            data=b"",
+            method="POST",
+            headers={"X-Notebook-Bot-Secret": "s3cret-for-tests"},
+        )
         with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
             assert resp.status == 200
             assert b"expired: 1" in resp.read()

@@ -18,12 +18,20 @@ from tests.support.lifecycle_support import say
 
 
 @pytest.fixture
-def on_google(tmp_path: Path, sqlite_store: SqliteStore) -> Iterator[tuple[Harness, GoogleServer, list[float]]]:
+def on_google(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> Iterator[tuple[Harness, GoogleServer, list[float]]]:
     slept: list[float] = []
     with GoogleServer(operation_polls=2) as google:
+
         def cloud(repo):  # type: ignore[no-untyped-def]
-            return GcpCloud(credentials=AnonymousCredentials(), notebooks_api_url=google.url,
-                            dataproc_api_url=google.url, sleep=slept.append, request_timeout=2.0)
+            return GcpCloud(
+                credentials=AnonymousCredentials(),
+                notebooks_api_url=google.url,
+                dataproc_api_url=google.url,
+                sleep=slept.append,
+                request_timeout=2.0,
+            )
 
         with running_bot(tmp_path, sqlite_store, cloud=cloud) as bot:
             bot.app.lifecycle.power.waiting = Waiting(interval_seconds=5, max_polls=10, sleep=slept.append)
@@ -31,13 +39,16 @@ def on_google(tmp_path: Path, sqlite_store: SqliteStore) -> Iterator[tuple[Harne
 
 
 def test_stop_and_start_go_through_the_notebooks_api_and_report_when_done(
-        on_google: tuple[Harness, GoogleServer, list[float]]) -> None:
+    on_google: tuple[Harness, GoogleServer, list[float]],
+) -> None:
     bot, google, slept = on_google
     bot.ask()
     request = bot.only_request()
     bot.approve(request.id)
     bot.merge(request)
-    google.add_instance("acme-analytics", "europe-west1-b", request.env_name, "ACTIVE")  # what CI's apply made
+    google.add_instance(
+        "acme-analytics", "europe-west1-b", request.env_name, "ACTIVE"
+    )  # what CI's apply made
     bot.reconcile()
     assert bot.store.get(request.id).state == State.READY
 

@@ -49,15 +49,21 @@ def test_the_audit_trail_shows_every_transition_and_admin_action(bot_on_any_stor
     click(bot, ADMIN.id, Action.STOP.value, env.id)
     bot.clock.advance(minutes=1)
     (reply,) = say(bot, ADMIN.id, f"audit {env.id}")
-    for action in ("submitted", "pending_approval->approved", "approved->pr_open", "pr_open->applying",
-                   "applying->ready", "*stop*"):
+    for action in (
+        "submitted",
+        "pending_approval->approved",
+        "approved->pr_open",
+        "pr_open->applying",
+        "applying->ready",
+        "*stop*",
+    ):
         assert action in reply, action
     assert "<@U0ADMIN1> *pending_approval->approved*" in reply and "<@U0ADMIN1> *stop*" in reply
     before = [a.to_record() for a in bot.store.audit_trail(env.id)]
     bot.clock.advance(minutes=1)
     say(bot, ALICE.id, "start churn-model")
     after = [a.to_record() for a in bot.store.audit_trail(env.id)]
-    assert after[:len(before)] == before  # appended to, never rewritten
+    assert after[: len(before)] == before  # appended to, never rewritten
 
 
 def test_a_request_over_the_limit_is_refused_before_anything_is_rendered(bot: Harness) -> None:
@@ -111,8 +117,7 @@ def test_the_approval_policy_through_the_app(tmp_path: Path, sqlite_store: Sqlit
         assert spark.state == State.PR_OPEN
 
 
-def test_failed_provisioning_alerts_admins_and_retry_is_for_admins(
-        flaky: tuple[Harness, FlakyRepo]) -> None:
+def test_failed_provisioning_alerts_admins_and_retry_is_for_admins(flaky: tuple[Harness, FlakyRepo]) -> None:
     bot, repo = flaky
     repo.failing = True
     bot.ask()

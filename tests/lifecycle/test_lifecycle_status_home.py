@@ -13,8 +13,9 @@ from tests.support.lifecycle_support import ScriptedCloud, click_in_home, open_h
 
 
 def published(bot: Harness, count: int = 1) -> dict[str, object]:
-    calls = wait_until(lambda: bot.slack.calls("views.publish") if len(
-        bot.slack.calls("views.publish")) >= count else None)
+    calls = wait_until(
+        lambda: bot.slack.calls("views.publish") if len(bot.slack.calls("views.publish")) >= count else None
+    )
     assert calls, "no Home tab was published"
     return calls[-1].args  # type: ignore[no-any-return]
 
@@ -33,11 +34,14 @@ def test_status_after_a_stop_offers_start(bot: Harness) -> None:
     say(bot, ALICE.id, "stop churn-model")
     (reply,) = say(bot, ALICE.id, "status")
     assert "Google says *STOPPED*" in reply
-    assert f'"action_id": "{Action.START.value}"' in reply and f'"action_id": "{Action.STOP.value}"' not in reply
+    assert (
+        f'"action_id": "{Action.START.value}"' in reply and f'"action_id": "{Action.STOP.value}"' not in reply
+    )
 
 
 def test_when_google_does_not_answer_status_shows_the_stored_state_and_says_so(
-        scripted: tuple[Harness, ScriptedCloud]) -> None:
+    scripted: tuple[Harness, ScriptedCloud],
+) -> None:
     bot, cloud = scripted
     bot.ready()
     cloud.failing = True
@@ -59,7 +63,8 @@ def test_opening_home_publishes_my_environments_with_their_buttons(bot: Harness)
 
 
 def test_home_asks_google_once_per_environment_however_often_it_is_opened(
-        scripted: tuple[Harness, ScriptedCloud]) -> None:
+    scripted: tuple[Harness, ScriptedCloud],
+) -> None:
     bot, cloud = scripted
     bot.ready()
     bot.clock.advance(minutes=1)  # what reconcile learnt while making it ready is no longer fresh
@@ -80,10 +85,22 @@ def test_home_stays_within_slacks_100_blocks_with_many_environments(bot: Harness
     now = bot.clock()
     for i in range(80):
         request = EnvironmentRequest(
-            id=f"rbulk{i:05d}", owner_user_id=ALICE.id, owner_email=ALICE.email or "", owner_name=ALICE.name,
-            team_id="T0DEMO", template_id="cpu-small", kind="workbench", display_name=f"nb-{i}", reason="",
-            idle_minutes=60, lifetime_days=30, env_name=f"nb-alice-{i}", created_at=now + timedelta(seconds=i),
-            updated_at=now, state=State.PENDING_APPROVAL if i % 2 else State.REJECTED)
+            id=f"rbulk{i:05d}",
+            owner_user_id=ALICE.id,
+            owner_email=ALICE.email or "",
+            owner_name=ALICE.name,
+            team_id="T0DEMO",
+            template_id="cpu-small",
+            kind="workbench",
+            display_name=f"nb-{i}",
+            reason="",
+            idle_minutes=60,
+            lifetime_days=30,
+            env_name=f"nb-alice-{i}",
+            created_at=now + timedelta(seconds=i),
+            updated_at=now,
+            state=State.PENDING_APPROVAL if i % 2 else State.REJECTED,
+        )
         bot.store.add(request, AuditRecord(request.id, now, ALICE.id, "submitted"))
     open_home(bot.send, ALICE.id)
     view = published(bot)["view"]

@@ -30,7 +30,8 @@ def test_the_owner_stops_and_starts_an_environment_by_name(bot: Harness) -> None
 
 
 def test_the_reply_comes_when_google_has_finished_not_before(
-        scripted: tuple[Harness, ScriptedCloud], sleeps: list[float]) -> None:
+    scripted: tuple[Harness, ScriptedCloud], sleeps: list[float]
+) -> None:
     bot, cloud = scripted
     bot.ready()
     cloud.settle_after = 3  # STOPPING for three more readings, as Google does for a minute or so
@@ -41,7 +42,8 @@ def test_the_reply_comes_when_google_has_finished_not_before(
 
 
 def test_a_start_that_never_settles_says_so_within_the_bound(
-        scripted: tuple[Harness, ScriptedCloud], sleeps: list[float]) -> None:
+    scripted: tuple[Harness, ScriptedCloud], sleeps: list[float]
+) -> None:
     bot, cloud = scripted
     bot.ready()
     say(bot, ALICE.id, "stop churn-model")

@@ -54,7 +54,11 @@ class FirestoreEmulator:
         with self.log_path.open("ab") as log:
             # A session of its own, so that stop() reaches the Java server gcloud spawns as well.
             self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         atexit.register(self.stop)
         deadline = time.monotonic() + _STARTUP_SECONDS
@@ -88,7 +92,7 @@ class FirestoreEmulator:
 
     def answers(self) -> bool:
         try:
-            with urllib.request.urlopen(f"http://{self.host}/", timeout=1) as response:  # noqa: S310
+            with urllib.request.urlopen(f"http://{self.host}/", timeout=1) as response:
                 return bool(response.read().decode().strip() == "Ok")
         except (OSError, urllib.error.URLError):
             return False
@@ -99,13 +103,13 @@ class FirestoreEmulator:
         body = json.dumps(
             {"database": f"projects/{project}/databases/(default)", "export_directory": str(directory)}
         ).encode()
-        request = urllib.request.Request(  # noqa: S310
+        request = urllib.request.Request(
             f"http://{self.host}/emulator/v1/projects/{project}:export",
             data=body,
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=30):  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - a fixed http:// URL
             pass
         return max(directory.glob("*/*.overall_export_metadata"), key=lambda p: p.stat().st_mtime)
 

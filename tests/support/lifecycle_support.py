@@ -21,24 +21,49 @@ from tests.support.harness import Harness
 def open_home(send: SlackSender, user_id: str) -> Response:
     """The ``app_home_opened`` event Slack sends when someone opens the app's Home tab."""
     body = {
-        "token": "legacy-unused", "team_id": send.team_id, "api_app_id": "A0NOTEBOOK", "type": "event_callback",
-        "event_id": "Ev" + secrets.token_hex(5).upper(), "event_time": int(time.time()),
-        "event": {"type": "app_home_opened", "user": user_id, "channel": "D" + user_id[1:], "tab": "home",
-                  "event_ts": f"{time.time():.6f}"},
+        "token": "legacy-unused",
+        "team_id": send.team_id,
+        "api_app_id": "A0NOTEBOOK",
+        "type": "event_callback",
+        "event_id": "Ev" + secrets.token_hex(5).upper(),
+        "event_time": int(time.time()),
+        "event": {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D" + user_id[1:],
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        },
     }
     return send.post(json.dumps(body).encode(), content_type="application/json")
 
 
 def click_in_home(send: SlackSender, user_id: str, action_id: str, value: str) -> Response:
     """A button click in the Home tab: no channel, no response_url, the view instead."""
-    return send.interaction({
-        "type": "block_actions", "user": {"id": user_id, "team_id": send.team_id},
-        "trigger_id": f"{secrets.randbelow(10**9)}.trigger",
-        "container": {"type": "view", "view_id": "V0HOME"},
-        "view": {"id": "V0HOME", "type": "home", "callback_id": "notebook_home", "hash": "h", "blocks": []},
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
-                     "action_ts": str(time.time())}],
-    })
+    return send.interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": user_id, "team_id": send.team_id},
+            "trigger_id": f"{secrets.randbelow(10**9)}.trigger",
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "view": {
+                "id": "V0HOME",
+                "type": "home",
+                "callback_id": "notebook_home",
+                "hash": "h",
+                "blocks": [],
+            },
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+    )
 
 
 def texts_to(bot: Harness, user_id: str) -> list[str]:
