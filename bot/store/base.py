@@ -20,8 +20,10 @@ class StoreUnavailable(TryAgainLater):
     """The store did not answer; nothing was written."""
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__("The notebook service cannot reach its database right now. Nothing was changed; "
-                         "please try again in a minute.")
+        super().__init__(
+            "The notebook service cannot reach its database right now. Nothing was changed; "
+            "please try again in a minute."
+        )
         self.detail = detail
 
 

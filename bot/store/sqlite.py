@@ -91,21 +91,36 @@ class SqliteStore:
                 db.execute("COMMIT")
 
     def _write(self, db: sqlite3.Connection, request: EnvironmentRequest, *, insert: bool) -> None:
-        row = (request.owner_user_id, request.state.value, iso(request.created_at), iso(request.due_at),
-               request.version, json.dumps(request.to_record()), request.id)
+        row = (
+            request.owner_user_id,
+            request.state.value,
+            iso(request.created_at),
+            iso(request.due_at),
+            request.version,
+            json.dumps(request.to_record()),
+            request.id,
+        )
         if insert:
-            db.execute("INSERT INTO requests (owner_user_id, state, created_at, due_at, version, body, id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            db.execute(
+                "INSERT INTO requests (owner_user_id, state, created_at, due_at, version, body, id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
         else:
-            db.execute("UPDATE requests SET owner_user_id=?, state=?, created_at=?, due_at=?, version=?, body=? "
-                       "WHERE id=?", row)
+            db.execute(
+                "UPDATE requests SET owner_user_id=?, state=?, created_at=?, due_at=?, version=?, body=? "
+                "WHERE id=?",
+                row,
+            )
 
     def _append(self, db: sqlite3.Connection, audit: AuditRecord) -> None:
         with self._seq_lock:
             self._seq += 1
             seq = self._seq
-        db.execute("INSERT OR IGNORE INTO audit (key, request_id, at, seq, body) VALUES (?, ?, ?, ?, ?)",
-                   (audit.key, audit.request_id, iso(audit.at), seq, json.dumps(audit.to_record())))
+        db.execute(
+            "INSERT OR IGNORE INTO audit (key, request_id, at, seq, body) VALUES (?, ?, ?, ?, ?)",
+            (audit.key, audit.request_id, iso(audit.at), seq, json.dumps(audit.to_record())),
+        )
 
     def add(self, request: EnvironmentRequest, audit: AuditRecord) -> None:
         with self._transaction() as db:

@@ -116,10 +116,8 @@ class FirestoreEmulator:
     def store(self, project: str, *, rpc_deadline: float = 5.0) -> FirestoreStore:
         """A new store (with a client and connection of its own) on ``project`` in this emulator."""
         from bot.store.firestore import FirestoreStore
-        from bot.store.firestore_client import make_client
 
-        client = make_client(project, "(default)", emulator_host=self.host)
-        return FirestoreStore(project=project, client=client, rpc_deadline=rpc_deadline)
+        return FirestoreStore(project=project, emulator_host=self.host, rpc_deadline=rpc_deadline)
 
 
 def free_port() -> int:
