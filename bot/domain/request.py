@@ -143,7 +143,7 @@ class AuditRecord:
     @property
     def key(self) -> str:
         """A stable id: the same event written twice (a retried transaction) is one record."""
-        return f"{self.request_id}-{iso(self.at)}-{self.action}"
+        return f"{self.request_id}-{iso(self.at)}-{self.action}-{self.actor}"
 
     def to_record(self) -> dict[str, Any]:
         record = dataclasses.asdict(self)

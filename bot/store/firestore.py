@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -73,37 +72,20 @@ class FirestoreStore:
         rpc_deadline: float = 5.0,
         max_attempts: int = 20,
     ) -> None:
-        """A store on ``project``/``database``: through ``client`` if given, else through clients of its own.
+        """A store on ``project``/``database``: through ``client`` if given, else through a client of its own.
 
-        ``emulator_host`` points its own clients at an emulator (else ``FIRESTORE_EMULATOR_HOST`` decides).
+        ``emulator_host`` points its own client at an emulator (else ``FIRESTORE_EMULATOR_HOST`` decides).
         Every RPC gives up after ``rpc_deadline`` seconds of retrying; a write that keeps losing races to
         other writers gives up after ``max_attempts``.
         """
-        self._project, self._database, self._emulator_host = project, database, emulator_host
-        self._rpc_deadline = rpc_deadline
         self._max_attempts = max_attempts
-        # A client of our own is replaced after an outage: its connection would otherwise wait out gRPC's
-        # reconnect backoff (up to two minutes) after the database is back.
-        # The old client is left to the garbage collector: other threads may still be inside its calls.
-        self._renewable = client is None
-        self._renew_lock = threading.Lock()
         if client is None:
-            client = self._new_client()
-        else:
-            bound_retries(client, rpc_deadline)
+            client = make_client(project, database, emulator_host=emulator_host)
+        bound_retries(client, rpc_deadline)
         self._client = client
-
-    @property
-    def _requests(self) -> Any:
-        return self._client.collection("requests")
-
-    @property
-    def _audit(self) -> Any:
-        return self._client.collection("audit")
-
-    @property
-    def _claims(self) -> Any:
-        return self._client.collection("claims")
+        self._requests = client.collection("requests")
+        self._audit = client.collection("audit")
+        self._claims = client.collection("claims")
 
     def add(self, request: EnvironmentRequest, audit: AuditRecord) -> None:
         ref = self._requests.document(_doc_id(request.id))
@@ -207,12 +189,12 @@ class FirestoreStore:
             .order_by("at")
             .order_by("__name__")
         )
-        with self._reaching():
+        with _reaching_firestore():
             return [AuditRecord.from_record(_fields(snap)) for snap in query.stream()]
 
     def record(self, audit: AuditRecord) -> None:
         # The same event written before (same key) stays as it was first written.
-        with self._reaching(), contextlib.suppress(api.AlreadyExists):
+        with _reaching_firestore(), contextlib.suppress(api.AlreadyExists):
             self._audit.document(_doc_id(audit.key)).create(audit.to_record())
 
     def claim(self, key: str, at: datetime) -> bool:
@@ -220,7 +202,7 @@ class FirestoreStore:
         # The token tells "somebody claimed it before" from "our own create was retried after the server
         # had already written it" (a lost answer), which must still count as ours.
         token = uuid.uuid4().hex
-        with self._reaching():
+        with _reaching_firestore():
             try:
                 ref.create({"key": key, "at": iso(at), "token": token})
                 return True
@@ -229,45 +211,27 @@ class FirestoreStore:
                 return bool(holder.exists and _fields(holder).get("token") == token)
 
     def release(self, key: str) -> None:
-        with self._reaching():
+        with _reaching_firestore():
             self._claims.document(_doc_id(key)).delete()
 
     def ping(self) -> None:
-        with self._reaching():
+        with _reaching_firestore():
             self._claims.document("ping").get()
 
     def close(self) -> None:
         """Closes the client's connections, including those of a client that was passed in."""
         self._client.close()  # type: ignore[no-untyped-call]
 
-    def _new_client(self) -> firestore.Client:
-        client = make_client(self._project, self._database, emulator_host=self._emulator_host)
-        bound_retries(client, self._rpc_deadline)
-        return client
-
-    @contextmanager
-    def _reaching(self) -> Iterator[None]:
-        """Turns "the database did not answer" into StoreUnavailable; lets every other error through."""
-        try:
-            yield
-        except Exception as e:
-            if not _unreachable(e):
-                raise
-            if self._renewable:
-                with self._renew_lock:
-                    self._client = self._new_client()
-            raise StoreUnavailable(f"{type(e).__name__}: {e}") from e
-
     def _snapshot(self, ref: Any) -> Any:
-        with self._reaching():
+        with _reaching_firestore():
             return ref.get()
 
     def _commit(self, batch: Any) -> None:
-        with self._reaching():
+        with _reaching_firestore():
             batch.commit()
 
     def _run(self, query: Any) -> list[EnvironmentRequest]:
-        with self._reaching():
+        with _reaching_firestore():
             return [EnvironmentRequest.from_record(_fields(snap)) for snap in query.stream()]
 
 
@@ -291,6 +255,17 @@ def _doc_id(key: str) -> str:
     if escaped in ("", ".", "..") or (escaped.startswith("__") and escaped.endswith("__")):
         escaped = "%" + escaped.replace(".", "%2E").replace("_", "%5F")
     return escaped
+
+
+@contextmanager
+def _reaching_firestore() -> Iterator[None]:
+    """Turns "the database did not answer" into StoreUnavailable; lets every other error through."""
+    try:
+        yield
+    except Exception as e:
+        if not _unreachable(e):
+            raise
+        raise StoreUnavailable(f"{type(e).__name__}: {e}") from e
 
 
 def _unreachable(error: Exception) -> bool:

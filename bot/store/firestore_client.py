@@ -14,7 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import grpc
 from google.cloud import firestore
+from google.cloud.firestore_v1.services.firestore import client as gapic
+from google.cloud.firestore_v1.services.firestore.transports.grpc import FirestoreGrpcTransport
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,31 @@ EMULATOR_HOST_ENV = "FIRESTORE_EMULATOR_HOST"
 # the full budget.
 _ROLLBACK_SECONDS = 1.0
 _env_lock = threading.Lock()
+# After losing a server, gRPC waits up to two minutes between attempts to reconnect, and channels to the
+# same address share that wait. Retrying every second keeps "the database is back" and "the bot works
+# again" close together.
+_RECONNECT_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 250), ("grpc.max_reconnect_backoff_ms", 1000)]
+_MESSAGE_SIZE_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
+
+
+class _Transport(FirestoreGrpcTransport):
+    @classmethod
+    def create_channel(cls, *args: Any, **kwargs: Any) -> Any:
+        kwargs["options"] = [*(kwargs.get("options") or ()), *_RECONNECT_OPTIONS]
+        return super().create_channel(*args, **kwargs)
+
+
+class _Client(firestore.Client):
+    """The Google client, with the reconnect options above on its connection (production or emulator)."""
+
+    @property
+    def _firestore_api(self) -> Any:
+        return self._firestore_api_helper(_Transport, gapic.FirestoreClient, gapic)
+
+    def _emulator_channel(self, transport: Any) -> grpc.Channel:
+        # As the library does, plus the reconnect options; the emulator takes any bearer token.
+        options = [("Authorization", "Bearer owner"), *_MESSAGE_SIZE_OPTIONS, *_RECONNECT_OPTIONS]
+        return grpc.insecure_channel(self._emulator_host, options=options)
 
 
 def make_client(project: str, database: str, *, emulator_host: str | None = None) -> firestore.Client:
@@ -32,9 +60,9 @@ def make_client(project: str, database: str, *, emulator_host: str | None = None
     is set just for that moment, under a lock, and restored: other clients in the process are unaffected.
     """
     if emulator_host is None:
-        return firestore.Client(project=project, database=database)
+        return _Client(project=project, database=database)
     with _env_lock, _environment(EMULATOR_HOST_ENV, emulator_host):
-        return firestore.Client(project=project, database=database)
+        return _Client(project=project, database=database)
 
 
 def bound_retries(client: firestore.Client, seconds: float) -> None:

@@ -15,14 +15,16 @@ log = logging.getLogger(__name__)
 class BackgroundWork:
     """Bounded thread pools that log failures and can be waited on (tests, demo, shutdown).
 
-    Work that may block for long (opening pull requests waits for GitHub's write pacing) runs in its own
-    ``repo`` lane, so that a burst of approvals never holds up the messages people are waiting for.
+    Work that may block for long runs in a lane of its own, so that it never holds up the messages people
+    are waiting for: ``repo`` (opening pull requests waits for GitHub's write pacing) and ``wait``
+    (following a start or stop until Google says it is done).
     """
 
-    def __init__(self, workers: int = 16, repo_workers: int = 4) -> None:
+    def __init__(self, workers: int = 16, repo_workers: int = 4, wait_workers: int = 8) -> None:
         self._pools = {
             "default": ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"),
             "repo": ThreadPoolExecutor(max_workers=repo_workers, thread_name_prefix="repo"),
+            "wait": ThreadPoolExecutor(max_workers=wait_workers, thread_name_prefix="wait"),
         }
         self._pending: set[Future[object]] = set()
         self._lock = threading.Lock()

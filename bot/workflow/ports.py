@@ -41,7 +41,7 @@ class Notifier(Protocol):
 class Background(Protocol):
     def submit(self, name: str, fn: Callable[[], object], lane: str = "default") -> None:
         """Runs ``fn`` after the current Slack request has been acknowledged (``lane="repo"``: work that may
-        wait long for the infra repository)."""
+        wait long for the infra repository; ``lane="wait"``: following a start or stop)."""
 
 
 @dataclass

@@ -70,7 +70,8 @@ class Power:
             return
         # Said before the follow-up starts, so that the two messages arrive in order.
         tell(f"{_GOING_WORD[verb]} *{request.display_name}*… I'll tell you when it is {_DONE_WORD[verb]}.")
-        d.background.submit(f"{verb} {request.id}", lambda: self._follow(request, verb, tell))
+        # Following a start or stop waits minutes on Google: its own lane keeps messages flowing meanwhile.
+        d.background.submit(f"{verb} {request.id}", lambda: self._follow(request, verb, tell), lane="wait")
 
     def _follow(self, request: EnvironmentRequest, verb: str, tell: Tell) -> None:
         """Polls the cloud until the environment settles, within ``waiting``'s bound; tells the person."""

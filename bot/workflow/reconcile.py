@@ -107,8 +107,19 @@ class Reconciler:
         d = self.deps
         waiting = d.store.find(states=[State.PR_OPEN])
         report.looked_at += len(waiting)
+        if not waiting:
+            return
+        # One listing of the open pull requests (a page per hundred) instead of one call per request:
+        # only those no longer open are looked up one by one.
+        try:
+            still_open = {pr.branch for pr in d.repo.open_pull_requests()}
+        except TryAgainLater as e:
+            report.errors.append(f"listing open pull requests: {e.message}")
+            return
         for request in waiting:
             if request.pull_request is None or request.pull_request.purpose != "create":
+                continue
+            if request.pull_request.branch in still_open:
                 continue
             # One unreachable pull request must not stop the pass for the others.
             self._guard(report, f"pull request of {request.id}", partial(self._pull_request, request, report))
