@@ -117,12 +117,23 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
         slack.wait_for("response/1", count=1)
         say.flush()
 
+        say.step("Alice opens the bot's Home tab")
+        send.post(_home_opened(ALICE.id), content_type="application/json")
+        slack.wait_for("views.publish")
+        app.wait_idle()
+        say.flush()
+
+        say.step("Alice types /notebook stop churn-model (it costs only its disks while stopped)")
+        send.command(ALICE.id, "stop churn-model")
+        app.wait_idle()
+        say.flush()
+
         final = store.get(request.id)
         delivered = [c for c in slack.calls("chat.postMessage")
                      if c.args.get("channel") == ALICE.id and "Open JupyterLab" in str(c.args.get("blocks"))]
         say.step("Audit trail")
         for a in store.audit_trail(request.id):
-            print(f"   {a.at:%H:%M:%S} {a.actor:<10} {a.action:<28} {a.detail}")
+            print(f"   {a.at:%H:%M:%S} {a.actor:<12} {a.action:<28} {a.detail}")
         if final is None or final.state != State.READY or not delivered:
             print(f"\nThe URL was NOT delivered (state: {final.state.value if final else 'missing'}).")
             return 1
@@ -132,6 +143,14 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
         server.stop()
         app.background.shutdown() if hasattr(app.background, "shutdown") else None  # type: ignore[func-returns-value]
         store.close()
+
+
+def _home_opened(user_id: str) -> bytes:
+    import json
+
+    return json.dumps({"type": "event_callback", "team_id": "T0DEMO", "api_app_id": "A0NOTEBOOK",
+                       "event": {"type": "app_home_opened", "user": user_id, "tab": "home", "channel": "D0ALICE"},
+                       "event_id": "Ev0DEMO", "event_time": 1}).encode()
 
 
 def _git(path: Path, *args: str) -> str:

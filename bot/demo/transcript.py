@@ -59,7 +59,7 @@ def describe(call: Call, names: dict[str, str]) -> list[str]:
         head = f"🏠 App Home for {names.get(str(a.get('user_id')), a.get('user_id'))}"
         return [head, *blocks_as_text((a.get("view") or {}).get("blocks") or [])]
     elif call.method.startswith("response/"):
-        head = "👁  reply only the clicker sees"
+        head = "👁  private reply (only the person who typed or clicked sees it)"
     else:
         return []
     body = blocks_as_text(a.get("blocks") or []) or [str(a.get("text", ""))]
