@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,9 +34,13 @@ def free_port() -> int:
 
 def start(script: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "support" / script)],
-                               env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)},
-                               stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "support" / script)],
+        env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -66,8 +69,11 @@ def run(url: str, signing: str, slack_url: str, users: list[str], store_path: Pa
     send = SlackSender(url, signing, slack_url.replace("/api/", "/response/1"))
     if store_path is not None:  # the bot: real pending requests to approve
         for u in users:
-            send.submit_view(u, "notebook_new_request", {"template": option_value("cpu-small"),
-                                                         "display_name": text_value("bench")})
+            send.submit_view(
+                u,
+                "notebook_new_request",
+                {"template": option_value("cpu-small"), "display_name": text_value("bench")},
+            )
         import sqlite3
 
         ids = [r[0] for r in sqlite3.connect(store_path).execute("SELECT id FROM requests")]
@@ -92,16 +98,30 @@ def run(url: str, signing: str, slack_url: str, users: list[str], store_path: Pa
 def main() -> None:
     signing = secrets.token_hex(16)
     users = [f"U0B{i:05d}" for i in range(USERS)]
-    sink = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "support" / "slack_sink.py"), str(USERS)],
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "support" / "slack_sink.py"), str(USERS)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert sink.stdout is not None
     slack_url = sink.stdout.readline().strip()
     with tempfile.TemporaryDirectory() as tmp:
-        base = {"SLACK_SIGNING_SECRET": signing, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": slack_url,
-                "NOTEBOOK_BOT_THREADS": "32", "NOTEBOOK_BOT_LOG_FORMAT": "json"}
+        base = {
+            "SLACK_SIGNING_SECRET": signing,
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_API_URL": slack_url,
+            "NOTEBOOK_BOT_THREADS": "32",
+            "NOTEBOOK_BOT_LOG_FORMAT": "json",
+        }
         store = Path(tmp) / "state.db"
-        bot_env = {**base, "NOTEBOOK_BOT_STORE": f"sqlite:///{store}", "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
-                   "NOTEBOOK_BOT_CLOUD": "simulated", "BENCH_REPO_DELAY": str(REPO_DELAY)}
+        bot_env = {
+            **base,
+            "NOTEBOOK_BOT_STORE": f"sqlite:///{store}",
+            "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
+            "NOTEBOOK_BOT_CLOUD": "simulated",
+            "BENCH_REPO_DELAY": str(REPO_DELAY),
+        }
         bare, bare_url = start("serve_bare.py", base, Path(tmp) / "bare.log")
         try:
             bare_result = run(bare_url, signing, slack_url, users, None)
@@ -116,16 +136,20 @@ def main() -> None:
             bot.wait(10)
             sink.terminate()
             sink.wait(10)
-    print(f"ack latency, {bot_result['n']} signed requests ({USERS} x status, new, approve), concurrency "
-          f"{CONCURRENCY}, infra repo delay {REPO_DELAY:.0f} s per PR")
+    print(
+        f"ack latency, {bot_result['n']} signed requests ({USERS} x status, new, approve), concurrency "
+        f"{CONCURRENCY}, infra repo delay {REPO_DELAY:.0f} s per PR"
+    )
     print(f"{'':24}{'p50 ms':>10}{'p99 ms':>10}")
     for name, result in (("bare Bolt app (baseline)", bare_result), ("notebook-bot serve", bot_result)):
         for kind in ("command", "click", "all"):
             p50, p99 = result[kind]
             print(f"  {name[:15]:<15} {kind:<7}{p50:>10.1f}{p99:>10.1f}")
     ratio = bot_result["all"][1] / bare_result["all"][1]
-    print(f"p99 ratio notebook-bot / bare: {ratio:.2f}x (goal <= 1.5x); notebook-bot p99 "
-          f"{bot_result['all'][1]:.0f} ms (goal < 250 ms)")
+    print(
+        f"p99 ratio notebook-bot / bare: {ratio:.2f}x (goal <= 1.5x); notebook-bot p99 "
+        f"{bot_result['all'][1]:.0f} ms (goal < 250 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,9 +29,7 @@ def run(seconds: float, threads: int) -> float:
             google.add_cluster("bench", "europe-west1", f"dp-{i}", "RUNNING")
             envs.append(CloudEnvironment("workbench", "bench", "europe-west1-b", f"nb-{i}"))
             envs.append(CloudEnvironment("dataproc", "bench", "europe-west1", f"dp-{i}"))
-        cloud = GcpCloud(
-            credentials=AnonymousCredentials(), notebooks_api_url=google.url, dataproc_api_url=google.url
-        )
+        cloud = GcpCloud(credentials=AnonymousCredentials(), notebooks_api_url=google.url, dataproc_api_url=google.url)
         counts = [0] * threads
         deadline = time.monotonic() + seconds
 

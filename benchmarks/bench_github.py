@@ -70,9 +70,7 @@ def burst() -> None:
             f"  {len(opened)} pull requests ({len(server.pulls)} on the server), {len(writes)} writes, "
             f"{len(server.calls)} calls in {elapsed:.2f} s = {len(opened) / elapsed:.0f} PR/s"
         )
-        print(
-            f"  busiest minute: {busiest} writes (limit {per_minute}); pacer waited {repo.pacer.waited:.2f} s"
-        )
+        print(f"  busiest minute: {busiest} writes (limit {per_minute}); pacer waited {repo.pacer.waited:.2f} s")
 
 
 def at_real_limits(writes: int) -> None:

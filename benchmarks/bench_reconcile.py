@@ -95,9 +95,7 @@ def environment(i: int) -> EnvironmentRequest:
         return ready.with_changes(expires_at=NOW - timedelta(minutes=5), due_at=NOW - timedelta(minutes=5))
     if slot in (10, 11):  # 10 %: waiting for approval, half of them for too long
         created = NOW - (timedelta(days=4) if slot == 10 else timedelta(hours=2))
-        return base.with_changes(
-            state=State.PENDING_APPROVAL, created_at=created, pull_request=None, files=()
-        )
+        return base.with_changes(state=State.PENDING_APPROVAL, created_at=created, pull_request=None, files=())
     if slot in (12, 13):  # 10 %: pull request open, under review
         return base.with_changes(state=State.PR_OPEN)
     if slot == 14:  # 5 %: merged, waiting for the cloud

@@ -104,10 +104,7 @@ def report(label: str, durations: list[float]) -> float:
     p50 = statistics.median(ordered) * 1e6
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e6
     rate = len(durations) / total
-    print(
-        f"{label:<28} {len(durations):>6} renders {rate:>10,.0f} env/s"
-        f"   p50 {p50:>8.1f} us   p99 {p99:>8.1f} us"
-    )
+    print(f"{label:<28} {len(durations):>6} renders {rate:>10,.0f} env/s   p50 {p50:>8.1f} us   p99 {p99:>8.1f} us")
     return rate
 
 

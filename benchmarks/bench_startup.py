@@ -32,8 +32,14 @@ def free_port() -> int:
 
 def import_seconds(statement: str) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return float(out.stdout.strip())
 
 
@@ -47,9 +53,13 @@ def rss_mb(pid: int) -> float:
 def cold_start(env: dict[str, str], signing: str, slack_url: str) -> tuple[float, subprocess.Popen[bytes], str]:
     port = free_port()
     t0 = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"], cwd=ROOT,
-                               env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+        cwd=ROOT,
+        env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     send = SlackSender(url, signing, slack_url.replace("/api/", "/response/1"))
     while time.perf_counter() - t0 < 30:
@@ -64,15 +74,25 @@ def cold_start(env: dict[str, str], signing: str, slack_url: str) -> tuple[float
 
 def main() -> None:
     signing = secrets.token_hex(16)
-    sink = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "support" / "slack_sink.py"), "50"],
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "support" / "slack_sink.py"), "50"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert sink.stdout is not None
     slack_url = sink.stdout.readline().strip()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            env = {"SLACK_SIGNING_SECRET": signing, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": slack_url,
-                   "NOTEBOOK_BOT_STORE": f"sqlite:///{tmp}/state.db", "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
-                   "NOTEBOOK_BOT_CLOUD": "gcp", "NOTEBOOK_BOT_LOG_FORMAT": "json"}
+            env = {
+                "SLACK_SIGNING_SECRET": signing,
+                "SLACK_BOT_TOKEN": "xoxb-bench",
+                "SLACK_API_URL": slack_url,
+                "NOTEBOOK_BOT_STORE": f"sqlite:///{tmp}/state.db",
+                "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
+                "NOTEBOOK_BOT_CLOUD": "gcp",
+                "NOTEBOOK_BOT_LOG_FORMAT": "json",
+            }
             starts = []
             for _ in range(RUNS):
                 seconds, process, url = cold_start(env, signing, slack_url)
@@ -95,10 +115,14 @@ def main() -> None:
         sink.wait(10)
     server_import = statistics.median(import_seconds("import bot.wiring, bot.web.server") for _ in range(RUNS))
     bolt_import = statistics.median(import_seconds("import slack_bolt") for _ in range(RUNS))
-    print(f"cold start to first acknowledged /notebook (median of {RUNS}): {statistics.median(starts):.2f} s "
-          f"(runs: {', '.join(f'{s:.2f}' for s in starts)}; goal < 1.5 s)")
-    print(f"import of the server module: {server_import:.2f} s; bare slack_bolt import: {bolt_import:.2f} s "
-          f"(ratio {server_import / bolt_import:.1f}x)")
+    print(
+        f"cold start to first acknowledged /notebook (median of {RUNS}): {statistics.median(starts):.2f} s "
+        f"(runs: {', '.join(f'{s:.2f}' for s in starts)}; goal < 1.5 s)"
+    )
+    print(
+        f"import of the server module: {server_import:.2f} s; bare slack_bolt import: {bolt_import:.2f} s "
+        f"(ratio {server_import / bolt_import:.1f}x)"
+    )
     print(f"resident memory: {rss_start:.0f} MB after start, {rss_end:.0f} MB after {REQUESTS} requests")
 
 

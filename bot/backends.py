@@ -9,7 +9,7 @@ from bot.infra.base import InfraRepo
 from bot.store import open_store
 from bot.store.base import Store
 
-__all__ = ["open_cloud", "open_repo", "open_store_from", "open_store"]
+__all__ = ["open_cloud", "open_repo", "open_store", "open_store_from"]
 
 
 def open_store_from(settings: Settings) -> Store:

@@ -23,8 +23,15 @@ def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type
     store = open_store_from(settings)
     repo = open_repo(settings, policy)
     cloud = open_cloud(settings, repo, policy)
-    return build_app(settings, store, repo, cloud, slack_client(settings), policy=policy,
-                     background=Inline() if inline else None)
+    return build_app(
+        settings,
+        store,
+        repo,
+        cloud,
+        slack_client(settings),
+        policy=policy,
+        background=Inline() if inline else None,
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -58,8 +65,10 @@ def cmd_socket(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     logs.configure(fmt="text", secrets=settings.secrets())
     if not settings.slack_app_token or not settings.slack_bot_token:
-        print("SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...) are needed for Socket Mode",
-              file=sys.stderr)
+        print(
+            "SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...) are needed for Socket Mode",
+            file=sys.stderr,
+        )
         return 2
     app = _build(settings, _policy(settings))
     Ticker(app.reconciler.run_once, args.reconcile_every).start()
@@ -79,8 +88,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     from bot.render_command import render_command
 
     settings = Settings.from_env()
-    return render_command(_policy(settings), template_id=args.template, email=args.user, sets=args.set or [],
-                          out=args.out, request_id=args.request_id)
+    return render_command(
+        _policy(settings),
+        template_id=args.template,
+        email=args.user,
+        sets=args.set or [],
+        out=args.out,
+        request_id=args.request_id,
+    )
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
@@ -121,8 +136,12 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help=cmd_serve.__doc__)
     serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a container listens on all interfaces
-    serve.add_argument("--reconcile-every", type=float, default=0,
-                       help="also run reconcile every N seconds (0: leave it to Cloud Scheduler)")
+    serve.add_argument(
+        "--reconcile-every",
+        type=float,
+        default=0,
+        help="also run reconcile every N seconds (0: leave it to Cloud Scheduler)",
+    )
     serve.set_defaults(fn=cmd_serve)
     socket = sub.add_parser("socket", help=cmd_socket.__doc__)
     socket.add_argument("--reconcile-every", type=float, default=60)
@@ -133,8 +152,12 @@ def parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help=cmd_render.__doc__)
     render.add_argument("--template", required=True)
     render.add_argument("--user", required=True, help="the owner's email")
-    render.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="display_name, idle_minutes, lifetime_days, worker_count, zone")
+    render.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="display_name, idle_minutes, lifetime_days, worker_count, zone",
+    )
     render.add_argument("--out", default=None, help="write the files under this folder instead of printing them")
     render.add_argument("--request-id", default=None, help="use this request id (default: a new one)")
     render.set_defaults(fn=cmd_render)

@@ -6,9 +6,9 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
-from typing import TextIO
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TextIO
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 trace: ContextVar[str | None] = ContextVar("trace", default=None)
@@ -59,12 +59,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(*, fmt: str = "json", level: str = "INFO", secrets: Iterable[str] = (),
-              stream: TextIO | None = None) -> logging.Handler:
+def configure(
+    *, fmt: str = "json", level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> logging.Handler:
     """Sets up the root logger once: JSON lines (Cloud Run) or plain text (a terminal)."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else
-                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(Scrubber(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

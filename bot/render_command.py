@@ -6,13 +6,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from renderers import RenderError, environment_name
-
 from bot.config.policy import Policy
 from bot.domain import rules
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest, new_request_id
 from bot.workflow.rendering import render
+from renderers import RenderError, environment_name
 
 _INTEGERS = {"idle_minutes", "lifetime_days", "worker_count"}
 _KEYS = _INTEGERS | {"display_name", "zone", "reason"}
@@ -31,8 +30,9 @@ def _parse_sets(sets: list[str], problems: list[str]) -> dict[str, str]:
     return values
 
 
-def render_command(policy: Policy, *, template_id: str, email: str, sets: list[str], out: str | None,
-                   request_id: str | None) -> int:
+def render_command(
+    policy: Policy, *, template_id: str, email: str, sets: list[str], out: str | None, request_id: str | None
+) -> int:
     problems: list[str] = []
     values = _parse_sets(sets, problems)
     numbers: dict[str, int | None] = {}
@@ -49,11 +49,17 @@ def render_command(policy: Policy, *, template_id: str, email: str, sets: list[s
         problems.append(f"user: {refusal}")
     template = policy.template(template_id)
     if template is None:
-        problems.append(f"template: unknown template {template_id!r} (known: "
-                        f"{', '.join(t.id for t in policy.templates)})")
-    form = rules.RequestForm(template_id=template_id, display_name=values.get("display_name", "notebook"),
-                             idle_minutes=numbers["idle_minutes"], lifetime_days=numbers["lifetime_days"],
-                             worker_count=numbers["worker_count"], zone=values.get("zone"))
+        problems.append(
+            f"template: unknown template {template_id!r} (known: {', '.join(t.id for t in policy.templates)})"
+        )
+    form = rules.RequestForm(
+        template_id=template_id,
+        display_name=values.get("display_name", "notebook"),
+        idle_minutes=numbers["idle_minutes"],
+        lifetime_days=numbers["lifetime_days"],
+        worker_count=numbers["worker_count"],
+        zone=values.get("zone"),
+    )
     if template is not None and not problems:
         problems += [f"{k}: {v}" for k, v in rules.form_problems(form, person, policy, []).items()]
     if problems or template is None:
@@ -68,11 +74,22 @@ def render_command(policy: Policy, *, template_id: str, email: str, sets: list[s
     if form.zone:
         options["zone"] = form.zone
     request = EnvironmentRequest(
-        id=rid, owner_user_id="UCLI", owner_email=email, owner_name=email, team_id="", template_id=template.id,
-        kind=template.kind, display_name=form.display_name, reason=values.get("reason", ""),
+        id=rid,
+        owner_user_id="UCLI",
+        owner_email=email,
+        owner_name=email,
+        team_id="",
+        template_id=template.id,
+        kind=template.kind,
+        display_name=form.display_name,
+        reason=values.get("reason", ""),
         idle_minutes=form.idle_minutes or policy.bound(template, "idle_minutes").default,
         lifetime_days=form.lifetime_days or policy.bound(template, "lifetime_days").default,
-        env_name=environment_name(email, rid, template.kind), created_at=now, updated_at=now, options=options)
+        env_name=environment_name(email, rid, template.kind),
+        created_at=now,
+        updated_at=now,
+        options=options,
+    )
     try:
         rendered = render(request, template, policy)
     except RenderError as e:

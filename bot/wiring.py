@@ -40,8 +40,10 @@ def utc_now() -> datetime:
 
 def slack_client(settings: Settings) -> WebClient:
     """A WebClient on ``SLACK_API_URL`` (Slack's by default) that waits out 429s as Slack tells it to."""
-    kwargs: dict[str, Any] = {"token": settings.slack_bot_token.reveal() if settings.slack_bot_token else None,
-                              "timeout": 10}
+    kwargs: dict[str, Any] = {
+        "token": settings.slack_bot_token.reveal() if settings.slack_bot_token else None,
+        "timeout": 10,
+    }
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     client = WebClient(**kwargs)
@@ -89,33 +91,61 @@ class Application:
         return report
 
 
-def build_app(settings: Settings, store: Store, repo: InfraRepo, cloud: Cloud, slack: WebClient, *,
-              policy: Policy, clock: Clock = utc_now, background: Background | None = None) -> Application:
+def build_app(
+    settings: Settings,
+    store: Store,
+    repo: InfraRepo,
+    cloud: Cloud,
+    slack: WebClient,
+    *,
+    policy: Policy,
+    clock: Clock = utc_now,
+    background: Background | None = None,
+) -> Application:
     """Wires the bot from the parts it is given; nothing here reaches a network by itself."""
     work = background or BackgroundWork(workers=max(4, settings.threads // 2))
     notifier = SlackNotifier(slack, store, policy, clock)
-    deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock,
-                background=work)
+    deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work)
     provisioning = Provisioning(deps)
     requests = Requests(deps, provisioning)
     reconciler = Reconciler(deps, provisioning)
     lifecycle = Lifecycle(deps, provisioning, SlackReminders(slack, store, clock))
     lifecycle.install(reconciler)  # stale approvals, reminders and expiry, removals, drift
-    services = SlackServices(deps=deps, requests=requests, provisioning=provisioning,
-                             directory=Directory(slack, policy), lifecycle=lifecycle,
-                             live_states=lifecycle.live.views)
+    services = SlackServices(
+        deps=deps,
+        requests=requests,
+        provisioning=provisioning,
+        directory=Directory(slack, policy),
+        lifecycle=lifecycle,
+        live_states=lifecycle.live.views,
+    )
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     listeners = TrackedExecutor(max_workers=settings.threads, thread_name_prefix="bolt")
-    bolt = build_bolt_app(services, client=slack, signing_secret=signing, listener_executor=listeners,
-                          extras=[lifecycle_listeners.register])
+    bolt = build_bolt_app(
+        services,
+        client=slack,
+        signing_secret=signing,
+        listener_executor=listeners,
+        extras=[lifecycle_listeners.register],
+    )
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,
         invoker_email=settings.reconcile_invoker,
         shared_secret=settings.reconcile_secret.reveal() if settings.reconcile_secret else None,
     )
-    app = Application(settings=settings, policy=policy, deps=deps, requests=requests,
-                      provisioning=provisioning, reconciler=reconciler, bolt=bolt,
-                      wsgi=None, background=work, listeners=listeners, lifecycle=lifecycle)  # type: ignore[arg-type]
+    app = Application(
+        settings=settings,
+        policy=policy,
+        deps=deps,
+        requests=requests,
+        provisioning=provisioning,
+        reconciler=reconciler,
+        bolt=bolt,
+        wsgi=None,
+        background=work,
+        listeners=listeners,
+        lifecycle=lifecycle,
+    )  # type: ignore[arg-type]
     app.wsgi = Routes(
         bolt=bolt,
         store=store,

@@ -138,9 +138,7 @@ def _unknown_in_value(field: FieldDescriptor, item: Any, where: str) -> list[str
         value_field = target.fields_by_name["value"]
         if value_field.message_type is None or not isinstance(item, Mapping):
             return []
-        return [
-            p for key, entry in item.items() for p in _unknown_in_value(value_field, entry, f"{where}.{key}")
-        ]
+        return [p for key, entry in item.items() for p in _unknown_in_value(value_field, entry, f"{where}.{key}")]
     items = item if isinstance(item, list) else [item]
     problems: list[str] = []
     for index, element in enumerate(items):

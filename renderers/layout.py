@@ -44,9 +44,7 @@ def layout_problems(path_template: object, shards: object) -> list[FieldProblem]
     template = effective_template(path_template, shards)
     try:
         fields = [
-            (field, spec, conv)
-            for _, field, spec, conv in string.Formatter().parse(template)
-            if field is not None
+            (field, spec, conv) for _, field, spec, conv in string.Formatter().parse(template) if field is not None
         ]
     except ValueError as error:
         return [FieldProblem("path_template", f"is not a valid template ({error})")]
@@ -57,9 +55,7 @@ def layout_problems(path_template: object, shards: object) -> list[FieldProblem]
     elif any(field == "name" and spec for field, spec, _ in fields) or any(
         field == "shard" and not _SHARD_SPEC.fullmatch(spec or "") for field, spec, _ in fields
     ):
-        problems.append(
-            FieldProblem("path_template", "may format {shard} as a number (e.g. {shard:02d}) only")
-        )
+        problems.append(FieldProblem("path_template", "may format {shard} as a number (e.g. {shard:02d}) only"))
     if "name" not in names:
         problems.append(FieldProblem("path_template", "must contain {name}, one file per environment"))
     if shards > 0 and "shard" not in names:

@@ -46,9 +46,7 @@ def environment_name(email: str, request_id: str, kind: str) -> str:
     if (problem := email_problem(email)) is not None:
         problems.append(FieldProblem("owner_email", problem))
     if not isinstance(request_id, str) or not REQUEST_ID.fullmatch(request_id):
-        problems.append(
-            FieldProblem("request_id", "must be lowercase letters, digits and '-', at most 63 characters")
-        )
+        problems.append(FieldProblem("request_id", "must be lowercase letters, digits and '-', at most 63 characters"))
     if kind not in KINDS:
         problems.append(FieldProblem("kind", f"must be one of {', '.join(KINDS)}"))
     if problems:

@@ -29,9 +29,7 @@ ZONE = re.compile(r"(?P<region>[a-z]+(?:-[a-z]+)+[0-9]+)-[a-z]")
 MACHINE_TYPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
 GPU_TYPE = re.compile(r"NVIDIA_[A-Z0-9_]{2,40}")
 IMAGE_FAMILY = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
-NETWORK = re.compile(
-    r"(?:projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/global/networks/)?[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?"
-)
+NETWORK = re.compile(r"(?:projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/global/networks/)?[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
 SUBNET = re.compile(
     r"(?:projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/regions/[a-z]+(?:-[a-z]+)+[0-9]+/subnetworks/)?"
     r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?"

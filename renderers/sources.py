@@ -61,24 +61,18 @@ def source_problems(source: object, version: object) -> list[FieldProblem]:
         parts = source.strip("/").split("/")
         if source.startswith("/") or ".." in parts or "?" in source:
             problems.append(
-                FieldProblem(
-                    "module_source", "a local path must be relative to the repository root, without '..'"
-                )
+                FieldProblem("module_source", "a local path must be relative to the repository root, without '..'")
             )
     if version is None:
         return problems
     if not isinstance(version, str):
         problems.append(FieldProblem("module_version", "must be text"))
     elif kind == "registry" and not REGISTRY_VERSION.fullmatch(version):
-        problems.append(
-            FieldProblem("module_version", "must be a version or constraint such as 1.4.0 or ~> 1.4")
-        )
+        problems.append(FieldProblem("module_version", "must be a version or constraint such as 1.4.0 or ~> 1.4"))
     elif kind in ("git", "remote") and not GIT_REF.fullmatch(version):
         problems.append(FieldProblem("module_version", "must be a git tag, branch or commit"))
     elif kind in ("git", "remote") and "ref=" in source:
-        problems.append(
-            FieldProblem("module_version", "module_source already pins ?ref=; give the version once")
-        )
+        problems.append(FieldProblem("module_version", "module_source already pins ?ref=; give the version once"))
     return problems
 
 

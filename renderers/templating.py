@@ -42,9 +42,7 @@ def hcl(value: object) -> HclText:
 def _refuse_raw(value: Any) -> HclText:
     if isinstance(value, HclText):
         return value
-    raise RawValueError(
-        f"template emitted a {type(value).__name__} without an HCL filter; write {{{{ value | hcl }}}}"
-    )
+    raise RawValueError(f"template emitted a {type(value).__name__} without an HCL filter; write {{{{ value | hcl }}}}")
 
 
 def make_environment(templates_dir: Path = TEMPLATES_DIR) -> SandboxedEnvironment:

@@ -71,9 +71,7 @@ def validate_spec(spec: EnvironmentSpec) -> list[FieldProblem]:
     check.pattern("request_id", spec.request_id, p.REQUEST_ID, "must be lowercase letters, digits and '-'")
     if (problem := p.email_problem(spec.owner_email)) is not None:
         check.add("owner_email", problem)
-    check.pattern(
-        "template_id", spec.template_id, p.TEMPLATE_ID, "must be lowercase letters, digits, '-' or '_'"
-    )
+    check.pattern("template_id", spec.template_id, p.TEMPLATE_ID, "must be lowercase letters, digits, '-' or '_'")
     check.pattern("project", spec.project, p.PROJECT_ID, "must be a project ID such as acme-analytics")
     check.pattern("region", spec.region, p.REGION, "must be a region such as europe-west1")
     check.problems.extend(source_problems(spec.module_source, spec.module_version))
@@ -107,9 +105,7 @@ def _check_labels(check: _Checker, labels: object) -> None:
     for key, value in sorted(labels.items(), key=lambda item: str(item[0])):
         field = f"labels.{key}"
         if not isinstance(key, str) or not p.LABEL_KEY.fullmatch(key):
-            check.add(
-                field, "label keys start with a lowercase letter; then a-z, 0-9, '_' or '-', 63 at most"
-            )
+            check.add(field, "label keys start with a lowercase letter; then a-z, 0-9, '_' or '-', 63 at most")
         elif key in RESERVED_LABELS:
             check.add(field, "is set by notebook-bot and cannot be overridden")
         if not isinstance(value, str) or not p.LABEL_VALUE.fullmatch(value):
@@ -151,16 +147,12 @@ def _check_workbench(check: _Checker, wb: WorkbenchSettings, region: str) -> Non
     )
     check.integer("workbench.idle_minutes", wb.idle_minutes, 10, 1440)
     if wb.gpu is not None:
-        check.pattern(
-            "workbench.gpu.type", wb.gpu.type, p.GPU_TYPE, "must be an accelerator such as NVIDIA_TESLA_T4"
-        )
+        check.pattern("workbench.gpu.type", wb.gpu.type, p.GPU_TYPE, "must be an accelerator such as NVIDIA_TESLA_T4")
         check.integer("workbench.gpu.count", wb.gpu.count, 1, 8)
     check.integer("workbench.boot_disk_gb", wb.boot_disk_gb, 150, 64_000)
     check.integer("workbench.data_disk_gb", wb.data_disk_gb, 10, 64_000)
     check.optional_pattern("workbench.image_project", wb.image_project, p.PROJECT_ID, "must be a project ID")
-    check.optional_pattern(
-        "workbench.image_family", wb.image_family, p.IMAGE_FAMILY, "must be an image family name"
-    )
+    check.optional_pattern("workbench.image_family", wb.image_family, p.IMAGE_FAMILY, "must be an image family name")
     if (wb.image_project is None) != (wb.image_family is None):
         check.add("workbench.image_family", "image_project and image_family go together")
     check.boolean("workbench.disable_public_ip", wb.disable_public_ip)

@@ -12,8 +12,11 @@ from bot.web.server import Server
 
 
 def main() -> None:
-    app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"], token_verification_enabled=False,
-              client=WebClient(token="xoxb-bare", base_url=os.environ["SLACK_API_URL"]))
+    app = App(
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        token_verification_enabled=False,
+        client=WebClient(token="xoxb-bare", base_url=os.environ["SLACK_API_URL"]),
+    )
 
     @app.command("/notebook")
     def command(ack: Any) -> None:

@@ -114,9 +114,7 @@ class GcpCloud:
             raise CloudError("The bot deletes Workbench instances only through a removal pull request.")
         return self._change(env, "delete", wait=wait)
 
-    def wait_for(
-        self, env: CloudEnvironment, target_state: str, *, timeout: float | None = None
-    ) -> CloudStatus:
+    def wait_for(self, env: CloudEnvironment, target_state: str, *, timeout: float | None = None) -> CloudStatus:
         """Polls ``status`` until it reads ``target_state``, settles elsewhere, or ``timeout`` passes.
 
         Returns the last status read: the caller compares its ``state`` with what it wanted. ACTIVE
@@ -193,9 +191,7 @@ class GcpCloud:
         state, detail = _UNDER_WAY[verb]
         return CloudStatus(state, detail=detail)
 
-    def _precondition(
-        self, env: CloudEnvironment, verb: str, error: GoogleError, *, wait: bool
-    ) -> CloudStatus:
+    def _precondition(self, env: CloudEnvironment, verb: str, error: GoogleError, *, wait: bool) -> CloudStatus:
         """Google refused because of the environment's state. Already on its way is fine (a second
         click, or a retried request whose first attempt went through); otherwise name what is in the way."""
         try:

@@ -139,9 +139,7 @@ def to_cloud_error(err: GoogleError, *, what: str, action: str, permission: str,
     if err.status == "RESOURCE_EXHAUSTED" and err.rate_limited:
         return CloudError("Google is rate-limiting the bot right now; try again in a minute.", retriable=True)
     if err.stockout:
-        return CloudError(
-            f"The zone has no capacity to {action} {what} right now; try again later.", retriable=True
-        )
+        return CloudError(f"The zone has no capacity to {action} {what} right now; try again later.", retriable=True)
     if err.status == "RESOURCE_EXHAUSTED":
         metric = err.metadata.get("quota") or err.metadata.get("quota_metric")
         quota = f"its {metric} quota" if metric else "a quota"
@@ -150,9 +148,7 @@ def to_cloud_error(err: GoogleError, *, what: str, action: str, permission: str,
             f"an admin can ask Google for more quota{said}."
         )
     if err.status == "FAILED_PRECONDITION":
-        return CloudError(
-            f"The bot cannot {action} {what} in its current state{said}; check its status and try again."
-        )
+        return CloudError(f"The bot cannot {action} {what} in its current state{said}; check its status and try again.")
     if err.transient:
         return CloudError(
             f"Google Cloud is not answering properly right now, so the bot cannot {action} {what}; "

@@ -97,15 +97,11 @@ class GoogleTransport:
             self._sleep(delay)
             attempt += 1
 
-    def _once(
-        self, session: requests.Session, method: str, url: str, body: dict[str, Any] | None
-    ) -> _Outcome:
+    def _once(self, session: requests.Session, method: str, url: str, body: dict[str, Any] | None) -> _Outcome:
         try:
             response = session.request(method, url, json=body, timeout=self._request_timeout)
         except requests.Timeout:
-            return _Outcome(
-                error=GoogleError(0, "DEADLINE_EXCEEDED", f"no answer within {self._request_timeout:g}s")
-            )
+            return _Outcome(error=GoogleError(0, "DEADLINE_EXCEEDED", f"no answer within {self._request_timeout:g}s"))
         except requests.ConnectionError as exc:
             return _Outcome(error=GoogleError(0, "UNAVAILABLE", f"could not connect ({type(exc).__name__})"))
         except google.auth.exceptions.RefreshError as exc:

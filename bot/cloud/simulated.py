@@ -24,8 +24,7 @@ class SimulatedCloud:
     def _url(self, env: CloudEnvironment) -> str:
         digest = hashlib.sha256(f"{env.project}/{env.name}".encode()).hexdigest()[:16]
         if env.kind == "dataproc":
-            return (f"https://{digest}-dot-{env.location}.dataproc.googleusercontent.com"
-                    "/gateway/default/jupyter/lab/")
+            return f"https://{digest}-dot-{env.location}.dataproc.googleusercontent.com/gateway/default/jupyter/lab/"
         return f"https://{digest}-dot-{self._region}.notebooks.googleusercontent.com"
 
     def _applied(self, env: CloudEnvironment) -> bool:

@@ -115,7 +115,10 @@ class Policy(_Strict):
             return own
         if name == "worker_count":
             shape = template.dataproc_shape
-            return Bound(min=0 if shape.worker_count == 0 else 2, max=max(shape.worker_count, 2) * 4,
-                         default=shape.worker_count)
+            return Bound(
+                min=0 if shape.worker_count == 0 else 2,
+                max=max(shape.worker_count, 2) * 4,
+                default=shape.worker_count,
+            )
         outer: Bound = getattr(self.limits, name)
         return outer

@@ -6,8 +6,17 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.config.parts import _MACHINE_TYPE, _SLACK_GROUP, _SLACK_USER, _TEMPLATE_ID, Bound, Changeable, DataprocShape
-from bot.config.parts import Gpu, _Strict
+from bot.config.parts import (
+    _MACHINE_TYPE,
+    _SLACK_GROUP,
+    _SLACK_USER,
+    _TEMPLATE_ID,
+    Bound,
+    Changeable,
+    DataprocShape,
+    Gpu,
+    _Strict,
+)
 
 
 class Template(_Strict):

@@ -40,7 +40,7 @@ class Transcript:
 
     def flush(self) -> None:
         calls = self.slack.calls()
-        for call in calls[self.seen:]:
+        for call in calls[self.seen :]:
             for line in describe(call, NAMES):
                 print("   " + line)
         self.seen = len(calls)
@@ -57,11 +57,16 @@ def run_demo(out_dir: str | None = None) -> int:
 
 def _run(root: Path, slack: LoopbackSlack) -> int:
     signing = secrets.token_hex(16)
-    settings = Settings.from_env({
-        "SLACK_BOT_TOKEN": "xoxb-demo-" + secrets.token_hex(8), "SLACK_SIGNING_SECRET": signing,
-        "SLACK_API_URL": slack.url, "NOTEBOOK_BOT_STORE": f"sqlite:///{root}/state.db",
-        "NOTEBOOK_BOT_REPO": f"local:{root}/infra", "NOTEBOOK_BOT_CLOUD": "simulated",
-    })
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-demo-" + secrets.token_hex(8),
+            "SLACK_SIGNING_SECRET": signing,
+            "SLACK_API_URL": slack.url,
+            "NOTEBOOK_BOT_STORE": f"sqlite:///{root}/state.db",
+            "NOTEBOOK_BOT_REPO": f"local:{root}/infra",
+            "NOTEBOOK_BOT_CLOUD": "simulated",
+        }
+    )
     policy = load_policy(None)
     from bot.backends import open_cloud, open_store_from
 
@@ -81,11 +86,17 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
         say.flush()
 
         say.step("Alice fills the form and submits it")
-        ack = send.submit_view(ALICE.id, View.NEW_REQUEST.value, {
-            "template": option_value("cpu-small"), "display_name": text_value("churn-model"),
-            "idle_minutes": number_value(120), "lifetime_days": number_value(14),
-            "reason": text_value("Churn model for Q4 planning"),
-        })
+        ack = send.submit_view(
+            ALICE.id,
+            View.NEW_REQUEST.value,
+            {
+                "template": option_value("cpu-small"),
+                "display_name": text_value("churn-model"),
+                "idle_minutes": number_value(120),
+                "lifetime_days": number_value(14),
+                "reason": text_value("Churn model for Q4 planning"),
+            },
+        )
         app.wait_idle()
         say.flush()
         request = store.find(owner_user_id=ALICE.id)[0]
@@ -99,7 +110,16 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
         request = store.get(request.id) or request
         assert request.pull_request is not None, f"no pull request: {request.last_error}"
         say.step(f"The pull request: branch {request.pull_request.branch}")
-        print(_git(repo.path, "log", "-1", "--stat", "--format=commit %H%n%n    %s%n", request.pull_request.branch))
+        print(
+            _git(
+                repo.path,
+                "log",
+                "-1",
+                "--stat",
+                "--format=commit %H%n%n    %s%n",
+                request.pull_request.branch,
+            )
+        )
         for path in request.files:
             print(f"   ── {path}")
             print(_git(repo.path, "show", f"{request.pull_request.branch}:{path}"))
@@ -129,8 +149,11 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
         say.flush()
 
         final = store.get(request.id)
-        delivered = [c for c in slack.calls("chat.postMessage")
-                     if c.args.get("channel") == ALICE.id and "Open JupyterLab" in str(c.args.get("blocks"))]
+        delivered = [
+            c
+            for c in slack.calls("chat.postMessage")
+            if c.args.get("channel") == ALICE.id and "Open JupyterLab" in str(c.args.get("blocks"))
+        ]
         say.step("Audit trail")
         for a in store.audit_trail(request.id):
             print(f"   {a.at:%H:%M:%S} {a.actor:<12} {a.action:<28} {a.detail}")
@@ -148,9 +171,16 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
 def _home_opened(user_id: str) -> bytes:
     import json
 
-    return json.dumps({"type": "event_callback", "team_id": "T0DEMO", "api_app_id": "A0NOTEBOOK",
-                       "event": {"type": "app_home_opened", "user": user_id, "tab": "home", "channel": "D0ALICE"},
-                       "event_id": "Ev0DEMO", "event_time": 1}).encode()
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0DEMO",
+            "api_app_id": "A0NOTEBOOK",
+            "event": {"type": "app_home_opened", "user": user_id, "tab": "home", "channel": "D0ALICE"},
+            "event_id": "Ev0DEMO",
+            "event_time": 1,
+        }
+    ).encode()
 
 
 def _git(path: Path, *args: str) -> str:

@@ -30,9 +30,17 @@ class SlackUser:
         profile = {"real_name": self.name, "display_name": self.name}
         if self.email:
             profile["email"] = self.email
-        return {"id": self.id, "team_id": self.team_id, "name": self.name.lower(), "real_name": self.name,
-                "deleted": self.deleted, "is_bot": self.is_bot, "is_restricted": self.is_restricted,
-                "is_ultra_restricted": self.is_ultra_restricted, "profile": profile}
+        return {
+            "id": self.id,
+            "team_id": self.team_id,
+            "name": self.name.lower(),
+            "real_name": self.name,
+            "deleted": self.deleted,
+            "is_bot": self.is_bot,
+            "is_restricted": self.is_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
+            "profile": profile,
+        }
 
 
 @dataclass
@@ -113,8 +121,12 @@ class _Server(ThreadingHTTPServer):
             channel = str(args.get("channel", ""))
             if channel.startswith(("U", "W")):
                 channel = "D" + channel[1:]  # a DM to a user lands in the app's DM with them
-            return {"ok": True, "channel": channel, "ts": f"{time.time():.0f}.{next(self._ts):06d}",
-                    "message_ts": "1.0"}
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": f"{time.time():.0f}.{next(self._ts):06d}",
+                "message_ts": "1.0",
+            }
         if method == "chat.update":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method in ("views.open", "views.update", "views.publish"):
@@ -143,7 +155,9 @@ class LoopbackSlack:
     def __init__(self, users: list[SlackUser] | None = None) -> None:
         self.state = SlackState(users={u.id: u for u in users or []})
         self._server = _Server(self.state)
-        self._thread = threading.Thread(target=lambda: self._server.serve_forever(poll_interval=0.05), name="loopback-slack", daemon=True)
+        self._thread = threading.Thread(
+            target=lambda: self._server.serve_forever(poll_interval=0.05), name="loopback-slack", daemon=True
+        )
 
     def __enter__(self) -> LoopbackSlack:
         self._thread.start()

@@ -37,8 +37,14 @@ class SlackSender:
         self.response_url = response_url
         self.team_id = team_id
 
-    def post(self, body: bytes, *, content_type: str = "application/x-www-form-urlencoded",
-             timestamp: int | None = None, signature: str | None = None) -> Response:
+    def post(
+        self,
+        body: bytes,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ) -> Response:
         ts = int(time.time()) if timestamp is None else timestamp
         headers = {
             "Content-Type": content_type,
@@ -54,9 +60,17 @@ class SlackSender:
 
     def command(self, user_id: str, text: str, **overrides: Any) -> Response:
         form = {
-            "token": "legacy-unused", "team_id": self.team_id, "team_domain": "demo", "channel_id": "C0GENERAL",
-            "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(), "command": "/notebook",
-            "text": text, "api_app_id": "A0NOTEBOOK", "response_url": self.response_url,
+            "token": "legacy-unused",
+            "team_id": self.team_id,
+            "team_domain": "demo",
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": "/notebook",
+            "text": text,
+            "api_app_id": "A0NOTEBOOK",
+            "response_url": self.response_url,
             "trigger_id": f"{secrets.randbelow(10**9)}.trigger",
         }
         form.update(overrides)
@@ -67,29 +81,65 @@ class SlackSender:
         payload.setdefault("api_app_id", "A0NOTEBOOK")
         return self.post(urlencode({"payload": json.dumps(payload)}).encode(), **kw)
 
-    def click(self, user_id: str, action_id: str, value: str, *, channel: str = "C0ADMINS",
-              message_ts: str = "1.000001", **kw: Any) -> Response:
-        return self.interaction({
-            "type": "block_actions", "user": {"id": user_id, "team_id": self.team_id},
-            "trigger_id": f"{secrets.randbelow(10**9)}.trigger", "response_url": self.response_url,
-            "channel": {"id": channel}, "container": {"type": "message", "message_ts": message_ts},
-            "message": {"ts": message_ts, "blocks": []},
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
-                         "action_ts": str(time.time())}],
-        }, **kw)
+    def click(
+        self,
+        user_id: str,
+        action_id: str,
+        value: str,
+        *,
+        channel: str = "C0ADMINS",
+        message_ts: str = "1.000001",
+        **kw: Any,
+    ) -> Response:
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "user": {"id": user_id, "team_id": self.team_id},
+                "trigger_id": f"{secrets.randbelow(10**9)}.trigger",
+                "response_url": self.response_url,
+                "channel": {"id": channel},
+                "container": {"type": "message", "message_ts": message_ts},
+                "message": {"ts": message_ts, "blocks": []},
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": action_id,
+                        "block_id": "b",
+                        "value": value,
+                        "action_ts": str(time.time()),
+                    }
+                ],
+            },
+            **kw,
+        )
 
-    def submit_view(self, user_id: str, callback_id: str, values: dict[str, dict[str, Any]], *,
-                    private_metadata: str = "", blocks: list[dict[str, Any]] | None = None) -> Response:
+    def submit_view(
+        self,
+        user_id: str,
+        callback_id: str,
+        values: dict[str, dict[str, Any]],
+        *,
+        private_metadata: str = "",
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> Response:
         """A view_submission; ``values`` maps block_id -> the element's state (Slack's shape)."""
         state = {block: {block if block != "template" else "template": value} for block, value in values.items()}
-        return self.interaction({
-            "type": "view_submission", "user": {"id": user_id, "team_id": self.team_id},
-            "trigger_id": f"{secrets.randbelow(10**9)}.trigger",
-            "view": {"id": "V0MODAL", "type": "modal", "hash": "h", "callback_id": callback_id, "private_metadata": private_metadata,
-                     "blocks": blocks or [{"block_id": b} for b in values], "state": {"values": state}},
-        })
-
-
+        return self.interaction(
+            {
+                "type": "view_submission",
+                "user": {"id": user_id, "team_id": self.team_id},
+                "trigger_id": f"{secrets.randbelow(10**9)}.trigger",
+                "view": {
+                    "id": "V0MODAL",
+                    "type": "modal",
+                    "hash": "h",
+                    "callback_id": callback_id,
+                    "private_metadata": private_metadata,
+                    "blocks": blocks or [{"block_id": b} for b in values],
+                    "state": {"values": state},
+                },
+            }
+        )
 
 
 def text_value(value: str) -> dict[str, Any]:
@@ -101,5 +151,7 @@ def number_value(value: int | str) -> dict[str, Any]:
 
 
 def option_value(value: str) -> dict[str, Any]:
-    return {"type": "static_select", "selected_option": {"value": value, "text": {"type": "plain_text",
-                                                                                   "text": value}}}
+    return {
+        "type": "static_select",
+        "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}},
+    }

@@ -39,8 +39,10 @@ def identity_refusal(person: Person, policy: Policy) -> str | None:
     if person.is_guest:
         return "Guest accounts cannot have notebook environments; ask a workspace member to request one."
     if not person.email:
-        return ("Your Slack profile has no email address the bot can read, so it cannot give you a Google "
-                "identity. Ask an admin to check the app has the users:read.email scope.")
+        return (
+            "Your Slack profile has no email address the bot can read, so it cannot give you a Google "
+            "identity. Ask an admin to check the app has the users:read.email scope."
+        )
     if person.domain not in policy.identity.allowed_domains:
         allowed = ", ".join(policy.identity.allowed_domains)
         return f"Your email domain ({person.domain}) is not one this bot serves ({allowed})."
@@ -63,8 +65,9 @@ def templates_for(person: Person, policy: Policy) -> list[Template]:
     return [t for t in policy.templates if may_use(person, t)]
 
 
-def form_problems(form: RequestForm, person: Person, policy: Policy,
-                  existing: Iterable[EnvironmentRequest]) -> dict[str, str]:
+def form_problems(
+    form: RequestForm, person: Person, policy: Policy, existing: Iterable[EnvironmentRequest]
+) -> dict[str, str]:
     """Field -> what is wrong with it (empty when the form is valid)."""
     problems: dict[str, str] = {}
     template = policy.template(form.template_id)
@@ -74,8 +77,11 @@ def form_problems(form: RequestForm, person: Person, policy: Policy,
         problems["display_name"] = "Use 1-30 lowercase letters, digits and hyphens, e.g. churn-model."
     elif any(r.display_name == form.display_name and r.state in ACTIVE for r in existing):
         problems["display_name"] = f"You already have an environment called {form.display_name}."
-    for name, value in (("idle_minutes", form.idle_minutes), ("lifetime_days", form.lifetime_days),
-                        ("worker_count", form.worker_count)):
+    for name, value in (
+        ("idle_minutes", form.idle_minutes),
+        ("lifetime_days", form.lifetime_days),
+        ("worker_count", form.worker_count),
+    ):
         if value is None:
             continue
         if name not in template.changeable:
@@ -98,8 +104,10 @@ def quota_refusal(template: Template, policy: Policy, existing: Iterable[Environ
     active = [r for r in existing if r.state in ACTIVE]
     limit = policy.limits.environments_per_user
     if len(active) >= limit:
-        return (f"You already have {len(active)} environment(s), the most allowed is {limit}. "
-                "Delete one you no longer need (/notebook delete NAME) and ask again.")
+        return (
+            f"You already have {len(active)} environment(s), the most allowed is {limit}. "
+            "Delete one you no longer need (/notebook delete NAME) and ask again."
+        )
     per_kind = policy.limits.environments_per_user_per_kind.get(template.kind)
     same_kind = [r for r in active if r.kind == template.kind]
     if per_kind is not None and len(same_kind) >= per_kind:
@@ -148,8 +156,13 @@ class Extension:
     refusal: str | None = None
 
 
-def extension(request: EnvironmentRequest, template: Template | None, policy: Policy, now: datetime,
-              days: int | None = None) -> Extension:
+def extension(
+    request: EnvironmentRequest,
+    template: Template | None,
+    policy: Policy,
+    now: datetime,
+    days: int | None = None,
+) -> Extension:
     """Keeps an environment longer, within the policy.
 
     The rule: an environment lives at most ``lifetime_days.max`` (of its template, else the global limit)
@@ -158,8 +171,10 @@ def extension(request: EnvironmentRequest, template: Template | None, policy: Po
     from each extension) is what makes the bound a bound: repeated clicks cannot keep it forever.
     """
     if request.state != State.READY or request.ready_at is None or request.expires_at is None:
-        return Extension(None, f"*{request.display_name}* is {request.state.label}; only a ready environment "
-                               "can be extended.")
+        return Extension(
+            None,
+            f"*{request.display_name}* is {request.state.label}; only a ready environment can be extended.",
+        )
     bound = policy.bound(template, "lifetime_days") if template else policy.limits.lifetime_days
     wanted = bound.default if days is None else days
     if wanted < 1:
@@ -167,9 +182,12 @@ def extension(request: EnvironmentRequest, template: Template | None, policy: Po
     limit = request.ready_at + timedelta(days=bound.max)
     until = min(max(request.expires_at, now) + timedelta(days=wanted), limit)
     if until <= request.expires_at:
-        return Extension(None, f"*{request.display_name}* is already kept until "
-                               f"{request.expires_at:%Y-%m-%d}, the most the policy allows ({bound.max} days "
-                               "from when it became ready). Ask an admin if you need it longer.")
+        return Extension(
+            None,
+            f"*{request.display_name}* is already kept until "
+            f"{request.expires_at:%Y-%m-%d}, the most the policy allows ({bound.max} days "
+            "from when it became ready). Ask an admin if you need it longer.",
+        )
     return Extension(until)
 
 
@@ -183,5 +201,6 @@ def lifetime_limit(request: EnvironmentRequest, template: Template | None, polic
 
 def approval_expired(request: EnvironmentRequest, policy: Policy, now: datetime) -> bool:
     """Whether nobody decided on a pending request within ``limits.approval_timeout_hours``."""
-    return (request.state == State.PENDING_APPROVAL
-            and now - request.created_at >= timedelta(hours=policy.limits.approval_timeout_hours))
+    return request.state == State.PENDING_APPROVAL and now - request.created_at >= timedelta(
+        hours=policy.limits.approval_timeout_hours
+    )

@@ -15,8 +15,10 @@ class RepoUnavailable(TryAgainLater):
     """The repository host did not answer or refused; the change was not made (it will be retried)."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(f"The infrastructure repository is not answering right now ({detail}). "
-                         "Nothing is lost: the bot will try again.")
+        super().__init__(
+            f"The infrastructure repository is not answering right now ({detail}). "
+            "Nothing is lost: the bot will try again."
+        )
         self.detail = detail
 
 

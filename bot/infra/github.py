@@ -213,9 +213,7 @@ class GitHubRepo:
 
 def _as_pull_request(pull: GitHubPull) -> PullRequest:
     state: PullRequestState = "open" if pull.state == "open" else "merged" if pull.merged_at else "closed"
-    return PullRequest(
-        number=pull.number, url=pull.html_url, branch=pull.head.ref, state=state, title=pull.title or ""
-    )
+    return PullRequest(number=pull.number, url=pull.html_url, branch=pull.head.ref, state=state, title=pull.title or "")
 
 
 def github_repo_from_settings(
@@ -249,6 +247,4 @@ def github_repo_from_settings(
         retries=retries,
         backoff_factor=backoff_factor,
     )
-    return GitHubRepo(
-        full_name, github=client, base_branch=base_branch, branch_prefix=branch_prefix, pacer=pacer
-    )
+    return GitHubRepo(full_name, github=client, base_branch=base_branch, branch_prefix=branch_prefix, pacer=pacer)

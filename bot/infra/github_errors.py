@@ -35,9 +35,7 @@ def github_message(error: GithubException) -> str:
         return str(data or "")
     parts = [str(data.get("message") or "")]
     for item in data.get("errors") or []:
-        parts.append(
-            str(item.get("message") or item.get("code") or "") if isinstance(item, dict) else str(item)
-        )
+        parts.append(str(item.get("message") or item.get("code") or "") if isinstance(item, dict) else str(item))
     return "; ".join(p for p in parts if p)
 
 

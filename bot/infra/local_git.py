@@ -52,8 +52,15 @@ class LocalGitRepo:
     def _git(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
         full_env = {**os.environ, **_AUTHOR, **(env or {})}
         try:
-            done = subprocess.run(["git", "-C", str(self.path), *args], input=stdin, capture_output=True,
-                                  text=True, env=full_env, check=False, timeout=60)
+            done = subprocess.run(
+                ["git", "-C", str(self.path), *args],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                env=full_env,
+                check=False,
+                timeout=60,
+            )
         except (OSError, subprocess.TimeoutExpired) as e:
             raise RepoUnavailable(f"git {args[0]}: {e}") from e
         if done.returncode != 0:
@@ -152,12 +159,20 @@ class LocalGitRepo:
         else:
             state = "closed"
         number = int(str(record["number"]))
-        return PullRequest(number=number, url=f"file://{self.path}#pull/{number}", branch=branch,
-                           state=state, title=str(record["title"]))
+        return PullRequest(
+            number=number,
+            url=f"file://{self.path}#pull/{number}",
+            branch=branch,
+            state=state,
+            title=str(record["title"]),
+        )
 
     def _is_ancestor(self, commit: str, ref: str) -> bool:
-        done = subprocess.run(["git", "-C", str(self.path), "merge-base", "--is-ancestor", commit, ref],
-                              capture_output=True, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(self.path), "merge-base", "--is-ancestor", commit, ref],
+            capture_output=True,
+            check=False,
+        )
         return done.returncode == 0
 
     def _record_path(self, branch: str) -> Path:
@@ -168,8 +183,10 @@ class LocalGitRepo:
         return json.loads(p.read_text()) if p.exists() else None
 
     def _all_records(self) -> list[dict[str, object]]:
-        return sorted((json.loads(p.read_text()) for p in self._records.glob("*.json")),
-                      key=lambda r: int(str(r["number"])))
+        return sorted(
+            (json.loads(p.read_text()) for p in self._records.glob("*.json")),
+            key=lambda r: int(str(r["number"])),
+        )
 
     def _next_number(self) -> int:
         return 1 + max((int(str(r["number"])) for r in self._all_records()), default=0)

@@ -48,7 +48,10 @@ def register(app: App, s: SlackServices) -> None:
             ack(response_action="errors", errors={Field.TEMPLATE.value: e.message[:150]})
             return
         except Exception:
-            ack(response_action="errors", errors={Field.TEMPLATE.value: unexpected("submitting a request")[:150]})
+            ack(
+                response_action="errors",
+                errors={Field.TEMPLATE.value: unexpected("submitting a request")[:150]},
+            )
             return
         ack()  # closes the modal; the progress DM follows from the background
         log.info("request %s submitted by %s (%s)", request.id, person.user_id, request.state.value)
@@ -62,8 +65,11 @@ def register(app: App, s: SlackServices) -> None:
         chosen = next((t for t in templates if t.id == selected_template(view)), None)
         if chosen is None:
             return
-        client.views_update(view_id=view["id"], hash=view.get("hash"),
-                            view=request_modal(templates, s.policy, chosen).to_dict())
+        client.views_update(
+            view_id=view["id"],
+            hash=view.get("hash"),
+            view=request_modal(templates, s.policy, chosen).to_dict(),
+        )
 
     @app.action(Action.APPROVE.value)
     def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

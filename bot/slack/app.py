@@ -15,9 +15,15 @@ from bot.slack.context import SlackServices
 log = logging.getLogger(__name__)
 
 
-def build_bolt_app(services: SlackServices, *, client: WebClient, signing_secret: str,
-                   listener_threads: int = 32, listener_executor: Executor | None = None,
-                   extras: Iterable[Callable[[App, SlackServices], None]] = ()) -> App:
+def build_bolt_app(
+    services: SlackServices,
+    *,
+    client: WebClient,
+    signing_secret: str,
+    listener_threads: int = 32,
+    listener_executor: Executor | None = None,
+    extras: Iterable[Callable[[App, SlackServices], None]] = (),
+) -> App:
     """A Bolt app whose listeners ack first and leave slow work to the background."""
     app = App(
         client=client,

@@ -38,8 +38,14 @@ def open_request_modal(s: SlackServices, person: Person, trigger_id: str, client
     client.views_open(trigger_id=trigger_id, view=request_modal(templates, s.policy).to_dict())
 
 
-def _new(s: SlackServices, person: Person, args: list[str], respond: Respond, body: dict[str, Any],
-         client: WebClient) -> None:
+def _new(
+    s: SlackServices,
+    person: Person,
+    args: list[str],
+    respond: Respond,
+    body: dict[str, Any],
+    client: WebClient,
+) -> None:
     open_request_modal(s, person, body["trigger_id"], client)
 
 

@@ -76,9 +76,7 @@ def environment_buttons(view: EnvironmentView) -> ActionsBlock | None:
         cloud = view.cloud_state
         if r.url and cloud in (None, ACTIVE):
             buttons.append(
-                ButtonElement(
-                    text="Open", action_id=Action.OPEN.value, url=r.url, value=r.id, style="primary"
-                )
+                ButtonElement(text="Open", action_id=Action.OPEN.value, url=r.url, value=r.id, style="primary")
             )
         if cloud == STOPPED:
             buttons.append(ButtonElement(text="Start", action_id=Action.START.value, value=r.id))
@@ -88,9 +86,7 @@ def environment_buttons(view: EnvironmentView) -> ActionsBlock | None:
     if r.state in (State.READY, State.APPLYING) or (
         r.state == State.FAILED and r.failed_from in (State.APPLYING, State.DELETING)
     ):
-        buttons.append(
-            ButtonElement(text="Delete", action_id=Action.DELETE.value, value=r.id, style="danger")
-        )
+        buttons.append(ButtonElement(text="Delete", action_id=Action.DELETE.value, value=r.id, style="danger"))
     if r.state == State.PENDING_APPROVAL:
         buttons.append(ButtonElement(text="Withdraw", action_id=Action.DELETE.value, value=r.id))
     return ActionsBlock(block_id=f"env:{r.id}", elements=buttons) if buttons else None
@@ -133,13 +129,7 @@ def environment_list(
         shown += 1
     if shown < len(views):
         blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"…and {len(views) - shown} more not shown here."
-                    )
-                ]
-            )
+            ContextBlock(elements=[MarkdownTextObject(text=f"…and {len(views) - shown} more not shown here.")])
         )
     return blocks
 
@@ -155,9 +145,7 @@ def status_blocks(views: list[EnvironmentView], policy: Policy) -> list[Block]:
     )
 
 
-def admin_list_blocks(
-    requests: list[EnvironmentRequest], policy: Policy, words: tuple[str, ...]
-) -> list[Block]:
+def admin_list_blocks(requests: list[EnvironmentRequest], policy: Policy, words: tuple[str, ...]) -> list[Block]:
     """``/notebook list``: stored states only (asking Google about every environment would be slow)."""
     title = f"All environments{' · ' + ' '.join(words) if words else ''} ({len(requests)})"
     views = [EnvironmentView(r) for r in requests]
@@ -190,9 +178,7 @@ def reminder_blocks(request: EnvironmentRequest, limit: datetime | None) -> list
         if can_extend
         else []
     )
-    buttons.append(
-        ButtonElement(text="Delete now", action_id=Action.DELETE.value, value=request.id, style="danger")
-    )
+    buttons.append(ButtonElement(text="Delete now", action_id=Action.DELETE.value, value=request.id, style="danger"))
     return [
         SectionBlock(text=MarkdownTextObject(text=text)),
         ActionsBlock(block_id=f"expiry:{request.id}", elements=buttons),

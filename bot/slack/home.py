@@ -25,9 +25,7 @@ from bot.workflow.live import EnvironmentView
 _ENDED_SHOWN = 10  # a context block holds at most 10 elements
 
 
-def home_view(
-    views: list[EnvironmentView], policy: Policy, *, pending_approvals: int | None = None
-) -> SlackView:
+def home_view(views: list[EnvironmentView], policy: Policy, *, pending_approvals: int | None = None) -> SlackView:
     """Live environments with buttons; ended ones as one compact line each; at most 100 blocks."""
     live = [v for v in views if v.request.state not in FINAL]
     ended = [v for v in views if v.request.state in FINAL]
@@ -35,9 +33,7 @@ def home_view(
         HeaderBlock(text="Your notebooks"),
         ActionsBlock(
             block_id="home:new",
-            elements=[
-                ButtonElement(text="New notebook", action_id=Action.NEW.value, value="new", style="primary")
-            ],
+            elements=[ButtonElement(text="New notebook", action_id=Action.NEW.value, value="new", style="primary")],
         ),
     ]
     if pending_approvals is not None:
@@ -45,8 +41,7 @@ def home_view(
             ContextBlock(
                 elements=[
                     MarkdownTextObject(
-                        text=f"Admin: {pending_approvals} request(s) wait for approval · "
-                        "`/notebook list pending`"
+                        text=f"Admin: {pending_approvals} request(s) wait for approval · `/notebook list pending`"
                     )
                 ]
             )
@@ -56,9 +51,7 @@ def home_view(
         tail.append(
             ContextBlock(
                 elements=[
-                    MarkdownTextObject(
-                        text=f"~{v.request.display_name}~ {v.request.state.label} `{v.request.id}`"
-                    )
+                    MarkdownTextObject(text=f"~{v.request.display_name}~ {v.request.state.label} `{v.request.id}`")
                     for v in ended[:_ENDED_SHOWN]
                 ]
             )

@@ -46,8 +46,12 @@ def progress_line(request: EnvironmentRequest) -> str:
     parts = []
     for i, step in enumerate(PROGRESS):
         mark = "✅" if i <= reached else "⚪"
-        if i == reached + 1 and request.state not in (State.REJECTED, State.CANCELLED, State.FAILED,
-                                                       State.EXPIRED):
+        if i == reached + 1 and request.state not in (
+            State.REJECTED,
+            State.CANCELLED,
+            State.FAILED,
+            State.EXPIRED,
+        ):
             mark = "⏳"
         parts.append(f"{mark} {_STEP_NAMES[step]}")
     return " → ".join(parts)
@@ -113,10 +117,15 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
     if request.reason:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Reason: {request.reason[:2900]}")]))
     if request.state == State.PENDING_APPROVAL:
-        blocks.append(ActionsBlock(block_id=f"decide:{request.id}", elements=[
-            ButtonElement(text="Approve", action_id=Action.APPROVE.value, value=request.id, style="primary"),
-            ButtonElement(text="Reject", action_id=Action.REJECT.value, value=request.id, style="danger"),
-        ]))
+        blocks.append(
+            ActionsBlock(
+                block_id=f"decide:{request.id}",
+                elements=[
+                    ButtonElement(text="Approve", action_id=Action.APPROVE.value, value=request.id, style="primary"),
+                    ButtonElement(text="Reject", action_id=Action.REJECT.value, value=request.id, style="danger"),
+                ],
+            )
+        )
     else:
         decided = f"<@{request.decided_by}>" if request.decided_by and request.decided_by != "policy" else "policy"
         verb = "Rejected" if request.state == State.REJECTED else "Approved"
@@ -135,22 +144,50 @@ def ready_message(request: EnvironmentRequest, policy: Policy) -> list[Block]:
     assert request.url is not None
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"🎉 *{request.display_name}* is ready.")),
-        ActionsBlock(elements=[ButtonElement(text="Open JupyterLab", action_id=Action.OPEN.value,
-                                             url=request.url, style="primary", value=request.id)]),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Open JupyterLab",
+                    action_id=Action.OPEN.value,
+                    url=request.url,
+                    style="primary",
+                    value=request.id,
+                )
+            ]
+        ),
     ]
     if request.kind == "dataproc":
-        command = (f"gcloud dataproc clusters enable-personal-auth-session --project={policy.gcp.project} "
-                   f"--region={policy.gcp.region} {request.env_name}")
-        blocks.append(SectionBlock(text=MarkdownTextObject(
-            text="Before opening it, put your credentials on the cluster and keep this running in a terminal:\n"
-                 f"```{command}```")))
+        command = (
+            f"gcloud dataproc clusters enable-personal-auth-session --project={policy.gcp.project} "
+            f"--region={policy.gcp.region} {request.env_name}"
+        )
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="Before opening it, put your credentials on the cluster and keep this running in a terminal:\n"
+                    f"```{command}```"
+                )
+            )
+        )
     else:
-        blocks.append(SectionBlock(text=MarkdownTextObject(
-            text=f"First time only: <{request.console_url}|open it once from the Cloud console> to grant it "
-                 "your credentials (it runs as you).")))
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"First time only: <{request.console_url}|open it once from the Cloud console> to grant it "
+                    "your credentials (it runs as you)."
+                )
+            )
+        )
     expiry = request.expires_at.strftime("%Y-%m-%d") if request.expires_at else "-"
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(
-        text=f"Stops after {request.idle_minutes} idle minutes · kept until {expiry} · `/notebook status`")]))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Stops after {request.idle_minutes} idle minutes · kept until {expiry} · `/notebook status`"
+                )
+            ]
+        )
+    )
     return blocks
 
 
@@ -179,7 +216,14 @@ def status_message(requests: list[EnvironmentRequest], policy: Policy, *, title:
 def failure_alert(request: EnvironmentRequest, text: str) -> list[Block]:
     return [
         SectionBlock(text=MarkdownTextObject(text=f"⚠️ {text}")),
-        ActionsBlock(elements=[ButtonElement(
-            text="Retry", action_id=Action.RETRY.value, value=request.id,
-            confirm=confirm("Retry?", "Try the failed step again.", "Retry"))]),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Retry",
+                    action_id=Action.RETRY.value,
+                    value=request.id,
+                    confirm=confirm("Retry?", "Try the failed step again.", "Retry"),
+                )
+            ]
+        ),
     ]

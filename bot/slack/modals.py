@@ -36,8 +36,13 @@ def _number(field: Field, label: str, low: int, high: int, default: int, hint: s
         block_id=field.value,
         label=label,
         hint=hint,
-        element=NumberInputElement(action_id=field.value, is_decimal_allowed=False, min_value=low,
-                                   max_value=high, initial_value=default),
+        element=NumberInputElement(
+            action_id=field.value,
+            is_decimal_allowed=False,
+            min_value=low,
+            max_value=high,
+            initial_value=default,
+        ),
     )
 
 
@@ -58,35 +63,70 @@ def request_modal(templates: list[Template], policy: Policy, chosen: Template | 
             block_id=Field.DISPLAY_NAME.value,
             label="Short name",
             hint="Lowercase letters, digits and hyphens; you will use it in /notebook stop NAME.",
-            element=PlainTextInputElement(action_id=Field.DISPLAY_NAME.value, max_length=30,
-                                          placeholder="churn-model"),
+            element=PlainTextInputElement(action_id=Field.DISPLAY_NAME.value, max_length=30, placeholder="churn-model"),
         ),
     ]
     if "idle_minutes" in chosen.changeable:
         b = policy.bound(chosen, "idle_minutes")
-        blocks.append(_number(Field.IDLE_MINUTES, "Shut down after idle (minutes)", b.min, b.max, b.default,
-                              f"From {b.min} to {b.max}. A stopped environment costs only its disks."))
+        blocks.append(
+            _number(
+                Field.IDLE_MINUTES,
+                "Shut down after idle (minutes)",
+                b.min,
+                b.max,
+                b.default,
+                f"From {b.min} to {b.max}. A stopped environment costs only its disks.",
+            )
+        )
     if "lifetime_days" in chosen.changeable:
         b = policy.bound(chosen, "lifetime_days")
-        blocks.append(_number(Field.LIFETIME_DAYS, "Keep it for (days)", b.min, b.max, b.default,
-                              f"From {b.min} to {b.max}; you can extend it later."))
+        blocks.append(
+            _number(
+                Field.LIFETIME_DAYS,
+                "Keep it for (days)",
+                b.min,
+                b.max,
+                b.default,
+                f"From {b.min} to {b.max}; you can extend it later.",
+            )
+        )
     if "worker_count" in chosen.changeable:
         b = policy.bound(chosen, "worker_count")
-        blocks.append(_number(Field.WORKER_COUNT, "Workers", b.min, b.max, b.default,
-                              "0 is a single-node cluster; otherwise at least 2."))
+        blocks.append(
+            _number(
+                Field.WORKER_COUNT,
+                "Workers",
+                b.min,
+                b.max,
+                b.default,
+                "0 is a single-node cluster; otherwise at least 2.",
+            )
+        )
     if "zone" in chosen.changeable:
         zones = [Option(value=z, text=z) for z in policy.gcp.zones]
-        blocks.append(InputBlock(block_id=Field.ZONE.value, label="Zone",
-                                 element=StaticSelectElement(action_id=Field.ZONE.value, options=zones,
-                                                             initial_option=zones[0])))
-    blocks.append(InputBlock(
-        block_id=Field.REASON.value,
-        label="What is it for?",
-        optional=True,
-        element=PlainTextInputElement(action_id=Field.REASON.value, multiline=True, max_length=500),
-    ))
-    return SlackView(type="modal", callback_id=View.NEW_REQUEST.value, title="New notebook",
-                     submit="Request", close="Cancel", blocks=blocks)  # type: ignore[arg-type]
+        blocks.append(
+            InputBlock(
+                block_id=Field.ZONE.value,
+                label="Zone",
+                element=StaticSelectElement(action_id=Field.ZONE.value, options=zones, initial_option=zones[0]),
+            )
+        )
+    blocks.append(
+        InputBlock(
+            block_id=Field.REASON.value,
+            label="What is it for?",
+            optional=True,
+            element=PlainTextInputElement(action_id=Field.REASON.value, multiline=True, max_length=500),
+        )
+    )
+    return SlackView(
+        type="modal",
+        callback_id=View.NEW_REQUEST.value,
+        title="New notebook",
+        submit="Request",
+        close="Cancel",
+        blocks=blocks,
+    )  # type: ignore[arg-type]
 
 
 def reject_modal(request: EnvironmentRequest) -> SlackView:
@@ -99,11 +139,16 @@ def reject_modal(request: EnvironmentRequest) -> SlackView:
         submit="Reject",
         close="Cancel",
         blocks=[
-            SectionBlock(text=MarkdownTextObject(
-                text=f"Reject *{request.display_name}* for <@{request.owner_user_id}> ({request.template_id})?")),
-            InputBlock(block_id=Field.REJECT_REASON.value, label="Reason (the requester will read it)",
-                       element=PlainTextInputElement(action_id=Field.REJECT_REASON.value, multiline=True,
-                                                     max_length=500)),
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"Reject *{request.display_name}* for <@{request.owner_user_id}> ({request.template_id})?"
+                )
+            ),
+            InputBlock(
+                block_id=Field.REJECT_REASON.value,
+                label="Reason (the requester will read it)",
+                element=PlainTextInputElement(action_id=Field.REJECT_REASON.value, multiline=True, max_length=500),
+            ),
         ],
     )
 
@@ -118,9 +163,12 @@ def confirm_delete_modal(request: EnvironmentRequest) -> SlackView:
         submit="Delete",
         close="Keep it",
         blocks=[
-            SectionBlock(text=MarkdownTextObject(
-                text=f"Delete *{request.display_name}* (`{request.env_name}`)? Files on its disks are deleted "
-                     "with it; copy anything you need to Cloud Storage or git first.")),
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"Delete *{request.display_name}* (`{request.env_name}`)? Files on its disks are deleted "
+                    "with it; copy anything you need to Cloud Storage or git first."
+                )
+            ),
             ContextBlock(elements=[PlainTextObject(text="The bot opens a pull request that removes it.")]),
         ],
     )
@@ -128,8 +176,13 @@ def confirm_delete_modal(request: EnvironmentRequest) -> SlackView:
 
 def notice_modal(title: str, text: str) -> SlackView:
     """What a modal turns into when its action cannot be done (the reason, and a Close button)."""
-    return SlackView(type="modal", callback_id=View.NOTICE.value, title=title[:24], close="Close",
-                     blocks=[SectionBlock(text=MarkdownTextObject(text=text[:2900]))])
+    return SlackView(
+        type="modal",
+        callback_id=View.NOTICE.value,
+        title=title[:24],
+        close="Close",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:2900]))],
+    )
 
 
 def confirm(title: str, text: str, yes: str) -> ConfirmObject:

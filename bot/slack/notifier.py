@@ -59,18 +59,22 @@ class SlackNotifier:
 
     def request_received(self, request: EnvironmentRequest) -> None:
         def send() -> None:
-            resp = self.client.chat_postMessage(channel=request.owner_user_id,
-                                                text=messages.progress_text(request),
-                                                blocks=_dicts(messages.progress_message(request, self.policy)))
+            resp = self.client.chat_postMessage(
+                channel=request.owner_user_id,
+                text=messages.progress_text(request),
+                blocks=_dicts(messages.progress_message(request, self.policy)),
+            )
             self._remember(request, dm_channel=resp["channel"], dm_ts=resp["ts"])
 
         self._once(f"msg:{request.id}:progress", send)
 
     def approval_needed(self, request: EnvironmentRequest) -> None:
         def send() -> None:
-            resp = self.client.chat_postMessage(channel=self.policy.slack.admin_channel,
-                                                text=f"New notebook request {request.id} from {request.owner_email}",
-                                                blocks=_dicts(messages.approval_card(request, self.policy)))
+            resp = self.client.chat_postMessage(
+                channel=self.policy.slack.admin_channel,
+                text=f"New notebook request {request.id} from {request.owner_email}",
+                blocks=_dicts(messages.approval_card(request, self.policy)),
+            )
             self._remember(request, card_channel=resp["channel"], card_ts=resp["ts"])
 
         self._once(f"msg:{request.id}:card", send)
@@ -83,11 +87,19 @@ class SlackNotifier:
         current = self.store.get(request.id) or request  # the freshest state, whoever calls last
         refs = current.slack
         if refs.dm_channel and refs.dm_ts:
-            self._update(refs.dm_channel, refs.dm_ts, messages.progress_text(current),
-                         messages.progress_message(current, self.policy))
+            self._update(
+                refs.dm_channel,
+                refs.dm_ts,
+                messages.progress_text(current),
+                messages.progress_message(current, self.policy),
+            )
         if refs.card_channel and refs.card_ts:
-            self._update(refs.card_channel, refs.card_ts, f"Notebook request {current.id}: {current.state.label}",
-                         messages.approval_card(current, self.policy))
+            self._update(
+                refs.card_channel,
+                refs.card_ts,
+                f"Notebook request {current.id}: {current.state.label}",
+                messages.approval_card(current, self.policy),
+            )
 
     def _update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
         try:
@@ -97,17 +109,34 @@ class SlackNotifier:
             log.warning("could not update message %s/%s: %s", channel, ts, e.response.get("error"))
 
     def ready(self, request: EnvironmentRequest) -> None:
-        self._once(f"msg:{request.id}:ready:{request.url}", lambda: self.client.chat_postMessage(
-            channel=request.owner_user_id, text=f"{request.display_name} is ready: {request.url}",
-            blocks=_dicts(messages.ready_message(request, self.policy))))
+        self._once(
+            f"msg:{request.id}:ready:{request.url}",
+            lambda: self.client.chat_postMessage(
+                channel=request.owner_user_id,
+                text=f"{request.display_name} is ready: {request.url}",
+                blocks=_dicts(messages.ready_message(request, self.policy)),
+            ),
+        )
 
     def tell_owner(self, request: EnvironmentRequest, key: str, text: str) -> None:
-        self._once(f"msg:{request.id}:{key}", lambda: self.client.chat_postMessage(
-            channel=request.owner_user_id, text=text,
-            blocks=[SectionBlock(text=MarkdownTextObject(text=text)).to_dict()]))
+        self._once(
+            f"msg:{request.id}:{key}",
+            lambda: self.client.chat_postMessage(
+                channel=request.owner_user_id,
+                text=text,
+                blocks=[SectionBlock(text=MarkdownTextObject(text=text)).to_dict()],
+            ),
+        )
 
     def alert_admins(self, request: EnvironmentRequest, key: str, text: str) -> None:
-        blocks = messages.failure_alert(request, text) if request.state == State.FAILED else [
-            SectionBlock(text=MarkdownTextObject(text=text))]
-        self._once(f"msg:{request.id}:admins:{key}", lambda: self.client.chat_postMessage(
-            channel=self.policy.slack.admin_channel, text=text, blocks=_dicts(blocks)))
+        blocks = (
+            messages.failure_alert(request, text)
+            if request.state == State.FAILED
+            else [SectionBlock(text=MarkdownTextObject(text=text))]
+        )
+        self._once(
+            f"msg:{request.id}:admins:{key}",
+            lambda: self.client.chat_postMessage(
+                channel=self.policy.slack.admin_channel, text=text, blocks=_dicts(blocks)
+            ),
+        )

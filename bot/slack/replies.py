@@ -18,8 +18,10 @@ def unexpected(what: str) -> str:
     """Logs the current exception once with a short id, and returns the sentence that quotes it."""
     error_id = secrets.token_hex(4)
     log.exception("unexpected error while %s (error id %s)", what, error_id)
-    return f"Something went wrong on our side (error id `{error_id}`). Nothing was changed; please try again, " \
-           "and quote the id to an admin if it happens again."
+    return (
+        f"Something went wrong on our side (error id `{error_id}`). Nothing was changed; please try again, "
+        "and quote the id to an admin if it happens again."
+    )
 
 
 @contextmanager

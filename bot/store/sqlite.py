@@ -108,8 +108,7 @@ class SqliteStore:
             )
         else:
             db.execute(
-                "UPDATE requests SET owner_user_id=?, state=?, created_at=?, due_at=?, version=?, body=? "
-                "WHERE id=?",
+                "UPDATE requests SET owner_user_id=?, state=?, created_at=?, due_at=?, version=?, body=? WHERE id=?",
                 row,
             )
 
@@ -171,7 +170,7 @@ class SqliteStore:
             where.append("due_at IS NOT NULL AND due_at <= ?")
             args.append(iso(due_before))
             order = "due_at, id"
-        sql = "SELECT body FROM requests" + (" WHERE " + " AND ".join(where) if where else "")
+        sql = "SELECT body FROM requests" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608 - only fixed column names; values are bound parameters
         sql += f" ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else "")
         return [EnvironmentRequest.from_record(json.loads(r[0])) for r in self._query(sql, tuple(args))]
 

@@ -102,8 +102,12 @@ class Routes:
             payload = json.loads(body)
         except ValueError:
             return _reply(start_response, "400 Bad Request", {"error": "body is not JSON"})
-        event = parse_pull_request_event(headers.get("x-github-event", ""), payload,
-                                         repo_full_name=self.repo_full_name, branch_prefix=self.branch_prefix)
+        event = parse_pull_request_event(
+            headers.get("x-github-event", ""),
+            payload,
+            repo_full_name=self.repo_full_name,
+            branch_prefix=self.branch_prefix,
+        )
         if event is None:
             return _reply(start_response, "200 OK", {"ignored": True})
         delivery = headers.get("x-github-delivery") or ""

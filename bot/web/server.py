@@ -15,12 +15,26 @@ log = logging.getLogger(__name__)
 class Server:
     """A waitress server on ``host:port`` (port 0 picks a free one), startable in a thread."""
 
-    def __init__(self, app: Callable[..., Any], *, host: str = "0.0.0.0", port: int = 3000,  # noqa: S104
-                 threads: int = 32) -> None:
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        *,
+        host: str = "0.0.0.0",  # noqa: S104 - a container listens on every interface
+        port: int = 3000,
+        threads: int = 32,
+    ) -> None:
         # connection_limit and backlog sized for onboarding bursts; channel_timeout bounds slow clients.
-        self._server = create_server(app, host=host, port=port, threads=threads, connection_limit=1000,
-                                     backlog=2048, channel_timeout=30, ident="notebook-bot",
-                                     clear_untrusted_proxy_headers=True)
+        self._server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            connection_limit=1000,
+            backlog=2048,
+            channel_timeout=30,
+            ident="notebook-bot",
+            clear_untrusted_proxy_headers=True,
+        )
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 

@@ -52,8 +52,7 @@ def parse_list_filter(words: list[str], template_ids: set[str]) -> ListFilter:
         else:
             choices = ", ".join(s.value for s in State)
             raise NotFound(
-                f"`{word}` is not a state ({choices}), a @user or a template "
-                f"({', '.join(sorted(template_ids))})."
+                f"`{word}` is not a state ({choices}), a @user or a template ({', '.join(sorted(template_ids))})."
             )
     return ListFilter(frozenset(states), frozenset(owners), frozenset(templates), tuple(words))
 
@@ -112,20 +111,14 @@ class Governance:
             raise NotFound(f"There is no request `{request_id}`.")
         if not rules.is_admin(admin, d.policy):
             d.store.record(
-                note(
-                    request, actor=admin.user_id, at=d.clock(), action="retry refused", detail="not an admin"
-                )
+                note(request, actor=admin.user_id, at=d.clock(), action="retry refused", detail="not an admin")
             )
             raise Refused("Only notebook admins can retry a failed request.")
         target = request.failed_from
         if request.state != State.FAILED or target is None:
-            raise Refused(
-                f"Request `{request.id}` is {request.state.label}, not failed: there is nothing to retry."
-            )
+            raise Refused(f"Request `{request.id}` is {request.state.label}, not failed: there is nothing to retry.")
         now = d.clock()
-        options = {
-            k: v for k, v in request.options.items() if k != MERGED_AT
-        }  # the wait for the cloud restarts
+        options = {k: v for k, v in request.options.items() if k != MERGED_AT}  # the wait for the cloud restarts
         moved = d.store.apply(
             request.id,
             step_to(

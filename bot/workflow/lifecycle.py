@@ -33,9 +33,7 @@ _REMOVABLE = frozenset({State.READY, State.APPLYING})
 _REMOVABLE_AFTER_FAILURE = frozenset({State.APPLYING, State.DELETING})
 
 
-def removal_pull_request_changed(
-    d: Deps, request: EnvironmentRequest, pr: PullRequest
-) -> EnvironmentRequest | None:
+def removal_pull_request_changed(d: Deps, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
     """A removal pull request (branch ``…-remove``) was merged or closed: webhook or reconcile."""
     return Removal(d).pull_request_changed(request, pr)
 
@@ -78,9 +76,7 @@ class Lifecycle:
         found = d.store.get(ref) if _REQUEST_ID.match(ref) else None
         if found is None:
             mine = [
-                r
-                for r in d.store.find(owner_user_id=person.user_id)
-                if r.display_name == ref and r.state not in FINAL
+                r for r in d.store.find(owner_user_id=person.user_id) if r.display_name == ref and r.state not in FINAL
             ]
             found = mine[-1] if mine else None
         if found is None:
@@ -151,9 +147,7 @@ class Lifecycle:
 
         extended = d.store.apply(request.id, step)
         if extended is None:
-            raise Refused(
-                f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again."
-            )
+            raise Refused(f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again.")
         return extended
 
     def delete_refusal(self, request: EnvironmentRequest) -> str | None:
@@ -186,11 +180,7 @@ class Lifecycle:
         """Withdraws a pending request, or starts the removal pull request (after the ack)."""
         d = self.deps
         request = self.deletable(person, ref)
-        by = (
-            "its owner"
-            if person.user_id == request.owner_user_id
-            else f"admin {person.name or person.user_id}"
-        )
+        by = "its owner" if person.user_id == request.owner_user_id else f"admin {person.name or person.user_id}"
         if request.state == State.PENDING_APPROVAL:
             cancelled = d.store.apply(
                 request.id,
@@ -215,9 +205,7 @@ class Lifecycle:
             expected={request.state},
         )
         if moved is None:
-            raise Refused(
-                f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again."
-            )
+            raise Refused(f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again.")
         self.live.forget(request.id)
         d.background.submit(f"deleting {request.id}", lambda: d.notifier.progress(moved))
         # The removal pull request may wait for GitHub's write pacing: the repo lane keeps messages flowing.

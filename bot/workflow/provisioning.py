@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from renderers import RenderError
-
 from bot.cloud.base import CloudError
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest, PullRequestRef
@@ -15,6 +13,7 @@ from bot.domain.transitions import step_to, step_update
 from bot.infra.base import FileChange, PullRequest
 from bot.workflow.ports import Deps
 from bot.workflow.rendering import cloud_environment, render
+from renderers import RenderError
 
 log = logging.getLogger(__name__)
 BOT = "notebook-bot"
@@ -39,21 +38,23 @@ class Provisioning:
     def pull_request_body(self, request: EnvironmentRequest, purpose: str) -> str:
         verb = "Creates" if purpose == "create" else "Removes"
         approver = request.decided_by or "-"
-        return "\n".join([
-            f"{verb} the notebook environment `{request.env_name}` for {request.owner_email}.",
-            "",
-            "| | |",
-            "|---|---|",
-            f"| Request | `{request.id}` |",
-            f"| Owner | {request.owner_email} (Slack <@{request.owner_user_id}>) |",
-            f"| Template | `{request.template_id}` ({request.kind}) |",
-            f"| Name | `{request.display_name}` |",
-            f"| Idle shutdown | {request.idle_minutes} min |",
-            f"| Lifetime | {request.lifetime_days} days |",
-            f"| Approved by | {approver} |",
-            "",
-            "Opened by notebook-bot. `/notebook audit " + request.id + "` in Slack shows its history.",
-        ])
+        return "\n".join(
+            [
+                f"{verb} the notebook environment `{request.env_name}` for {request.owner_email}.",
+                "",
+                "| | |",
+                "|---|---|",
+                f"| Request | `{request.id}` |",
+                f"| Owner | {request.owner_email} (Slack <@{request.owner_user_id}>) |",
+                f"| Template | `{request.template_id}` ({request.kind}) |",
+                f"| Name | `{request.display_name}` |",
+                f"| Idle shutdown | {request.idle_minutes} min |",
+                f"| Lifetime | {request.lifetime_days} days |",
+                f"| Approved by | {approver} |",
+                "",
+                "Opened by notebook-bot. `/notebook audit " + request.id + "` in Slack shows its history.",
+            ]
+        )
 
     def provision_later(self, request_id: str) -> None:
         """Opens the pull request after the ack, in the lane that may wait for GitHub's pacing."""
@@ -86,10 +87,21 @@ class Provisioning:
             pr = d.repo.open_pull_request(change)
         except TryAgainLater as e:
             return self.retry_later(request, State.APPROVED, e.message)
-        opened = d.store.apply(request_id, step_to(
-            State.PR_OPEN, expected={State.APPROVED}, actor=BOT, at=d.clock(), detail=pr.url,
-            pull_request=PullRequestRef(pr.number, pr.url, pr.branch), files=tuple(change.files),
-            attempts=0, last_error=None, due_at=None))
+        opened = d.store.apply(
+            request_id,
+            step_to(
+                State.PR_OPEN,
+                expected={State.APPROVED},
+                actor=BOT,
+                at=d.clock(),
+                detail=pr.url,
+                pull_request=PullRequestRef(pr.number, pr.url, pr.branch),
+                files=tuple(change.files),
+                attempts=0,
+                last_error=None,
+                due_at=None,
+            ),
+        )
         if opened is None:
             return d.store.get(request_id)
         d.notifier.progress(opened)
@@ -103,19 +115,39 @@ class Provisioning:
         if attempts >= d.policy.limits.provisioning_attempts:
             return self.fail(request, state, f"gave up after {attempts} attempts: {reason}")
         log.warning("request %s: attempt %d failed (%s); retrying later", request.id, attempts, reason)
-        return d.store.apply(request.id, step_update(
-            expected={state}, at=d.clock(), attempts=attempts, last_error=reason,
-            due_at=d.clock() + backoff(attempts)))
+        return d.store.apply(
+            request.id,
+            step_update(
+                expected={state},
+                at=d.clock(),
+                attempts=attempts,
+                last_error=reason,
+                due_at=d.clock() + backoff(attempts),
+            ),
+        )
 
     def fail(self, request: EnvironmentRequest, state: State, reason: str) -> EnvironmentRequest | None:
         d = self.deps
-        failed = d.store.apply(request.id, step_to(
-            State.FAILED, expected={state}, actor=BOT, at=d.clock(), detail=reason,
-            failed_from=state, last_error=reason, due_at=None))
+        failed = d.store.apply(
+            request.id,
+            step_to(
+                State.FAILED,
+                expected={state},
+                actor=BOT,
+                at=d.clock(),
+                detail=reason,
+                failed_from=state,
+                last_error=reason,
+                due_at=None,
+            ),
+        )
         if failed is not None:
             d.notifier.progress(failed)
-            d.notifier.alert_admins(failed, f"failed-{failed.version}",
-                                    f"Request {failed.id} ({failed.owner_email}) failed: {reason}")
+            d.notifier.alert_admins(
+                failed,
+                f"failed-{failed.version}",
+                f"Request {failed.id} ({failed.owner_email}) failed: {reason}",
+            )
         return failed
 
     def pull_request_changed(self, pr: PullRequest) -> EnvironmentRequest | None:
@@ -133,22 +165,41 @@ class Provisioning:
 
             return removal_pull_request_changed(d, request, pr)
         if pr.state == "merged":
-            applying = d.store.apply(request_id, step_to(
-                State.APPLYING, expected={State.PR_OPEN}, actor=BOT, at=d.clock(), detail=f"merged {pr.url}",
-                due_at=d.clock()))
+            applying = d.store.apply(
+                request_id,
+                step_to(
+                    State.APPLYING,
+                    expected={State.PR_OPEN},
+                    actor=BOT,
+                    at=d.clock(),
+                    detail=f"merged {pr.url}",
+                    due_at=d.clock(),
+                ),
+            )
             if applying is not None:
                 d.notifier.progress(applying)
                 return self.check_ready(request_id)
         elif pr.state == "closed":
-            cancelled = d.store.apply(request_id, step_to(
-                State.CANCELLED, expected={State.PR_OPEN}, actor=BOT, at=d.clock(),
-                detail=f"pull request closed without merging: {pr.url}", end_reason="pull request closed"))
+            cancelled = d.store.apply(
+                request_id,
+                step_to(
+                    State.CANCELLED,
+                    expected={State.PR_OPEN},
+                    actor=BOT,
+                    at=d.clock(),
+                    detail=f"pull request closed without merging: {pr.url}",
+                    end_reason="pull request closed",
+                ),
+            )
             if cancelled is not None:
                 d.notifier.progress(cancelled)
-                d.notifier.tell_owner(cancelled, "cancelled",
-                                      f"The pull request for *{cancelled.display_name}* was closed without "
-                                      "merging, so the environment will not be created. Ask an admin why, or "
-                                      "request it again with /notebook new.")
+                d.notifier.tell_owner(
+                    cancelled,
+                    "cancelled",
+                    f"The pull request for *{cancelled.display_name}* was closed without "
+                    "merging, so the environment will not be created. Ask an admin why, or "
+                    "request it again with /notebook new.",
+                )
                 return cancelled
         return d.store.get(request_id)
 
@@ -166,16 +217,32 @@ class Provisioning:
         if not status.ready:
             limit = timedelta(minutes=d.policy.limits.readiness_timeout_minutes)
             if now - request.updated_at > limit and not request.attempts:
-                return self.fail(request, State.APPLYING,
-                                 f"not ready {limit} after the merge (cloud says {status.state})")
-            return d.store.apply(request_id, step_update(expected={State.APPLYING}, at=request.updated_at,
-                                                         due_at=now + READINESS_POLL))
+                return self.fail(
+                    request, State.APPLYING, f"not ready {limit} after the merge (cloud says {status.state})"
+                )
+            return d.store.apply(
+                request_id,
+                step_update(expected={State.APPLYING}, at=request.updated_at, due_at=now + READINESS_POLL),
+            )
         reminder = timedelta(hours=d.policy.limits.reminder_hours_before_expiry)
         expires = now + timedelta(days=request.lifetime_days)
-        ready = d.store.apply(request_id, step_to(
-            State.READY, expected={State.APPLYING}, actor=BOT, at=now, detail=status.url or "",
-            url=status.url, console_url=console_url(request, d.policy.gcp.project, cloud_location(request, d)),
-            ready_at=now, expires_at=expires, due_at=max(now, expires - reminder), attempts=0, last_error=None))
+        ready = d.store.apply(
+            request_id,
+            step_to(
+                State.READY,
+                expected={State.APPLYING},
+                actor=BOT,
+                at=now,
+                detail=status.url or "",
+                url=status.url,
+                console_url=console_url(request, d.policy.gcp.project, cloud_location(request, d)),
+                ready_at=now,
+                expires_at=expires,
+                due_at=max(now, expires - reminder),
+                attempts=0,
+                last_error=None,
+            ),
+        )
         if ready is not None:
             d.notifier.progress(ready)
             d.notifier.ready(ready)
@@ -189,7 +256,11 @@ def cloud_location(request: EnvironmentRequest, d: Deps) -> str:
 def console_url(request: EnvironmentRequest, project: str, location: str) -> str:
     """Where the owner opens the environment once in the Cloud console (managed EUC consent)."""
     if request.kind == "dataproc":
-        return (f"https://console.cloud.google.com/dataproc/clusters/{request.env_name}/monitoring"
-                f"?region={location}&project={project}")
-    return (f"https://console.cloud.google.com/vertex-ai/workbench/instances/{location}/{request.env_name}"
-            f"?project={project}")
+        return (
+            f"https://console.cloud.google.com/dataproc/clusters/{request.env_name}/monitoring"
+            f"?region={location}&project={project}"
+        )
+    return (
+        f"https://console.cloud.google.com/vertex-ai/workbench/instances/{location}/{request.env_name}"
+        f"?project={project}"
+    )

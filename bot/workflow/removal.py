@@ -111,9 +111,7 @@ class Removal:
         if pr.state == "open":
             return d.store.apply(
                 request_id,
-                step_update(
-                    expected={State.DELETING}, at=request.updated_at, due_at=d.clock() + PULL_REQUEST_POLL
-                ),
+                step_update(expected={State.DELETING}, at=request.updated_at, due_at=d.clock() + PULL_REQUEST_POLL),
             )
         return self.pull_request_changed(request, pr)
 
@@ -147,9 +145,7 @@ class Removal:
                 last_error=None,
                 due_at=now + PULL_REQUEST_POLL,
             )
-            return Change(
-                new, note(current, actor=BOT, at=now, action="removal pull request opened", detail=pr.url)
-            )
+            return Change(new, note(current, actor=BOT, at=now, action="removal pull request opened", detail=pr.url))
 
         opened = d.store.apply(request.id, step)
         if opened is not None:
@@ -192,8 +188,7 @@ class Removal:
         if kept is not None:
             d.notifier.progress(kept)
             again = (
-                " It is past its expiry, so I will propose removing it again in a while unless it is "
-                "extended."
+                " It is past its expiry, so I will propose removing it again in a while unless it is extended."
                 if kept.expires_at is not None and kept.expires_at <= now
                 else ""
             )
@@ -214,9 +209,7 @@ class Removal:
         def step(current: EnvironmentRequest) -> Change | None:
             if current.state != State.DELETING or MERGED_AT in current.options:
                 return None
-            new = current.with_changes(
-                options={**current.options, MERGED_AT: iso(now)}, updated_at=now, due_at=now
-            )
+            new = current.with_changes(options={**current.options, MERGED_AT: iso(now)}, updated_at=now, due_at=now)
             return Change(
                 new,
                 note(current, actor=BOT, at=now, action="removal merged", detail=url or "no files to remove"),
@@ -287,12 +280,12 @@ def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
             f"timeout). I opened {link} to remove its file so that it is not created again. "
             "`/notebook new` asks for a new one."
         )
-    return (f"🗑️ Deleting *{request.display_name}* ({request.end_reason}): {link} removes it. I'll tell you "
-            "when it is gone.")
+    return (
+        f"🗑️ Deleting *{request.display_name}* ({request.end_reason}): {link} removes it. I'll tell you when it is gone."
+    )
 
 
 def _deleted_text(request: EnvironmentRequest) -> str:
     if request.end_reason == DRIFT:
-        return (f"🗑️ *{request.display_name}* is removed from the infrastructure repository too; it will "
-                "not come back.")
+        return f"🗑️ *{request.display_name}* is removed from the infrastructure repository too; it will not come back."
     return f"🗑️ *{request.display_name}* is deleted: Google Cloud confirms it is gone."

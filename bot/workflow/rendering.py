@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from renderers import DataprocSettings, EnvironmentSpec, Gpu, RenderedEnvironment, WorkbenchSettings
-from renderers import render_environment
-
 from bot.cloud.base import CloudEnvironment
 from bot.config.policy import Policy, Template
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
+from renderers import (
+    DataprocSettings,
+    EnvironmentSpec,
+    Gpu,
+    RenderedEnvironment,
+    WorkbenchSettings,
+    render_environment,
+)
 
 
 def team_labels(person: Person, policy: Policy) -> dict[str, str]:
@@ -74,8 +79,11 @@ def environment_spec(request: EnvironmentRequest, template: Template, policy: Po
 
 def render(request: EnvironmentRequest, template: Template, policy: Policy) -> RenderedEnvironment:
     """The environment's files, exactly as an approval writes them."""
-    return render_environment(environment_spec(request, template, policy), path_template=policy.repo.path_layout,
-                              shards=policy.repo.shards)
+    return render_environment(
+        environment_spec(request, template, policy),
+        path_template=policy.repo.path_layout,
+        shards=policy.repo.shards,
+    )
 
 
 def cloud_environment(request: EnvironmentRequest, policy: Policy) -> CloudEnvironment:
@@ -85,5 +93,6 @@ def cloud_environment(request: EnvironmentRequest, policy: Policy) -> CloudEnvir
     else:
         location = str(request.options.get("zone") or policy.gcp.zones[0])
     kind = "dataproc" if request.kind == "dataproc" else "workbench"
-    return CloudEnvironment(kind=kind, project=policy.gcp.project, location=location, name=request.env_name,
-                            paths=request.files)
+    return CloudEnvironment(
+        kind=kind, project=policy.gcp.project, location=location, name=request.env_name, paths=request.files
+    )

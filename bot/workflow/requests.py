@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from renderers import environment_name
-
 from bot.domain import rules
 from bot.domain.errors import InvalidInput, NotFound, Refused
 from bot.domain.people import Person
@@ -13,6 +11,7 @@ from bot.domain.transitions import note, step_to
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.rendering import team_labels
+from renderers import environment_name
 
 POLICY = "policy"  # the actor of what the policy decides by itself
 
@@ -67,12 +66,30 @@ class Requests:
             updated_at=now,
             options=options,
         )
-        d.store.add(request, AuditRecord(request_id, now, person.user_id, "submitted", None,
-                                         State.PENDING_APPROVAL.value, f"template {template.id}"))
+        d.store.add(
+            request,
+            AuditRecord(
+                request_id,
+                now,
+                person.user_id,
+                "submitted",
+                None,
+                State.PENDING_APPROVAL.value,
+                f"template {template.id}",
+            ),
+        )
         if rules.auto_approved(template, person, d.policy):
-            approved = d.store.apply(request_id, step_to(
-                State.APPROVED, expected={State.PENDING_APPROVAL}, actor=POLICY, at=now,
-                detail="approved by policy", decided_by=POLICY))
+            approved = d.store.apply(
+                request_id,
+                step_to(
+                    State.APPROVED,
+                    expected={State.PENDING_APPROVAL},
+                    actor=POLICY,
+                    at=now,
+                    detail="approved by policy",
+                    decided_by=POLICY,
+                ),
+            )
             request = approved or request
         self._after_submit(request)
         return request
@@ -96,8 +113,7 @@ class Requests:
             raise NotFound(f"There is no request {request_id}.")
         refusal = rules.decision_refusal(request, admin, d.policy)
         if refusal:
-            d.store.record(note(request, actor=admin.user_id, at=d.clock(), action=f"{action} refused",
-                                detail=refusal))
+            d.store.record(note(request, actor=admin.user_id, at=d.clock(), action=f"{action} refused", detail=refusal))
             raise Refused(refusal)
         return request
 
@@ -105,9 +121,17 @@ class Requests:
         """Approves once, whoever clicks how often: (request, True) for the one click that won."""
         d = self.deps
         current = self._decidable(request_id, admin, "approve")
-        approved = d.store.apply(request_id, step_to(
-            State.APPROVED, expected={State.PENDING_APPROVAL}, actor=admin.user_id, at=d.clock(),
-            detail=f"approved by {admin.name or admin.user_id}", decided_by=admin.user_id))
+        approved = d.store.apply(
+            request_id,
+            step_to(
+                State.APPROVED,
+                expected={State.PENDING_APPROVAL},
+                actor=admin.user_id,
+                at=d.clock(),
+                detail=f"approved by {admin.name or admin.user_id}",
+                decided_by=admin.user_id,
+            ),
+        )
         if approved is None:
             return d.store.get(request_id) or current, False
 
@@ -120,17 +144,28 @@ class Requests:
         d = self.deps
         current = self._decidable(request_id, admin, "reject")
         reason = reason.strip() or "no reason given"
-        rejected = d.store.apply(request_id, step_to(
-            State.REJECTED, expected={State.PENDING_APPROVAL}, actor=admin.user_id, at=d.clock(),
-            detail=reason, decided_by=admin.user_id, decision_reason=reason))
+        rejected = d.store.apply(
+            request_id,
+            step_to(
+                State.REJECTED,
+                expected={State.PENDING_APPROVAL},
+                actor=admin.user_id,
+                at=d.clock(),
+                detail=reason,
+                decided_by=admin.user_id,
+                decision_reason=reason,
+            ),
+        )
         if rejected is None:
             return d.store.get(request_id) or current, False
 
         def work() -> None:
             d.notifier.progress(rejected)
-            d.notifier.tell_owner(rejected, "rejected",
-                                  f"Your request *{rejected.display_name}* ({rejected.id}) was not approved: "
-                                  f"{reason}")
+            d.notifier.tell_owner(
+                rejected,
+                "rejected",
+                f"Your request *{rejected.display_name}* ({rejected.id}) was not approved: {reason}",
+            )
 
         d.background.submit(f"rejected {request_id}", work)
         return rejected, True

@@ -22,17 +22,14 @@ from tests.support.google_server import GoogleServer
 CLUSTER = f"/v1/projects/{PROJECT}/regions/{REGION}/clusters/alice-spark"
 
 
-def test_a_running_cluster_links_to_jupyterlab_through_component_gateway(
-    google: GoogleServer, cloud: GcpCloud
-) -> None:
+def test_a_running_cluster_links_to_jupyterlab_through_component_gateway(google: GoogleServer, cloud: GcpCloud) -> None:
     google.add_cluster(PROJECT, REGION, "alice-spark", "RUNNING")
 
     status = cloud.status(dataproc())
 
     assert status.state == ACTIVE and status.ready
     assert (
-        status.url
-        == "https://alice-spark-dot-europe-west1.dataproc.googleusercontent.com/gateway/default/jupyter/lab/"
+        status.url == "https://alice-spark-dot-europe-west1.dataproc.googleusercontent.com/gateway/default/jupyter/lab/"
     )
     assert [c.path for c in google.calls] == [CLUSTER]
 
@@ -44,9 +41,7 @@ def test_a_cluster_being_created_has_no_link_yet(google: GoogleServer, cloud: Gc
     assert cloud.status(dataproc()).url is None
 
 
-def test_a_running_cluster_without_component_gateway_is_not_ready(
-    google: GoogleServer, cloud: GcpCloud
-) -> None:
+def test_a_running_cluster_without_component_gateway_is_not_ready(google: GoogleServer, cloud: GcpCloud) -> None:
     google.add_cluster(PROJECT, REGION, "alice-spark", "RUNNING")
     google.clusters[(PROJECT, REGION, "alice-spark")]["config"]["endpointConfig"]["httpPorts"] = {}
 

@@ -154,9 +154,7 @@ def test_credentials_are_looked_up_on_first_call_not_at_construction(
 
 
 def test_given_credentials_are_used_for_every_call(google: GoogleServer, sleeps: list[float]) -> None:
-    gcp = GcpCloud(
-        credentials=OAuth2Credentials(token="test-token"), notebooks_api_url=google.url, sleep=sleeps.append
-    )
+    gcp = GcpCloud(credentials=OAuth2Credentials(token="test-token"), notebooks_api_url=google.url, sleep=sleeps.append)
     google.add_instance(PROJECT, ZONE, "alice-nb", "ACTIVE")
 
     gcp.status(workbench())
@@ -165,9 +163,7 @@ def test_given_credentials_are_used_for_every_call(google: GoogleServer, sleeps:
     gcp.close()
 
 
-def test_a_start_whose_answer_was_lost_is_retried_without_a_false_alarm(
-    google: GoogleServer, cloud: GcpCloud
-) -> None:
+def test_a_start_whose_answer_was_lost_is_retried_without_a_false_alarm(google: GoogleServer, cloud: GcpCloud) -> None:
     google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
     google.add_fault(Fault.unavailable(times=1, method="POST", after_applying=True))
 
@@ -177,9 +173,7 @@ def test_a_start_whose_answer_was_lost_is_retried_without_a_false_alarm(
     assert len(google.calls_to(f"{INSTANCE}:start", "POST")) == 2
 
 
-def test_a_second_start_click_while_it_is_starting_is_not_an_error(
-    google: GoogleServer, cloud: GcpCloud
-) -> None:
+def test_a_second_start_click_while_it_is_starting_is_not_an_error(google: GoogleServer, cloud: GcpCloud) -> None:
     google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
     cloud.start(workbench())
 

@@ -11,9 +11,7 @@ from tests.cloud.conftest import PROJECT, ZONE, workbench
 from tests.support.google_server import GoogleServer
 
 
-def test_an_active_instance_links_to_jupyterlab_through_its_proxy(
-    google: GoogleServer, cloud: GcpCloud
-) -> None:
+def test_an_active_instance_links_to_jupyterlab_through_its_proxy(google: GoogleServer, cloud: GcpCloud) -> None:
     google.add_instance(
         PROJECT,
         ZONE,
@@ -79,9 +77,7 @@ def test_start_returns_at_once_while_google_starts_it(google: GoogleServer, clou
     status = cloud.start(workbench())
 
     assert status.state == STARTING and status.url is None
-    assert [c.path for c in google.calls] == [
-        f"/v2/projects/{PROJECT}/locations/{ZONE}/instances/alice-nb:start"
-    ]
+    assert [c.path for c in google.calls] == [f"/v2/projects/{PROJECT}/locations/{ZONE}/instances/alice-nb:start"]
     assert google.calls[0].method == "POST"
 
 
@@ -98,9 +94,7 @@ def test_start_and_wait_polls_the_operation_until_the_instance_is_active(
     assert len(sleeps) == 2  # paced by the injected sleep, not by the wall clock
 
 
-def test_the_background_wait_follows_the_instance_until_it_is_active(
-    google: GoogleServer, cloud: GcpCloud
-) -> None:
+def test_the_background_wait_follows_the_instance_until_it_is_active(google: GoogleServer, cloud: GcpCloud) -> None:
     google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
     cloud.start(workbench())
 
@@ -130,9 +124,7 @@ def test_starting_an_instance_that_does_not_exist_says_so(cloud: GcpCloud) -> No
         cloud.start(workbench("nobody-nb"))
 
 
-def test_a_start_whose_operation_fails_on_quota_names_the_quota(
-    google: GoogleServer, cloud: GcpCloud
-) -> None:
+def test_a_start_whose_operation_fails_on_quota_names_the_quota(google: GoogleServer, cloud: GcpCloud) -> None:
     google.add_instance(PROJECT, ZONE, "alice-nb", "STOPPED")
     google.next_operation_error = {
         "code": 8,

@@ -100,9 +100,7 @@ def test_a_tampered_token_is_refused(auth: ReconcileAuth, issuer: OidcIssuer) ->
     assert not ok and other_payload != payload
 
 
-@pytest.mark.parametrize(
-    "headers", [{}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer "}]
-)
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer "}])
 def test_a_call_without_a_bearer_token_is_refused(auth: ReconcileAuth, headers: dict[str, str]) -> None:
     ok, reason = auth.check(headers)
 
@@ -124,9 +122,7 @@ def test_the_certificates_are_fetched_once_for_many_calls(
     assert len(certs.calls_to("/oauth2/v1/certs")) == 1
 
 
-def test_a_newly_rotated_key_is_picked_up(
-    auth: ReconcileAuth, issuer: OidcIssuer, certs: GoogleServer
-) -> None:
+def test_a_newly_rotated_key_is_picked_up(auth: ReconcileAuth, issuer: OidcIssuer, certs: GoogleServer) -> None:
     assert auth.check(bearer(issuer.sign(AUDIENCE, INVOKER)))[0]
     rotated = OidcIssuer(kid="key-2")
     certs.issuers.append(rotated)

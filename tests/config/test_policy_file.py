@@ -56,11 +56,17 @@ def test_the_shipped_examples_are_valid() -> None:
     ("change", "expected"),
     [
         (("machine_type: e2", "machin_type: e2"), "templates[0].machin_type: is not a known key"),
-        (("admin_channel: C0ADMINS", "admin_channel: '#admins'"), "slack.admin_channel: must be a Slack channel ID"),
+        (
+            ("admin_channel: C0ADMINS", "admin_channel: '#admins'"),
+            "slack.admin_channel: must be a Slack channel ID",
+        ),
         (("zones: [europe-west1-b]", "zones: [us-east1-b]"), "zone 'us-east1-b' is not a zone of region"),
         (("default: 180", "default: 5000"), "limits.idle_minutes: needs min <= default <= max"),
         (("kind: workbench", "kind: laptop"), "templates[0].kind"),
-        (("project: acme-analytics", "project: Acme Analytics"), "gcp.project: is not a valid Google Cloud project"),
+        (
+            ("project: acme-analytics", "project: Acme Analytics"),
+            "gcp.project: is not a valid Google Cloud project",
+        ),
         (("allowed_domains: [example.com]", "allowed_domains: []"), "identity.allowed_domains"),
         (("admins: [U0ADMIN1]", "admins: [alice]"), "slack.admins: must be Slack user IDs"),
     ],
@@ -75,26 +81,40 @@ def test_contradictions_in_templates_are_refused() -> None:
     dataproc_with_gpu = MINIMAL.replace("kind: workbench", "kind: dataproc\n    gpu: {type: NVIDIA_L4}")
     with pytest.raises(PolicyError, match="GPUs are offered on workbench templates only"):
         parse_policy(dataproc_with_gpu)
-    twice = MINIMAL + MINIMAL[MINIMAL.index("  - id"):]
+    twice = MINIMAL + MINIMAL[MINIMAL.index("  - id") :]
     with pytest.raises(PolicyError, match="used twice"):
         parse_policy(twice)
-    narrow = MINIMAL.replace("approval: required", "approval: required\n    idle_minutes: {min: 5, max: 60, default: 30}")
-    with pytest.raises(PolicyError, match="outside limits.idle_minutes"):
+    narrow = MINIMAL.replace(
+        "approval: required", "approval: required\n    idle_minutes: {min: 5, max: 60, default: 30}"
+    )
+    with pytest.raises(PolicyError, match=r"outside limits\.idle_minutes"):
         parse_policy(narrow)
 
 
 def test_check_config_names_every_problem_and_exits_non_zero(tmp_path: Path) -> None:
     bad = tmp_path / "policy.yaml"
     bad.write_text(MINIMAL.replace("machine_type: e2", "machin_type: e2").replace("C0ADMINS", "admins"))
-    done = subprocess.run([sys.executable, "-m", "bot", "check-config"], capture_output=True, text=True,
-                          env={"NOTEBOOK_BOT_CONFIG": str(bad), "PATH": "/usr/bin:/bin"}, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config"],
+        capture_output=True,
+        text=True,
+        env={"NOTEBOOK_BOT_CONFIG": str(bad), "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 1
     lines = done.stdout.strip().splitlines()
     assert len(lines) >= 2 and all(str(bad) in line for line in lines)
     good = tmp_path / "good.yaml"
     good.write_text(MINIMAL)
-    done = subprocess.run([sys.executable, "-m", "bot", "check-config"], capture_output=True, text=True,
-                          env={"NOTEBOOK_BOT_CONFIG": str(good), "PATH": "/usr/bin:/bin"}, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config"],
+        capture_output=True,
+        text=True,
+        env={"NOTEBOOK_BOT_CONFIG": str(good), "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0 and "OK" in done.stdout
 
 
@@ -110,7 +130,7 @@ def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     for name, field in model.model_fields.items():
         out.append(prefix + name)
         inner = field.annotation
-        for candidate in getattr(inner, "__args__", ()) + (inner,):
+        for candidate in (*getattr(inner, "__args__", ()), inner):
             if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                 out += _keys(candidate, prefix + name + ".")
     return out

@@ -42,9 +42,7 @@ def validator() -> jsonschema.protocols.Validator:
 
 @pytest.mark.parametrize("path", [HTTP_MANIFEST, SOCKET_MANIFEST], ids=["http", "socket"])
 def test_manifest_is_accepted_by_slacks_schema(validator: jsonschema.protocols.Validator, path: Path) -> None:
-    errors = [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(load(path))
-    ]
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(load(path))]
     assert errors == []
 
 

@@ -106,9 +106,7 @@ def test_every_file_is_terraform_fmt_clean(directory: Path) -> None:
         if os.environ.get("CI") == "true":
             pytest.fail("terraform is not installed")
         pytest.skip("terraform is not installed")
-    result = subprocess.run(
-        [terraform, "fmt", "-check", "-recursive", str(directory)], capture_output=True, text=True
-    )
+    result = subprocess.run([terraform, "fmt", "-check", "-recursive", str(directory)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
 
@@ -219,9 +217,7 @@ def test_scheduler_calls_reconcile_every_five_minutes_with_an_oidc_token(
     token = one(target["oidc_token"])
     assert token["service_account_email"] == "${google_service_account.reconcile_invoker.email}"
     assert token["audience"] == target["uri"] == "${local.reconcile_url}"
-    assert 'reconcile_url = "${local.base_url}/tasks/reconcile"' in (ROOT / "main.tf").read_text(
-        encoding="utf-8"
-    )
+    assert 'reconcile_url = "${local.base_url}/tasks/reconcile"' in (ROOT / "main.tf").read_text(encoding="utf-8")
     run_tf = (ROOT / "run.tf").read_text(encoding="utf-8")
     assert "NOTEBOOK_BOT_RECONCILE_AUDIENCE = local.reconcile_url" in run_tf
     assert "NOTEBOOK_BOT_RECONCILE_INVOKER  = google_service_account.reconcile_invoker.email" in run_tf
@@ -236,9 +232,7 @@ def test_firestore_indexes_come_from_the_shared_json(root: dict[str, dict[str, A
     assert 'file("${path.module}/../../firestore/indexes.json")' in firestore_tf
     indexes = json.loads((DEPLOY / "firestore" / "indexes.json").read_text(encoding="utf-8"))["indexes"]
     # The for_each key is collection plus fields; it must tell every entry apart.
-    keys = {
-        (i["collectionGroup"], tuple((f["fieldPath"], f.get("order")) for f in i["fields"])) for i in indexes
-    }
+    keys = {(i["collectionGroup"], tuple((f["fieldPath"], f.get("order")) for f in i["fields"])) for i in indexes}
     assert len(keys) == len(indexes)
 
 

@@ -11,9 +11,11 @@ ALICE = Person("U0ALICE", "T0", "alice@example.com", "Alice")
 
 
 def test_templates_limited_to_users_and_groups_are_offered_only_to_them() -> None:
-    text = (builtin_policy_text()
-            .replace("    approval: required\n  - id: gpu-t4",
-                     "    approval: required\n    usergroups: [S0ML]\n  - id: gpu-t4", 1))
+    text = builtin_policy_text().replace(
+        "    approval: required\n  - id: gpu-t4",
+        "    approval: required\n    usergroups: [S0ML]\n  - id: gpu-t4",
+        1,
+    )
     policy = parse_policy(text)
     assert "cpu-small" not in [t.id for t in rules.templates_for(ALICE, policy)]
     ml = Person("U0ML", "T0", "ml@example.com", usergroups=frozenset({"S0ML"}))
@@ -35,8 +37,9 @@ def test_gpu_templates_need_an_admin_even_under_an_auto_rule() -> None:
 def test_admins_are_named_users_or_members_of_the_admin_group() -> None:
     assert rules.is_admin(Person("U0ADMIN1", "T0"), POLICY)
     assert not rules.is_admin(ALICE, POLICY)
-    grouped = parse_policy(builtin_policy_text().replace(
-        "admins: [U0ADMIN1, U0ADMIN2]", "admins: []\n  admin_usergroup: S0ADMINS"))
+    grouped = parse_policy(
+        builtin_policy_text().replace("admins: [U0ADMIN1, U0ADMIN2]", "admins: []\n  admin_usergroup: S0ADMINS")
+    )
     assert rules.is_admin(Person("U0X", "T0", usergroups=frozenset({"S0ADMINS"})), grouped)
 
 
@@ -51,4 +54,5 @@ def test_worker_count_must_be_zero_or_at_least_two() -> None:
 def test_fields_a_template_does_not_let_users_change_are_refused() -> None:
     form = rules.RequestForm("cpu-small", "x", worker_count=4)
     assert rules.form_problems(form, ALICE, POLICY, []) == {
-        "worker_count": "This template does not let you change this."}
+        "worker_count": "This template does not let you change this."
+    }

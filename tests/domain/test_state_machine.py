@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from itertools import product
+from itertools import pairwise, product
 
 import pytest
 
@@ -18,16 +18,36 @@ LEGAL = {(a, b) for a, nexts in TRANSITIONS.items() for b in nexts}
 
 def request_in(state: State) -> EnvironmentRequest:
     return EnvironmentRequest(
-        id="rabcdefghj", owner_user_id="U1", owner_email="a@example.com", owner_name="A", team_id="T",
-        template_id="cpu-small", kind="workbench", display_name="x", reason="", idle_minutes=60,
-        lifetime_days=7, env_name="nb-a-1234567890", created_at=T0, updated_at=T0, state=state)
+        id="rabcdefghj",
+        owner_user_id="U1",
+        owner_email="a@example.com",
+        owner_name="A",
+        team_id="T",
+        template_id="cpu-small",
+        kind="workbench",
+        display_name="x",
+        reason="",
+        idle_minutes=60,
+        lifetime_days=7,
+        env_name="nb-a-1234567890",
+        created_at=T0,
+        updated_at=T0,
+        state=state,
+    )
 
 
 def test_the_happy_path_is_a_chain_of_legal_moves() -> None:
-    chain = [State.PENDING_APPROVAL, State.APPROVED, State.PR_OPEN, State.APPLYING, State.READY,
-             State.DELETING, State.DELETED]
-    assert all((a, b) in LEGAL for a, b in zip(chain, chain[1:], strict=False))
-    assert FINAL == {State.DELETED, State.REJECTED, State.CANCELLED, State.EXPIRED}
+    chain = [
+        State.PENDING_APPROVAL,
+        State.APPROVED,
+        State.PR_OPEN,
+        State.APPLYING,
+        State.READY,
+        State.DELETING,
+        State.DELETED,
+    ]
+    assert all((a, b) in LEGAL for a, b in pairwise(chain))
+    assert {State.DELETED, State.REJECTED, State.CANCELLED, State.EXPIRED} == FINAL
 
 
 @pytest.mark.parametrize(("start", "end"), sorted(LEGAL))
@@ -35,7 +55,11 @@ def test_every_legal_move_changes_state_and_writes_one_audit_record(start: State
     change = move(request_in(start), end, actor="U9", at=T0, detail="why")
     assert change.request.state == end
     assert change.audit is not None
-    assert (change.audit.from_state, change.audit.to_state, change.audit.actor) == (start.value, end.value, "U9")
+    assert (change.audit.from_state, change.audit.to_state, change.audit.actor) == (
+        start.value,
+        end.value,
+        "U9",
+    )
 
 
 @pytest.mark.parametrize(("start", "end"), sorted(set(product(State, State)) - LEGAL))

@@ -93,9 +93,7 @@ def test_a_key_github_does_not_know_is_refused_with_what_to_check(server: GitHub
     wrong_key, _ = pem_pair()
 
     with pytest.raises(RepoUnavailable, match="GITHUB_APP_PRIVATE_KEY"):
-        github_repo_from_settings(
-            "acme/infra", app_id=APP_ID, app_private_key=wrong_key, api_url=server.url, retries=0
-        )
+        github_repo_from_settings("acme/infra", app_id=APP_ID, app_private_key=wrong_key, api_url=server.url, retries=0)
 
 
 def test_the_app_wins_over_an_unrelated_github_token(server: GitHubServer, keys: tuple[str, str]) -> None:

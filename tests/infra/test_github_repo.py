@@ -52,9 +52,7 @@ def steps(server: GitHubServer) -> list[str]:
 def test_a_change_becomes_one_commit_and_one_pull_request_in_six_calls_four_of_them_writes(
     server: GitHubServer, repo: GitHubRepo
 ) -> None:
-    pr = repo.open_pull_request(
-        change(files={"environments/alice.tf": "a", "environments/alice.auto.tfvars": "b"})
-    )
+    pr = repo.open_pull_request(change(files={"environments/alice.tf": "a", "environments/alice.auto.tfvars": "b"}))
 
     assert [s.split(" /git/commits/")[0] for s in steps(server)] == [
         "GET /git/ref/heads/main",
@@ -91,9 +89,7 @@ def test_labels_and_reviewers_cost_one_write_each(server: GitHubServer, repo: Gi
     assert (pull.reviewers, pull.team_reviewers) == (["octocat"], ["platform"])
 
 
-def test_a_reviewer_github_refuses_does_not_block_the_pull_request(
-    server: GitHubServer, repo: GitHubRepo
-) -> None:
+def test_a_reviewer_github_refuses_does_not_block_the_pull_request(server: GitHubServer, repo: GitHubRepo) -> None:
     server.fail("POST", "/requested_reviewers", status=422)
 
     pr = repo.open_pull_request(change(reviewers=("not-a-collaborator",)))
@@ -101,9 +97,7 @@ def test_a_reviewer_github_refuses_does_not_block_the_pull_request(
     assert pr.state == "open" and len(server.pulls) == 1
 
 
-def test_deletions_apply_only_to_paths_that_exist_on_the_base_branch(
-    server: GitHubServer, repo: GitHubRepo
-) -> None:
+def test_deletions_apply_only_to_paths_that_exist_on_the_base_branch(server: GitHubServer, repo: GitHubRepo) -> None:
     server.merge(repo.open_pull_request(change()).number)
 
     pr = repo.open_pull_request(
@@ -116,9 +110,7 @@ def test_deletions_apply_only_to_paths_that_exist_on_the_base_branch(
     assert not repo.exists_on_base("environments/alice.tf")
 
 
-def test_opening_the_same_change_twice_returns_the_same_pull_request(
-    server: GitHubServer, repo: GitHubRepo
-) -> None:
+def test_opening_the_same_change_twice_returns_the_same_pull_request(server: GitHubServer, repo: GitHubRepo) -> None:
     first = repo.open_pull_request(change())
     second = repo.open_pull_request(change())
 
@@ -155,9 +147,7 @@ def test_a_pull_request_github_made_before_the_answer_was_lost_is_adopted(server
     assert [c.status for c in server.calls if c.path.endswith("/pulls") and c.method == "POST"] == [201, 422]
 
 
-def test_github_errors_twice_then_success_still_open_one_pull_request(
-    server: GitHubServer, repo: GitHubRepo
-) -> None:
+def test_github_errors_twice_then_success_still_open_one_pull_request(server: GitHubServer, repo: GitHubRepo) -> None:
     server.fail("POST", "/git/trees", status=502, times=2)
 
     pr = repo.open_pull_request(change())
@@ -192,9 +182,7 @@ def test_a_secondary_rate_limit_waits_as_github_says_then_sends_the_same_write(
     assert statuses == [403, 201]
 
 
-def test_a_secondary_rate_limit_without_retry_after_waits_a_minute(
-    server: GitHubServer, repo: GitHubRepo
-) -> None:
+def test_a_secondary_rate_limit_without_retry_after_waits_a_minute(server: GitHubServer, repo: GitHubRepo) -> None:
     server.secondary_limit("POST", "/git/trees", retry_after=None)
 
     repo.open_pull_request(change())
@@ -220,9 +208,7 @@ def test_find_pull_request_sees_open_merged_and_closed(server: GitHubServer, rep
     assert repo.exists_on_base("environments/merged.tf") and not repo.exists_on_base("environments/open.tf")
 
 
-def test_open_pull_requests_lists_only_the_bots_open_ones_across_pages(
-    server: GitHubServer, repo: GitHubRepo
-) -> None:
+def test_open_pull_requests_lists_only_the_bots_open_ones_across_pages(server: GitHubServer, repo: GitHubRepo) -> None:
     for i in range(101):
         repo.open_pull_request(change(f"user{i:03d}"))
     repo.open_pull_request(change(branch="someone-else/fix", files={"x.tf": ""}))
@@ -247,9 +233,7 @@ def test_a_rejected_token_says_what_to_check_and_never_shows_the_token(server: G
     assert "ghp_wrong_secret_value" not in caught.value.message
 
 
-def test_a_forbidden_write_names_the_permissions_the_token_needs(
-    server: GitHubServer, repo: GitHubRepo
-) -> None:
+def test_a_forbidden_write_names_the_permissions_the_token_needs(server: GitHubServer, repo: GitHubRepo) -> None:
     server.fail("POST", "/git/refs", status=403)
 
     with pytest.raises(RepoUnavailable, match="Contents: read and write and Pull requests: read and write"):

@@ -21,9 +21,7 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def scripted(
-    tmp_path: Path, sqlite_store: SqliteStore, sleeps: list[float]
-) -> Iterator[tuple[Harness, ScriptedCloud]]:
+def scripted(tmp_path: Path, sqlite_store: SqliteStore, sleeps: list[float]) -> Iterator[tuple[Harness, ScriptedCloud]]:
     """The bot on SQLite whose cloud tests can slow down, break or make environments vanish from."""
     made: list[ScriptedCloud] = []
 

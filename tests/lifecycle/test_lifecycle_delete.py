@@ -80,7 +80,7 @@ def test_the_merge_webhook_finishes_the_deletion_without_waiting_for_reconcile(
             }
         ).encode()
         signature = "sha256=" + hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
-        request = urllib.request.Request(  # noqa: S310 - loopback
+        request = urllib.request.Request(
             bot.server.url + "/github/webhook",
             data=payload,
             method="POST",
@@ -91,7 +91,7 @@ def test_the_merge_webhook_finishes_the_deletion_without_waiting_for_reconcile(
                 "X-Hub-Signature-256": signature,
             },
         )
-        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10) as resp:
             assert resp.status == 202
         bot.settle()
         assert bot.store.get(env.id).state == State.DELETED

@@ -54,18 +54,16 @@ def test_when_many_vanish_at_once_the_bot_asks_the_admins_instead_of_removing_th
 def test_cloud_scheduler_drives_expiry_through_the_reconcile_endpoint(
     tmp_path: Path, sqlite_store: SqliteStore
 ) -> None:
-    with running_bot(
-        tmp_path, sqlite_store, env={"NOTEBOOK_BOT_RECONCILE_SECRET": "s3cret-for-tests"}
-    ) as bot:
+    with running_bot(tmp_path, sqlite_store, env={"NOTEBOOK_BOT_RECONCILE_SECRET": "s3cret-for-tests"}) as bot:
         env = bot.ready()
         bot.clock.advance(days=31)
-        request = urllib.request.Request(  # noqa: S310 - loopback
+        request = urllib.request.Request(
             bot.server.url + "/tasks/reconcile",
             data=b"",
             method="POST",
             headers={"X-Notebook-Bot-Secret": "s3cret-for-tests"},
         )
-        with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=30) as resp:
             assert resp.status == 200
             assert b"expired: 1" in resp.read()
         bot.settle()

@@ -18,9 +18,7 @@ from tests.support.lifecycle_support import say
 
 
 @pytest.fixture
-def on_google(
-    tmp_path: Path, sqlite_store: SqliteStore
-) -> Iterator[tuple[Harness, GoogleServer, list[float]]]:
+def on_google(tmp_path: Path, sqlite_store: SqliteStore) -> Iterator[tuple[Harness, GoogleServer, list[float]]]:
     slept: list[float] = []
     with GoogleServer(operation_polls=2) as google:
 
@@ -46,9 +44,7 @@ def test_stop_and_start_go_through_the_notebooks_api_and_report_when_done(
     request = bot.only_request()
     bot.approve(request.id)
     bot.merge(request)
-    google.add_instance(
-        "acme-analytics", "europe-west1-b", request.env_name, "ACTIVE"
-    )  # what CI's apply made
+    google.add_instance("acme-analytics", "europe-west1-b", request.env_name, "ACTIVE")  # what CI's apply made
     bot.reconcile()
     assert bot.store.get(request.id).state == State.READY
 

@@ -34,9 +34,7 @@ def test_status_after_a_stop_offers_start(bot: Harness) -> None:
     say(bot, ALICE.id, "stop churn-model")
     (reply,) = say(bot, ALICE.id, "status")
     assert "Google says *STOPPED*" in reply
-    assert (
-        f'"action_id": "{Action.START.value}"' in reply and f'"action_id": "{Action.STOP.value}"' not in reply
-    )
+    assert f'"action_id": "{Action.START.value}"' in reply and f'"action_id": "{Action.STOP.value}"' not in reply
 
 
 def test_when_google_does_not_answer_status_shows_the_stored_state_and_says_so(

@@ -31,8 +31,9 @@ def captured() -> Iterator[io.StringIO]:
     root.setLevel(saved[1])
 
 
-def test_the_happy_path_logs_json_lines_and_no_secret(tmp_path: Path, sqlite_store: SqliteStore,
-                                                        captured: io.StringIO) -> None:
+def test_the_happy_path_logs_json_lines_and_no_secret(
+    tmp_path: Path, sqlite_store: SqliteStore, captured: io.StringIO
+) -> None:
     with running_bot(tmp_path, sqlite_store, env=SECRETS) as bot:
         configured = bot.app.settings.secrets()
         assert set(SECRETS.values()) <= set(configured) and len(configured) >= 5
@@ -59,6 +60,8 @@ def test_the_happy_path_logs_json_lines_and_no_secret(tmp_path: Path, sqlite_sto
 
 
 def test_cloud_trace_header_becomes_the_trace_field() -> None:
-    assert logs.trace_from_header("105445aa7843bc8bf206b12000100000/1;o=1", "acme") == \
-        "projects/acme/traces/105445aa7843bc8bf206b12000100000"
+    assert (
+        logs.trace_from_header("105445aa7843bc8bf206b12000100000/1;o=1", "acme")
+        == "projects/acme/traces/105445aa7843bc8bf206b12000100000"
+    )
     assert logs.trace_from_header(None, "acme") is None

@@ -58,9 +58,7 @@ def test_wrongly_typed_values_are_reported() -> None:
 
 
 @pytest.mark.parametrize("workers", [0, 2, 10])
-def test_the_config_rendered_for_a_spec_is_a_valid_personal_jupyter_cluster(
-    dataproc_spec, workers: int
-) -> None:
+def test_the_config_rendered_for_a_spec_is_a_valid_personal_jupyter_cluster(dataproc_spec, workers: int) -> None:
     spec = dataproc_spec(dataproc={"worker_count": workers}, display_name='odd "${name}"\n')
     config = build_cluster_config(spec)
     assert validate_cluster_config(config) == []

@@ -94,9 +94,7 @@ CASES: dict[str, tuple[Case, str]] = {
 }
 
 
-def _render(
-    name: str, workbench_spec: Callable[..., EnvironmentSpec], dataproc_spec: Callable[..., EnvironmentSpec]
-):
+def _render(name: str, workbench_spec: Callable[..., EnvironmentSpec], dataproc_spec: Callable[..., EnvironmentSpec]):
     build, _ = CASES[name]
     spec, shards = build(workbench_spec, dataproc_spec)
     return render_environment(spec, shards=shards)
@@ -133,9 +131,7 @@ def test_golden_files_are_already_terraform_fmt_clean(terraform: str) -> None:
 
 
 def test_fmt_check_would_notice_a_misaligned_file(terraform: str, tmp_path: Path) -> None:
-    content = (
-        (GOLDEN / "workbench_cpu.tf").read_text(encoding="utf-8").replace("  name         =", "  name =")
-    )
+    content = (GOLDEN / "workbench_cpu.tf").read_text(encoding="utf-8").replace("  name         =", "  name =")
     result = subprocess.run(
         [terraform, "fmt", "-check", "-"], input=content, capture_output=True, text=True, check=False
     )

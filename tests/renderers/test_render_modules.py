@@ -152,9 +152,7 @@ def test_infra_repo_skeleton_is_complete() -> None:
         assert (root / relative).exists(), relative
     (backend_block,) = _load(root / "environments" / "backend.tf")["terraform"]
     assert '"gcs"' in backend_block["backend"][0]
-    assert "Each shard directory is its own Terraform root" in (root / "README.md").read_text(
-        encoding="utf-8"
-    )
+    assert "Each shard directory is its own Terraform root" in (root / "README.md").read_text(encoding="utf-8")
 
 
 def test_modules_and_infra_repo_are_terraform_fmt_clean(terraform: str) -> None:

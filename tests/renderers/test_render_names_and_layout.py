@@ -71,9 +71,7 @@ def test_sharded_paths_and_custom_layouts(workbench_spec) -> None:
     spec = workbench_spec()
     assert file_path(spec.name, "environments/{name}.tf", 0) == f"environments/{spec.name}.tf"
     shard = shard_of(spec.name, 16)
-    assert (
-        file_path(spec.name, "environments/{name}.tf", 16) == f"environments/shard-{shard:02d}/{spec.name}.tf"
-    )
+    assert file_path(spec.name, "environments/{name}.tf", 16) == f"environments/shard-{shard:02d}/{spec.name}.tf"
     rendered = render_environment(spec, path_template="roots/{shard}/env-{name}.tf", shards=4)
     assert rendered.files[0].path == f"roots/{shard_of(spec.name, 4)}/env-{spec.name}.tf"
     assert 'source = "../../modules/workbench"' in rendered.files[0].content

@@ -90,9 +90,9 @@ long_display_names = display_names.filter(bool).map(lambda s: (s * (10_000 // le
 # Emails with the strange-but-valid local parts RFC 5322 dot-atoms allow ($, {, }, %, ', / ...).
 atext = st.text(alphabet="abcXYZ019!#$%&'*+/=?^_`{|}~-", min_size=1, max_size=12)
 local_parts = st.lists(atext, min_size=1, max_size=4).map(".".join).filter(lambda s: len(s) <= 64)
-domains = st.lists(
-    st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True), min_size=1, max_size=3
-).map(lambda labels: ".".join([*labels, "com"]))
+domains = st.lists(st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True), min_size=1, max_size=3).map(
+    lambda labels: ".".join([*labels, "com"])
+)
 emails = st.builds(lambda local, domain: f"{local}@{domain}", local_parts, domains)
 
 
@@ -103,9 +103,7 @@ def _only_module(content: str):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(display_name=st.one_of(display_names, long_display_names), email=emails)
-def test_workbench_file_round_trips_any_display_name_and_email(
-    workbench_spec, display_name: str, email: str
-) -> None:
+def test_workbench_file_round_trips_any_display_name_and_email(workbench_spec, display_name: str, email: str) -> None:
     spec = workbench_spec(display_name=display_name, owner_email=email)
     (file,) = render_environment(spec).files
     module = _only_module(file.content)
@@ -195,9 +193,7 @@ def test_many_random_files_are_all_terraform_fmt_clean(
     for index, display_name in enumerate(names):
         email = emails_[index % len(emails_)]
         specs.append(workbench_spec(display_name=display_name, owner_email=email))
-        specs.append(
-            dataproc_spec(display_name=display_name, owner_email=email, dataproc={"worker_count": 2})
-        )
+        specs.append(dataproc_spec(display_name=display_name, owner_email=email, dataproc={"worker_count": 2}))
     for index, spec in enumerate(specs):
         (tmp_path / f"f{index}.tf").write_text(render_environment(spec).files[0].content, encoding="utf-8")
     result = subprocess.run(

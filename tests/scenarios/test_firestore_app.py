@@ -38,9 +38,13 @@ def serve(env: dict[str, str], log: Path) -> Iterator[str]:
     """`notebook-bot serve` in its own process; yields its URL once it accepts connections."""
     port = _free_port()
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"], cwd=ROOT,
-                                   env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)},
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+            cwd=ROOT,
+            env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -73,21 +77,31 @@ def _answers(store: Store) -> bool:
 
 
 def test_two_instances_and_fifty_approve_clicks_make_one_transition_one_pr_one_message(
-        tmp_path: Path, firestore_emulator_process: FirestoreEmulator) -> None:
+    tmp_path: Path, firestore_emulator_process: FirestoreEmulator
+) -> None:
     project = unique_project()
     store = firestore_emulator_process.store(project)
     signing = secrets.token_hex(16)
     with LoopbackSlack(EVERYONE) as slack:
-        env = {"SLACK_SIGNING_SECRET": signing, "SLACK_BOT_TOKEN": "xoxb-" + secrets.token_hex(8),
-               "SLACK_API_URL": slack.url, "NOTEBOOK_BOT_STORE": f"firestore://{project}",
-               "FIRESTORE_EMULATOR_HOST": firestore_emulator_process.host,
-               "NOTEBOOK_BOT_REPO": f"local:{tmp_path}/infra", "NOTEBOOK_BOT_CLOUD": "simulated",
-               "NOTEBOOK_BOT_THREADS": "32", "NOTEBOOK_BOT_LOG_FORMAT": "text"}
+        env = {
+            "SLACK_SIGNING_SECRET": signing,
+            "SLACK_BOT_TOKEN": "xoxb-" + secrets.token_hex(8),
+            "SLACK_API_URL": slack.url,
+            "NOTEBOOK_BOT_STORE": f"firestore://{project}",
+            "FIRESTORE_EMULATOR_HOST": firestore_emulator_process.host,
+            "NOTEBOOK_BOT_REPO": f"local:{tmp_path}/infra",
+            "NOTEBOOK_BOT_CLOUD": "simulated",
+            "NOTEBOOK_BOT_THREADS": "32",
+            "NOTEBOOK_BOT_LOG_FORMAT": "text",
+        }
         LocalGitRepo(tmp_path / "infra")  # created once, before two processes race to create it
         with serve(env, tmp_path / "a.log") as a, serve(env, tmp_path / "b.log") as b:
             senders = [SlackSender(url, signing, slack.response_url()) for url in (a, b)]
-            senders[0].submit_view(ALICE.id, "notebook_new_request", {
-                "template": option_value("cpu-small"), "display_name": text_value("shared")})
+            senders[0].submit_view(
+                ALICE.id,
+                "notebook_new_request",
+                {"template": option_value("cpu-small"), "display_name": text_value("shared")},
+            )
             (request,) = store.find(owner_user_id=ALICE.id)
             _wait(lambda: len(slack.calls("chat.postMessage")) == 2)  # the DM and the admin card
 
@@ -112,7 +126,8 @@ def test_two_instances_and_fifty_approve_clicks_make_one_transition_one_pr_one_m
 
 
 def test_a_store_outage_says_try_again_changes_nothing_and_the_flow_completes_after(
-        tmp_path: Path, restartable_firestore_emulator: FirestoreEmulator) -> None:
+    tmp_path: Path, restartable_firestore_emulator: FirestoreEmulator
+) -> None:
     emulator = restartable_firestore_emulator
     project = unique_project()
     store: Store = emulator.store(project, rpc_deadline=2.0)

@@ -10,13 +10,28 @@ from tests.support.harness import ALICE, Harness
 
 
 def _choose(bot: Harness, template: str) -> dict:
-    bot.send.interaction({
-        "type": "block_actions", "user": {"id": ALICE.id}, "trigger_id": "1.t",
-        "view": {"id": "V0MODAL", "hash": "h1", "type": "modal", "callback_id": "notebook_new_request",
-                 "state": {"values": {"template": {"template": option_value(template)}}}},
-        "actions": [{"type": "static_select", "action_id": "template", "block_id": "template",
-                     "selected_option": {"value": template}}],
-    })
+    bot.send.interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": ALICE.id},
+            "trigger_id": "1.t",
+            "view": {
+                "id": "V0MODAL",
+                "hash": "h1",
+                "type": "modal",
+                "callback_id": "notebook_new_request",
+                "state": {"values": {"template": {"template": option_value(template)}}},
+            },
+            "actions": [
+                {
+                    "type": "static_select",
+                    "action_id": "template",
+                    "block_id": "template",
+                    "selected_option": {"value": template},
+                }
+            ],
+        }
+    )
     bot.settle()
     (update,) = bot.slack.wait_for("views.update")
     return update.args
@@ -45,8 +60,10 @@ def test_a_personal_dataproc_cluster_arrives_with_the_personal_auth_command(bot:
     ready = [m for m in bot.messages_to(ALICE.id) if "Open JupyterLab" in str(m["blocks"])]
     assert len(ready) == 1
     text = str(ready[0]["blocks"])
-    assert f"gcloud dataproc clusters enable-personal-auth-session --project=acme-analytics " \
-           f"--region=europe-west1 {request.env_name}" in text
+    assert (
+        f"gcloud dataproc clusters enable-personal-auth-session --project=acme-analytics "
+        f"--region=europe-west1 {request.env_name}" in text
+    )
     content = bot.repo.read_on_base(request.files[0])  # type: ignore[attr-defined]
     (module,) = hcl2.loads(content)["module"]
     (body,) = module.values()

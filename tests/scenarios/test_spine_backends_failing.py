@@ -22,8 +22,9 @@ class FlakyRepo(LocalGitRepo):
         return super().open_pull_request(change)
 
 
-def test_an_approval_during_a_repo_outage_becomes_a_pr_when_it_returns(tmp_path: Path,
-                                                                        sqlite_store: SqliteStore) -> None:
+def test_an_approval_during_a_repo_outage_becomes_a_pr_when_it_returns(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
     repo = FlakyRepo(tmp_path / "infra")
     with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
         bot.ask(ALICE)
@@ -45,8 +46,9 @@ def test_an_approval_during_a_repo_outage_becomes_a_pr_when_it_returns(tmp_path:
         assert len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json"))) == 1
 
 
-def test_a_repo_that_never_returns_fails_the_request_and_alerts_the_admins(tmp_path: Path,
-                                                                           sqlite_store: SqliteStore) -> None:
+def test_a_repo_that_never_returns_fails_the_request_and_alerts_the_admins(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
     repo = FlakyRepo(tmp_path / "infra")
     with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
         bot.ask(ALICE)
@@ -63,8 +65,9 @@ def test_a_repo_that_never_returns_fails_the_request_and_alerts_the_admins(tmp_p
         assert "retry" in str(alerts[0]["blocks"]).lower()
 
 
-def test_a_crash_after_opening_the_pr_but_before_recording_it_adopts_the_pr(tmp_path: Path,
-                                                                            sqlite_store: SqliteStore) -> None:
+def test_a_crash_after_opening_the_pr_but_before_recording_it_adopts_the_pr(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
     repo = LocalGitRepo(tmp_path / "infra")
     with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
         bot.ask(ALICE)
@@ -72,10 +75,19 @@ def test_a_crash_after_opening_the_pr_but_before_recording_it_adopts_the_pr(tmp_
         # The PR exists (opened by an instance that then crashed) but the store still says approved.
         from bot.domain.transitions import step_to
 
-        bot.store.apply(request.id, step_to(State.APPROVED, expected={State.PENDING_APPROVAL}, actor=ADMIN.id,
-                                            at=bot.clock(), decided_by=ADMIN.id))
-        repo.open_pull_request(FileChange(branch=f"notebook-bot/{request.id}", title="t", body="b",
-                                          files={"environments/x.tf": "# x\n"}))
+        bot.store.apply(
+            request.id,
+            step_to(
+                State.APPROVED,
+                expected={State.PENDING_APPROVAL},
+                actor=ADMIN.id,
+                at=bot.clock(),
+                decided_by=ADMIN.id,
+            ),
+        )
+        repo.open_pull_request(
+            FileChange(branch=f"notebook-bot/{request.id}", title="t", body="b", files={"environments/x.tf": "# x\n"})
+        )
         bot.reconcile()
         after = bot.store.get(request.id)
         assert after is not None and after.state == State.PR_OPEN

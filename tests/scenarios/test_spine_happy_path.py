@@ -24,8 +24,7 @@ def test_new_opens_a_modal_with_the_templates_the_user_may_use(bot: Harness) -> 
 
 
 def test_a_request_goes_from_the_modal_to_a_jupyterlab_url(bot: Harness) -> None:
-    submitted = bot.ask(ALICE, "cpu-small", "churn-model", idle_minutes=120, lifetime_days=14,
-                        reason="Q4 churn model")
+    submitted = bot.ask(ALICE, "cpu-small", "churn-model", idle_minutes=120, lifetime_days=14, reason="Q4 churn model")
     assert submitted.status == 200 and not submitted.body  # an empty ack closes the modal
     request = bot.only_request(ALICE)
     assert request.state == State.PENDING_APPROVAL
@@ -50,12 +49,20 @@ def test_a_request_goes_from_the_modal_to_a_jupyterlab_url(bot: Harness) -> None
     # One commit on a branch named from the request id, with the rendered module call.
     branch = request.pull_request.branch
     assert branch == f"notebook-bot/{request.id}"
-    log = subprocess.run(["git", "-C", str(bot.repo.path), "log", "--format=%s", f"main..{branch}"],  # type: ignore[attr-defined]
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    log = subprocess.run(
+        ["git", "-C", str(bot.repo.path), "log", "--format=%s", f"main..{branch}"],  # type: ignore[attr-defined]
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert len(log) == 1
     (path,) = request.files
-    content = subprocess.run(["git", "-C", str(bot.repo.path), "show", f"{branch}:{path}"],  # type: ignore[attr-defined]
-                             capture_output=True, text=True, check=True).stdout
+    content = subprocess.run(
+        ["git", "-C", str(bot.repo.path), "show", f"{branch}:{path}"],  # type: ignore[attr-defined]
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     parsed = hcl2.loads(content)
     (module,) = parsed["module"]
     (body,) = module.values()

@@ -28,15 +28,29 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
 def _merged_event(bot: Harness, request_id: str, merged: bool = True) -> bytes:
     request = bot.store.get(request_id)
     assert request is not None and request.pull_request is not None
-    return json.dumps({"action": "closed", "number": request.pull_request.number, "pull_request": {
-        "number": request.pull_request.number, "html_url": request.pull_request.url, "merged": merged,
-        "head": {"ref": request.pull_request.branch}, "base": {"ref": "main"}}}).encode()
+    return json.dumps(
+        {
+            "action": "closed",
+            "number": request.pull_request.number,
+            "pull_request": {
+                "number": request.pull_request.number,
+                "html_url": request.pull_request.url,
+                "merged": merged,
+                "head": {"ref": request.pull_request.branch},
+                "base": {"ref": "main"},
+            },
+        }
+    ).encode()
 
 
 def _signed(body: bytes, delivery: str, secret: str = SECRET) -> dict[str, str]:
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
-            "X-GitHub-Delivery": delivery, "X-Hub-Signature-256": f"sha256={digest}"}
+    return {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": "pull_request",
+        "X-GitHub-Delivery": delivery,
+        "X-Hub-Signature-256": f"sha256={digest}",
+    }
 
 
 def test_a_merged_pr_webhook_moves_the_request_on_once(tmp_path: Path, sqlite_store: SqliteStore) -> None:

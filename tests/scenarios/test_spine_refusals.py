@@ -34,8 +34,9 @@ from tests.support.harness import (
         ({"idle_minutes": "ten"}, "idle_minutes", "whole number"),
     ],
 )
-def test_invalid_fields_get_inline_errors_and_nothing_is_saved(bot: Harness, fields: dict, block: str,
-                                                               words: str) -> None:
+def test_invalid_fields_get_inline_errors_and_nothing_is_saved(
+    bot: Harness, fields: dict, block: str, words: str
+) -> None:
     name = fields.pop("name", "ok-name")
     response = bot.ask(ALICE, "cpu-small", name, **fields)
     assert response.status == 200
@@ -144,8 +145,13 @@ def test_a_stale_timestamp_is_refused_with_401(bot: Harness) -> None:
 
 
 def test_a_correctly_signed_but_unknown_payload_is_not_an_error(bot: Harness) -> None:
-    response = bot.send.interaction({"type": "block_actions", "user": {"id": ALICE.id},
-                                     "actions": [{"action_id": "nobody-listens", "value": "x"}]})
+    response = bot.send.interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": ALICE.id},
+            "actions": [{"action_id": "nobody-listens", "value": "x"}],
+        }
+    )
     assert response.status in (200, 404)
     assert bot.store.find() == []
 
@@ -156,8 +162,12 @@ def test_reject_asks_for_a_reason_and_tells_the_requester(bot: Harness) -> None:
     bot.send.click(ADMIN.id, Action.REJECT.value, request.id)
     opened = bot.slack.wait_for("views.open")
     assert opened[-1].args["view"]["private_metadata"] == request.id
-    answer = bot.send.submit_view(ADMIN.id, "notebook_reject_reason", {"reject_reason": {
-        "type": "plain_text_input", "value": "Use the shared cluster for this"}}, private_metadata=request.id)
+    answer = bot.send.submit_view(
+        ADMIN.id,
+        "notebook_reject_reason",
+        {"reject_reason": {"type": "plain_text_input", "value": "Use the shared cluster for this"}},
+        private_metadata=request.id,
+    )
     bot.settle()
     assert answer.status == 200
     after = bot.store.get(request.id)
@@ -174,8 +184,12 @@ def test_reject_asks_for_a_reason_and_tells_the_requester(bot: Harness) -> None:
 def test_a_rejection_without_reason_is_refused_inline(bot: Harness) -> None:
     bot.ask(ALICE)
     request = bot.only_request(ALICE)
-    answer = bot.send.submit_view(ADMIN.id, "notebook_reject_reason", {"reject_reason": {
-        "type": "plain_text_input", "value": "  "}}, private_metadata=request.id).json()
+    answer = bot.send.submit_view(
+        ADMIN.id,
+        "notebook_reject_reason",
+        {"reject_reason": {"type": "plain_text_input", "value": "  "}},
+        private_metadata=request.id,
+    ).json()
     assert answer["response_action"] == "errors"
     assert bot.store.get(request.id).state == State.PENDING_APPROVAL  # type: ignore[union-attr]
 

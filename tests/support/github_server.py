@@ -82,10 +82,18 @@ def _error(status: int, message: str, **extra: Any) -> Reply:
 class GitHubServer:
     """Serves one repository (``owner/name``) on 127.0.0.1; use as a context manager or start()/stop()."""
 
-    def __init__(self, repo: str = "acme/infra", *, base_branch: str = "main",
-                 files: dict[str, str] | None = None, token: str | None = "test-token",  # noqa: S107
-                 app_id: int | None = None, app_public_key: str | None = None, installation_id: int = 4242,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        repo: str = "acme/infra",
+        *,
+        base_branch: str = "main",
+        files: dict[str, str] | None = None,
+        token: str | None = "test-token",  # noqa: S107
+        app_id: int | None = None,
+        app_public_key: str | None = None,
+        installation_id: int = 4242,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.repo, self.owner = repo, repo.split("/")[0]
         self.base_branch = base_branch
         self.tokens = {token} if token else set()
@@ -98,9 +106,7 @@ class GitHubServer:
         self.refs: dict[str, str] = {}
         self._faults: list[_Fault] = []
         self._lock = threading.RLock()
-        start = (
-            files if files is not None else {"README.md": "# Infrastructure\n", "environments/.gitkeep": ""}
-        )
+        start = files if files is not None else {"README.md": "# Infrastructure\n", "environments/.gitkeep": ""}
         self.refs[f"heads/{base_branch}"] = self._commit(start, [], "Start the infrastructure repository")
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._http.daemon_threads = True
@@ -133,12 +139,11 @@ class GitHubServer:
         """The next ``times`` matching requests are acted on at once but answered only after ``seconds``."""
         self._faults.append(_Fault(method, re.compile(pattern), times, delay=seconds))
 
-    def secondary_limit(
-        self, method: str, pattern: str, *, retry_after: int | None = 60, times: int = 1
-    ) -> None:
+    def secondary_limit(self, method: str, pattern: str, *, retry_after: int | None = 60, times: int = 1) -> None:
         """The next ``times`` matching requests get GitHub's secondary rate limit 403."""
-        self._faults.append(_Fault(method, re.compile(pattern), times, status=403, retry_after=retry_after,
-                                   secondary_limit=True))
+        self._faults.append(
+            _Fault(method, re.compile(pattern), times, status=403, retry_after=retry_after, secondary_limit=True)
+        )
 
     def writes(self) -> list[Call]:
         return [c for c in self.calls if c.is_write]
@@ -162,9 +167,7 @@ class GitHubServer:
             merged.update({p: c for p, c in after.items() if before.get(p) != c})
             for gone in set(before) - set(after):
                 merged.pop(gone, None)
-            self.refs[f"heads/{pull.base}"] = self._commit(
-                merged, [base_sha, pull.head_sha], f"Merge #{number}"
-            )
+            self.refs[f"heads/{pull.base}"] = self._commit(merged, [base_sha, pull.head_sha], f"Merge #{number}")
             pull.state, pull.merged = "closed", True
             if delete_branch:
                 self.refs.pop(f"heads/{pull.branch}", None)
@@ -187,31 +190,52 @@ class GitHubServer:
 
     def _ref_json(self, name: str) -> dict[str, Any]:
         sha = self.refs[name]
-        return {"ref": f"refs/{name}", "node_id": "R", "url": self._api(f"/git/refs/{name}"),
-                "object": {"sha": sha, "type": "commit", "url": self._api(f"/git/commits/{sha}")}}
+        return {
+            "ref": f"refs/{name}",
+            "node_id": "R",
+            "url": self._api(f"/git/refs/{name}"),
+            "object": {"sha": sha, "type": "commit", "url": self._api(f"/git/commits/{sha}")},
+        }
 
     def _commit_json(self, sha: str) -> dict[str, Any]:
         c = self.commits[sha]
         who = {"name": "notebook-bot", "email": "bot@example.com", "date": _now_iso()}
-        return {"sha": sha, "node_id": "C", "url": self._api(f"/git/commits/{sha}"), "html_url": self._api(),
-                "author": who, "committer": who, "message": c["message"],
-                "tree": {"sha": c["tree"], "url": self._api(f"/git/trees/{c['tree']}")},
-                "parents": [{"sha": p, "url": self._api(f"/git/commits/{p}")} for p in c["parents"]]}
+        return {
+            "sha": sha,
+            "node_id": "C",
+            "url": self._api(f"/git/commits/{sha}"),
+            "html_url": self._api(),
+            "author": who,
+            "committer": who,
+            "message": c["message"],
+            "tree": {"sha": c["tree"], "url": self._api(f"/git/trees/{c['tree']}")},
+            "parents": [{"sha": p, "url": self._api(f"/git/commits/{p}")} for p in c["parents"]],
+        }
 
     def _pull_json(self, p: Pull) -> dict[str, Any]:
         n, repo = p.number, {"full_name": self.repo, "name": self.repo.split("/")[1], "url": self._api()}
         base_sha = self.refs.get(f"heads/{p.base}", "")
-        return {"url": self._api(f"/pulls/{n}"), "id": n, "number": n, "state": p.state, "title": p.title,
-                "body": p.body, "html_url": f"{self.url}/{self.repo}/pull/{n}",
-                "issue_url": self._api(f"/issues/{n}"), "merged": p.merged, "draft": False,
-                "merged_at": _now_iso() if p.merged else None, "created_at": _now_iso(),
-                "updated_at": _now_iso(), "user": {"login": "notebook-bot[bot]"},
-                "head": {"ref": p.branch, "sha": p.head_sha, "label": f"{self.owner}:{p.branch}",
-                         "repo": repo},
-                "base": {"ref": p.base, "sha": base_sha, "label": p.base, "repo": repo},
-                "labels": [{"name": name} for name in p.labels],
-                "requested_reviewers": [{"login": r} for r in p.reviewers],
-                "requested_teams": [{"slug": t, "name": t} for t in p.team_reviewers]}
+        return {
+            "url": self._api(f"/pulls/{n}"),
+            "id": n,
+            "number": n,
+            "state": p.state,
+            "title": p.title,
+            "body": p.body,
+            "html_url": f"{self.url}/{self.repo}/pull/{n}",
+            "issue_url": self._api(f"/issues/{n}"),
+            "merged": p.merged,
+            "draft": False,
+            "merged_at": _now_iso() if p.merged else None,
+            "created_at": _now_iso(),
+            "updated_at": _now_iso(),
+            "user": {"login": "notebook-bot[bot]"},
+            "head": {"ref": p.branch, "sha": p.head_sha, "label": f"{self.owner}:{p.branch}", "repo": repo},
+            "base": {"ref": p.base, "sha": base_sha, "label": p.base, "repo": repo},
+            "labels": [{"name": name} for name in p.labels],
+            "requested_reviewers": [{"login": r} for r in p.reviewers],
+            "requested_teams": [{"slug": t, "name": t} for t in p.team_reviewers],
+        }
 
     # --- routes ---------------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, str], body: Any, auth: str) -> Reply:
@@ -235,8 +259,17 @@ class GitHubServer:
 
     def _repo_route(self, method: str, rest: str, query: dict[str, str], body: Any) -> Reply:
         if method == "GET" and rest == "":
-            return 200, {"full_name": self.repo, "name": self.repo.split("/")[1], "url": self._api(),
-                         "owner": {"login": self.owner}, "default_branch": self.base_branch}, {}
+            return (
+                200,
+                {
+                    "full_name": self.repo,
+                    "name": self.repo.split("/")[1],
+                    "url": self._api(),
+                    "owner": {"login": self.owner},
+                    "default_branch": self.base_branch,
+                },
+                {},
+            )
         if method == "GET" and (m := re.fullmatch(r"/git/refs?/(heads/.+)", rest)):
             return (200, self._ref_json(m[1]), {}) if m[1] in self.refs else _error(404, "Not Found")
         if method == "GET" and (m := re.fullmatch(r"/git/commits/([0-9a-f]{40})", rest)):
@@ -265,8 +298,17 @@ class GitHubServer:
             pull = self.pulls[int(m[1]) - 1]
             names = body if isinstance(body, list) else body.get("labels", [])
             pull.labels.extend(n for n in names if n not in pull.labels)
-            labels = [{"id": i, "name": n, "color": "ededed", "default": False, "description": None,
-                       "url": self._api(f"/labels/{n}")} for i, n in enumerate(pull.labels)]
+            labels = [
+                {
+                    "id": i,
+                    "name": n,
+                    "color": "ededed",
+                    "default": False,
+                    "description": None,
+                    "url": self._api(f"/labels/{n}"),
+                }
+                for i, n in enumerate(pull.labels)
+            ]
             return 200, labels, {}
         if method == "POST" and (m := re.fullmatch(r"/pulls/(\d+)/requested_reviewers", rest)):
             pull = self.pulls[int(m[1]) - 1]
@@ -290,29 +332,46 @@ class GitHubServer:
                 return _error(422, "Only inline content and deletions are supported here")
         sha = _sha("tree", sorted(files.items()))
         self.trees[sha] = files
-        entries = [{"path": p, "mode": "100644", "type": "blob", "sha": _sha("blob", c), "size": len(c)}
-                   for p, c in sorted(files.items())]
+        entries = [
+            {"path": p, "mode": "100644", "type": "blob", "sha": _sha("blob", c), "size": len(c)}
+            for p, c in sorted(files.items())
+        ]
         url = self._api(f"/git/trees/{sha}")
         return 201, {"sha": sha, "url": url, "tree": entries, "truncated": False}, {}
 
     def _create_pull(self, body: dict[str, Any]) -> Reply:
         branch = str(body["head"]).split(":")[-1]
         if f"heads/{branch}" not in self.refs or f"heads/{body['base']}" not in self.refs:
-            return _error(422, "Validation Failed", errors=[{"resource": "PullRequest", "field": "head",
-                                                             "code": "invalid"}])
+            return _error(
+                422,
+                "Validation Failed",
+                errors=[{"resource": "PullRequest", "field": "head", "code": "invalid"}],
+            )
         if any(p.branch == branch and p.state == "open" for p in self.pulls):
             exists = f"A pull request already exists for {self.owner}:{branch}."
-            return _error(422, "Validation Failed", errors=[{"resource": "PullRequest", "code": "custom",
-                                                             "message": exists}])
-        pull = Pull(len(self.pulls) + 1, branch, body["base"], body.get("title", ""), body.get("body") or "",
-                    self.refs[f"heads/{branch}"])
+            return _error(
+                422,
+                "Validation Failed",
+                errors=[{"resource": "PullRequest", "code": "custom", "message": exists}],
+            )
+        pull = Pull(
+            len(self.pulls) + 1,
+            branch,
+            body["base"],
+            body.get("title", ""),
+            body.get("body") or "",
+            self.refs[f"heads/{branch}"],
+        )
         self.pulls.append(pull)
         return 201, self._pull_json(pull), {}
 
     def _list_pulls(self, query: dict[str, str]) -> Reply:
         state, head = query.get("state", "open"), query.get("head")
-        found = [p for p in reversed(self.pulls)  # newest first, as GitHub lists them
-                 if state in ("all", p.state) and (head is None or f"{self.owner}:{p.branch}" == head)]
+        found = [
+            p
+            for p in reversed(self.pulls)  # newest first, as GitHub lists them
+            if state in ("all", p.state) and (head is None or f"{self.owner}:{p.branch}" == head)
+        ]
         page, per_page = int(query.get("page", "1")), min(int(query.get("per_page", "30")), 100)
         headers = {}
         if page * per_page < len(found):
@@ -325,13 +384,37 @@ class GitHubServer:
         files = self.trees[self.commits[sha]["tree"]] if sha else {}
         if path in files:
             data = files[path].encode()
-            return 200, {"type": "file", "encoding": "base64", "size": len(data), "path": path,
-                         "name": path.rsplit("/")[-1], "content": base64.b64encode(data).decode(),
-                         "sha": _sha("blob", files[path]), "url": self._api(f"/contents/{path}")}, {}
+            return (
+                200,
+                {
+                    "type": "file",
+                    "encoding": "base64",
+                    "size": len(data),
+                    "path": path,
+                    "name": path.rsplit("/")[-1],
+                    "content": base64.b64encode(data).decode(),
+                    "sha": _sha("blob", files[path]),
+                    "url": self._api(f"/contents/{path}"),
+                },
+                {},
+            )
         inside = sorted(p for p in files if p.startswith(path.rstrip("/") + "/"))
         if inside:
-            return 200, [{"type": "file", "name": p.rsplit("/")[-1], "path": p, "sha": _sha("blob", files[p]),
-                          "size": len(files[p]), "url": self._api(f"/contents/{p}")} for p in inside], {}
+            return (
+                200,
+                [
+                    {
+                        "type": "file",
+                        "name": p.rsplit("/")[-1],
+                        "path": p,
+                        "sha": _sha("blob", files[p]),
+                        "size": len(files[p]),
+                        "url": self._api(f"/contents/{p}"),
+                    }
+                    for p in inside
+                ],
+                {},
+            )
         return _error(404, "Not Found")
 
     def _app_claims_ok(self, auth: str) -> bool:
@@ -349,9 +432,19 @@ class GitHubServer:
         if match[1] != self.repo:
             return _error(404, "Not Found")
         tokens_url = f"{self.url}/app/installations/{self.installation_id}/access_tokens"
-        return 200, {"id": self.installation_id, "app_id": self.app_id, "account": {"login": self.owner},
-                     "target_type": "Organization", "repository_selection": "selected",
-                     "access_tokens_url": tokens_url, "permissions": PERMISSIONS}, {}
+        return (
+            200,
+            {
+                "id": self.installation_id,
+                "app_id": self.app_id,
+                "account": {"login": self.owner},
+                "target_type": "Organization",
+                "repository_selection": "selected",
+                "access_tokens_url": tokens_url,
+                "permissions": PERMISSIONS,
+            },
+            {},
+        )
 
     def _access_token(self, *, match: re.Match[str], auth: str, **_: Any) -> Reply:
         if not self._app_claims_ok(auth):
@@ -360,8 +453,16 @@ class GitHubServer:
             return _error(404, "Not Found")
         token = "ghs_" + secrets.token_hex(18)
         self.tokens.add(token)
-        return 201, {"token": token, "expires_at": _now_iso(3600), "repository_selection": "selected",
-                     "permissions": PERMISSIONS}, {}
+        return (
+            201,
+            {
+                "token": token,
+                "expires_at": _now_iso(3600),
+                "repository_selection": "selected",
+                "permissions": PERMISSIONS,
+            },
+            {},
+        )
 
     def _fault_for(self, method: str, path: str) -> _Fault | None:
         with self._lock:
@@ -399,8 +500,9 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             body = json.loads(raw) if raw else {}
-            status, data, headers = server.dispatch(self.command, self.path, body,
-                                                    self.headers.get("Authorization", ""))
+            status, data, headers = server.dispatch(
+                self.command, self.path, body, self.headers.get("Authorization", "")
+            )
             payload = json.dumps(data).encode()
             try:
                 self.send_response(status)

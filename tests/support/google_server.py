@@ -122,9 +122,7 @@ class GoogleServer:
             else:
                 instance.pop("proxyUri", None)
 
-    def add_cluster(
-        self, project: str, region: str, name: str, state: str = "RUNNING", **fields: Any
-    ) -> None:
+    def add_cluster(self, project: str, region: str, name: str, state: str = "RUNNING", **fields: Any) -> None:
         with self.lock:
             self.clusters[(project, region, name)] = {
                 "projectId": project,
@@ -141,9 +139,7 @@ class GoogleServer:
             cluster["status"] = {"state": state, "stateStartTime": "2026-01-01T00:00:00Z"}
             base = f"https://{name}-dot-{region}.dataproc.googleusercontent.com/gateway/default"
             cluster["config"]["endpointConfig"]["httpPorts"] = (
-                {"JupyterLab": f"{base}/jupyter/lab/", "Jupyter": f"{base}/jupyter/"}
-                if state == "RUNNING"
-                else {}
+                {"JupyterLab": f"{base}/jupyter/lab/", "Jupyter": f"{base}/jupyter/"} if state == "RUNNING" else {}
             )
 
     def add_fault(self, fault: Fault) -> Fault:
@@ -177,9 +173,7 @@ class GoogleServer:
         r = route.groupdict()
         with self.lock:
             if r["coll"] == "operations":
-                return self._operation(
-                    f"projects/{r['project']}/{r['scope']}/{r['loc']}/operations/{r['name']}"
-                )
+                return self._operation(f"projects/{r['project']}/{r['scope']}/{r['loc']}/operations/{r['name']}")
             instances = r["coll"] == "instances"
             table = self.instances if instances else self.clusters
             key = (r["project"], r["loc"], r["name"])
@@ -195,9 +189,7 @@ class GoogleServer:
             return self._begin(r, key, verb, moves[verb])
 
     def _state(self, coll: str, key: tuple[str, str, str]) -> str:
-        return str(
-            self.instances[key]["state"] if coll == "instances" else self.clusters[key]["status"]["state"]
-        )
+        return str(self.instances[key]["state"] if coll == "instances" else self.clusters[key]["status"]["state"])
 
     def _set_state(self, coll: str, key: tuple[str, str, str], state: str | None) -> None:
         if state is None:
@@ -213,9 +205,7 @@ class GoogleServer:
         allowed, under_way, final = move
         before = self._state(r["coll"], key)
         if before not in allowed:
-            return 400, google_error(
-                400, f"Cannot {verb} {r['name']}: it is in state {before}.", "FAILED_PRECONDITION"
-            )
+            return 400, google_error(400, f"Cannot {verb} {r['name']}: it is in state {before}.", "FAILED_PRECONDITION")
         self._set_state(r["coll"], key, under_way)
         name = f"projects/{r['project']}/{r['scope']}/{r['loc']}/operations/operation-{next(self._ids)}"
         op = _Operation(name, r["coll"], key, final, before, self.operation_polls, self.next_operation_error)

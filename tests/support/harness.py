@@ -74,13 +74,20 @@ class Harness:
     def settle(self) -> None:
         assert self.app.wait_idle(30), "background work did not finish"
 
-    def ask(self, user: SlackUser = ALICE, template: str = "cpu-small", name: str = "churn-model",
-            **fields: Any) -> Response:
+    def ask(
+        self, user: SlackUser = ALICE, template: str = "cpu-small", name: str = "churn-model", **fields: Any
+    ) -> Response:
         """Submits the request modal as ``user`` would."""
-        values: dict[str, dict[str, Any]] = {"template": option_value(template), "display_name": text_value(name)}
+        values: dict[str, dict[str, Any]] = {
+            "template": option_value(template),
+            "display_name": text_value(name),
+        }
         for key, value in fields.items():
-            values[key] = option_value(value) if key == "zone" else (
-                text_value(value) if key == "reason" else number_value(value))
+            values[key] = (
+                option_value(value)
+                if key == "zone"
+                else (text_value(value) if key == "reason" else number_value(value))
+            )
         response = self.send.submit_view(user.id, View.NEW_REQUEST.value, values)
         self.settle()
         return response
@@ -106,8 +113,9 @@ class Harness:
         self.settle()
         return report
 
-    def ready(self, user: SlackUser = ALICE, template: str = "cpu-small", name: str = "churn-model",
-              **fields: Any) -> EnvironmentRequest:
+    def ready(
+        self, user: SlackUser = ALICE, template: str = "cpu-small", name: str = "churn-model", **fields: Any
+    ) -> EnvironmentRequest:
         """Drives one request from the modal to ready: ask, approve, merge, reconcile."""
         before = {r.id for r in self.store.find(owner_user_id=user.id)}
         self.ask(user, template, name, **fields)
@@ -128,27 +136,50 @@ class Harness:
 
 
 @contextmanager
-def running_bot(tmp_path: Path, store: Store, *, policy: Policy | str | None = None,
-                cloud: Callable[[InfraRepo], Cloud] | None = None, users: list[SlackUser] | None = None,
-                env: dict[str, str] | None = None, repo: InfraRepo | None = None) -> Iterator[Harness]:
+def running_bot(
+    tmp_path: Path,
+    store: Store,
+    *,
+    policy: Policy | str | None = None,
+    cloud: Callable[[InfraRepo], Cloud] | None = None,
+    users: list[SlackUser] | None = None,
+    env: dict[str, str] | None = None,
+    repo: InfraRepo | None = None,
+) -> Iterator[Harness]:
     """Starts the bot on a free loopback port with loopback Slack; stops everything afterwards."""
-    chosen = policy if isinstance(policy, Policy) else (
-        parse_policy(policy) if isinstance(policy, str) else load_policy(None))
+    chosen = (
+        policy
+        if isinstance(policy, Policy)
+        else (parse_policy(policy) if isinstance(policy, str) else load_policy(None))
+    )
     signing = secrets.token_hex(16)
     clock = FakeClock()
     with LoopbackSlack(users or EVERYONE) as slack:
-        settings = Settings.from_env({
-            "SLACK_BOT_TOKEN": "xoxb-test-" + secrets.token_hex(12), "SLACK_SIGNING_SECRET": signing,
-            "SLACK_API_URL": slack.url, "NOTEBOOK_BOT_THREADS": "16", **(env or {}),
-        })
+        settings = Settings.from_env(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-test-" + secrets.token_hex(12),
+                "SLACK_SIGNING_SECRET": signing,
+                "SLACK_API_URL": slack.url,
+                "NOTEBOOK_BOT_THREADS": "16",
+                **(env or {}),
+            }
+        )
         the_repo = repo or LocalGitRepo(tmp_path / "infra", base_branch=chosen.repo.base_branch)
         the_cloud = cloud(the_repo) if cloud else SimulatedCloud(the_repo.exists_on_base, chosen.gcp.region)
         app = build_app(settings, store, the_repo, the_cloud, slack_client(settings), policy=chosen, clock=clock)
         server = Server(app.wsgi, host="127.0.0.1", port=0, threads=16).start()
         try:
-            yield Harness(app=app, server=server, slack=slack,
-                          send=SlackSender(server.url, signing, slack.response_url()), store=store,
-                          repo=the_repo, clock=clock, policy=chosen, signing_secret=signing)
+            yield Harness(
+                app=app,
+                server=server,
+                slack=slack,
+                send=SlackSender(server.url, signing, slack.response_url()),
+                store=store,
+                repo=the_repo,
+                clock=clock,
+                policy=chosen,
+                signing_secret=signing,
+            )
         finally:
             server.stop()
             app.wait_idle(10)
