@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cloud.base import Cloud
 from bot.config.policy import Policy
 from bot.config.settings import Settings
@@ -48,7 +50,7 @@ def open_cloud(settings: Settings, repo: InfraRepo, policy: Policy) -> Cloud:
     if settings.cloud == "gcp":
         from bot.cloud.gcp import GcpCloud
 
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if settings.notebooks_api_url:
             kwargs["notebooks_api_url"] = settings.notebooks_api_url
         if settings.dataproc_api_url:

@@ -72,7 +72,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
         return 2
     app = _build(settings, _policy(settings))
     Ticker(app.reconciler.run_once, args.reconcile_every).start()
-    SocketModeHandler(app.bolt, settings.slack_app_token.reveal()).start()
+    SocketModeHandler(app.bolt, settings.slack_app_token.reveal()).start()  # type: ignore[no-untyped-call]
     return 0
 
 

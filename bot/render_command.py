@@ -93,8 +93,8 @@ def render_command(
     try:
         rendered = render(request, template, policy)
     except RenderError as e:
-        for p in e.problems:
-            print(f"{p.field}: {p.message}", file=sys.stderr)
+        for problem in e.problems:
+            print(f"{problem.field}: {problem.message}", file=sys.stderr)
         return 2
     for f in rendered.files:
         if out:

@@ -80,15 +80,20 @@ class Application:
                 return True
 
     def health(self) -> dict[str, Any]:
-        report: dict[str, Any] = {"ok": True, "config": "ok", "store": "ok"}
-        try:
-            self.deps.store.ping()
-        except TryAgainLater as e:
-            report.update(ok=False, store=e.message)
-        problems = self.settings.problems()
-        if problems:
-            report.update(ok=False, config=problems)
-        return report
+        return health_report(self.settings, self.deps.store)
+
+
+def health_report(settings: Settings, store: Store) -> dict[str, Any]:
+    """What ``GET /healthz`` says: whether the store answers and the configuration is complete."""
+    report: dict[str, Any] = {"ok": True, "config": "ok", "store": "ok"}
+    try:
+        store.ping()
+    except TryAgainLater as e:
+        report.update(ok=False, store=e.message)
+    problems = settings.problems()
+    if problems:
+        report.update(ok=False, config=problems)
+    return report
 
 
 def build_app(
@@ -133,20 +138,7 @@ def build_app(
         invoker_email=settings.reconcile_invoker,
         shared_secret=settings.reconcile_secret.reveal() if settings.reconcile_secret else None,
     )
-    app = Application(
-        settings=settings,
-        policy=policy,
-        deps=deps,
-        requests=requests,
-        provisioning=provisioning,
-        reconciler=reconciler,
-        bolt=bolt,
-        wsgi=None,
-        background=work,
-        listeners=listeners,
-        lifecycle=lifecycle,
-    )  # type: ignore[arg-type]
-    app.wsgi = Routes(
+    routes = Routes(
         bolt=bolt,
         store=store,
         webhook_secret=settings.github_webhook_secret.reveal().encode() if settings.github_webhook_secret else None,
@@ -154,10 +146,22 @@ def build_app(
         on_pull_request=provisioning.pull_request_changed,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
-        health=app.health,
+        health=lambda: health_report(settings, store),
         clock=clock,
         repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
         branch_prefix=policy.repo.branch_prefix,
         project=policy.gcp.project,
     )
-    return app
+    return Application(
+        settings=settings,
+        policy=policy,
+        deps=deps,
+        requests=requests,
+        provisioning=provisioning,
+        reconciler=reconciler,
+        bolt=bolt,
+        wsgi=routes,
+        background=work,
+        listeners=listeners,
+        lifecycle=lifecycle,
+    )

@@ -164,7 +164,9 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
         return 0
     finally:
         server.stop()
-        app.background.shutdown() if hasattr(app.background, "shutdown") else None  # type: ignore[func-returns-value]
+        shutdown = getattr(app.background, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
         store.close()
 
 

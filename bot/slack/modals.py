@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
+    Block,
     ContextBlock,
     InputBlock,
     MarkdownTextObject,
@@ -51,7 +52,7 @@ def request_modal(templates: list[Template], policy: Policy, chosen: Template | 
     chosen = chosen or templates[0]
     options = [_template_option(t) for t in templates]
     initial = next(o for o in options if o.value == chosen.id)
-    blocks: list[object] = [
+    blocks: list[Block] = [
         InputBlock(
             block_id=Field.TEMPLATE.value,
             label="Template",
@@ -126,7 +127,7 @@ def request_modal(templates: list[Template], policy: Policy, chosen: Template | 
         submit="Request",
         close="Cancel",
         blocks=blocks,
-    )  # type: ignore[arg-type]
+    )
 
 
 def reject_modal(request: EnvironmentRequest) -> SlackView:

@@ -129,7 +129,7 @@ class SlackNotifier:
         )
 
     def alert_admins(self, request: EnvironmentRequest, key: str, text: str) -> None:
-        blocks = (
+        blocks: list[Block] = (
             messages.failure_alert(request, text)
             if request.state == State.FAILED
             else [SectionBlock(text=MarkdownTextObject(text=text))]

@@ -130,7 +130,7 @@ class SqliteStore:
 
     def get(self, request_id: str) -> EnvironmentRequest | None:
         row = self._query("SELECT body FROM requests WHERE id=?", (request_id,))
-        return EnvironmentRequest.from_record(json.loads(row[0][0])) if row else None
+        return EnvironmentRequest.from_record(json.loads(str(row[0][0]))) if row else None
 
     def apply(self, request_id: str, step: Step) -> EnvironmentRequest | None:
         with self._transaction() as db:
@@ -168,15 +168,15 @@ class SqliteStore:
         order = "created_at, id"
         if due_before is not None:
             where.append("due_at IS NOT NULL AND due_at <= ?")
-            args.append(iso(due_before))
+            args.append(str(iso(due_before)))
             order = "due_at, id"
         sql = "SELECT body FROM requests" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608 - only fixed column names; values are bound parameters
         sql += f" ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else "")
-        return [EnvironmentRequest.from_record(json.loads(r[0])) for r in self._query(sql, tuple(args))]
+        return [EnvironmentRequest.from_record(json.loads(str(r[0]))) for r in self._query(sql, tuple(args))]
 
     def audit_trail(self, request_id: str) -> list[AuditRecord]:
         rows = self._query("SELECT body FROM audit WHERE request_id=? ORDER BY at, seq", (request_id,))
-        return [AuditRecord.from_record(json.loads(r[0])) for r in rows]
+        return [AuditRecord.from_record(json.loads(str(r[0]))) for r in rows]
 
     def record(self, audit: AuditRecord) -> None:
         with self._transaction() as db:

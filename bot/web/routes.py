@@ -81,7 +81,7 @@ class Routes:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events" and method == "POST":
-            return self._slack(environ, start_response)  # type: ignore[no-any-return]
+            return self._slack(environ, start_response)
         if path == "/github/webhook" and method == "POST":
             return self.github(environ, start_response)
         if path == "/tasks/reconcile" and method == "POST":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cloud.base import CloudEnvironment
+from bot.cloud.base import CloudEnvironment, Kind
 from bot.config.policy import Policy, Template
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
@@ -92,7 +92,7 @@ def cloud_environment(request: EnvironmentRequest, policy: Policy) -> CloudEnvir
         location = policy.gcp.region
     else:
         location = str(request.options.get("zone") or policy.gcp.zones[0])
-    kind = "dataproc" if request.kind == "dataproc" else "workbench"
+    kind: Kind = "dataproc" if request.kind == "dataproc" else "workbench"
     return CloudEnvironment(
         kind=kind, project=policy.gcp.project, location=location, name=request.env_name, paths=request.files
     )
