@@ -81,10 +81,10 @@ def measure(name: str, store: Store, n: int) -> None:
 
 def calls_per_command(store: Store) -> None:
     counting = CountingStore(store)
-    submit(counting, a_request("rcount0001"))  # type: ignore[arg-type]
+    submit(counting, a_request("rcount0001"))
     print(f"store operations per /notebook new: {sum(counting.calls.values())}  {dict(counting.calls)}")
     counting.calls.clear()
-    approve(counting, "rcount0001")  # type: ignore[arg-type]
+    approve(counting, "rcount0001")
     print(f"store operations per Approve click: {sum(counting.calls.values())}  {dict(counting.calls)}")
 
 

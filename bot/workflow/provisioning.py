@@ -60,8 +60,13 @@ class Provisioning:
         """Opens the pull request after the ack, in the lane that may wait for GitHub's pacing."""
         self.deps.background.submit(f"provision {request_id}", lambda: self.provision(request_id), lane="repo")
 
-    def provision(self, request_id: str) -> EnvironmentRequest | None:
-        """Renders the environment and opens its pull request; retried with backoff when the repo fails."""
+    def provision(self, request_id: str, *, retry: bool = False) -> EnvironmentRequest | None:
+        """Renders the environment and opens its pull request; retried with backoff when the repo fails.
+
+        On a retry (reconcile) the pull request may already exist from an attempt that crashed before
+        recording it, and may even be merged with its branch deleted since: look it up first, so that
+        nothing is opened twice.
+        """
         d = self.deps
         request = d.store.get(request_id)
         if request is None or request.state != State.APPROVED:
@@ -84,7 +89,7 @@ class Provisioning:
             team_reviewers=tuple(repo.team_reviewers),
         )
         try:
-            pr = d.repo.open_pull_request(change)
+            pr = (d.repo.find_pull_request(change.branch) if retry else None) or d.repo.open_pull_request(change)
         except TryAgainLater as e:
             return self.retry_later(request, State.APPROVED, e.message)
         opened = d.store.apply(

@@ -90,7 +90,7 @@ class Reconciler:
             report.errors.append(f"{what}: {e.__class__.__name__}")
 
     def _provision(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
-        after = self.provisioning.provision(request.id)
+        after = self.provisioning.provision(request.id, retry=True)
         if after is not None and after.state != request.state:
             report.actions["pull requests opened"] += 1
 

@@ -92,3 +92,32 @@ def test_a_crash_after_opening_the_pr_but_before_recording_it_adopts_the_pr(
         after = bot.store.get(request.id)
         assert after is not None and after.state == State.PR_OPEN
         assert len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json"))) == 1
+
+
+def test_a_pr_merged_and_its_branch_deleted_before_the_retry_is_adopted_not_reopened(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    repo = LocalGitRepo(tmp_path / "infra")
+    with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        from bot.domain.transitions import step_to
+
+        bot.store.apply(
+            request.id,
+            step_to(State.APPROVED, expected={State.PENDING_APPROVAL}, actor=ADMIN.id, at=bot.clock()),
+        )
+        # An instance opened the PR and crashed; a reviewer merged it and GitHub deleted the branch.
+        from bot.workflow.rendering import render
+
+        template = bot.policy.template(request.template_id)
+        assert template is not None
+        files = {f.path: f.content for f in render(request, template, bot.policy).files}
+        branch = f"notebook-bot/{request.id}"
+        repo.open_pull_request(FileChange(branch=branch, title="t", body="b", files=files))
+        repo.merge(branch)
+        repo.close(branch)
+        bot.reconcile()
+        after = bot.store.get(request.id)
+        assert after is not None and after.state == State.READY
+        assert len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json"))) == 1

@@ -28,9 +28,7 @@ def main(ordinal: int, threads: int, request_ids: list[str]) -> None:
         actor = f"U0ADMIN{number}"
         for request_id in request_ids:
             when = at(10 + number / 1000)
-            step = step_to(
-                State.APPROVED, expected={State.PENDING_APPROVAL}, actor=actor, at=when, decided_by=actor
-            )
+            step = step_to(State.APPROVED, expected={State.PENDING_APPROVAL}, actor=actor, at=when, decided_by=actor)
             if store.apply(request_id, step) is not None:
                 with lock:
                     won[request_id].append(actor)

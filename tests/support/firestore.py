@@ -109,7 +109,7 @@ class FirestoreEmulator:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - a fixed http:// URL
+        with urllib.request.urlopen(request, timeout=30):
             pass
         return max(directory.glob("*/*.overall_export_metadata"), key=lambda p: p.stat().st_mtime)
 
