@@ -19,9 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.domain.request import EnvironmentRequest, SlackRefs
 from bot.domain.states import State
-from bot.domain.transitions import step_to, step_update
+from bot.domain.transitions import step_to
 from bot.store.base import Store
 from bot.store.sqlite import SqliteStore
 from tests.store.examples import a_request, at, submitted
@@ -42,14 +41,6 @@ class CountingStore:
             return method(*args, **kwargs)
 
         return counted
-
-
-def submit(store: Store, request: EnvironmentRequest) -> None:
-    """The store side of ``/notebook new`` as the submission path does it: no read, one add, and one
-    update to remember where the confirmation DM was posted (so that later progress edits it in place)."""
-    store.add(request, submitted(request))
-    dm = SlackRefs(dm_channel="D0ALICE", dm_ts="1700000000.000100")
-    store.apply(request.id, step_update(expected={request.state}, at=at(1), slack=dm))
 
 
 def approve(store: Store, request_id: str) -> None:
@@ -79,13 +70,25 @@ def measure(name: str, store: Store, n: int) -> None:
     )
 
 
-def calls_per_command(store: Store) -> None:
+def calls_per_command(name: str, store: Store, tmp: Path) -> None:
+    """Store calls the real app makes (listeners and the work after the ack), counted per Slack action."""
+    from tests.support.harness import ADMIN, ALICE, running_bot
+
     counting = CountingStore(store)
-    submit(counting, a_request("rcount0001"))
-    print(f"store operations per /notebook new: {sum(counting.calls.values())}  {dict(counting.calls)}")
-    counting.calls.clear()
-    approve(counting, "rcount0001")
-    print(f"store operations per Approve click: {sum(counting.calls.values())}  {dict(counting.calls)}")
+    with running_bot(tmp, counting) as bot:  # type: ignore[arg-type]
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("/notebook new (opens the form)", lambda: bot.send.command(ALICE.id, "new")),
+            ("form submitted", lambda: bot.ask(ALICE, "cpu-small", "counted")),
+            ("Approve click (+ opening the PR)", lambda: bot.approve(store.find(owner_user_id=ALICE.id)[0].id, ADMIN)),
+            ("/notebook status", lambda: bot.send.command(ALICE.id, "status")),
+        ]
+        for label, action in steps:
+            bot.settle()
+            counting.calls.clear()
+            action()
+            bot.settle()
+            calls = dict(sorted(counting.calls.items()))
+            print(f"{name:9} store operations for {label:34} {sum(calls.values()):3}  {calls}")
 
 
 def main() -> None:
@@ -95,8 +98,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = SqliteStore(str(Path(tmp) / "state.db"))
         measure("sqlite", sqlite, n)
-        calls_per_command(sqlite)
         sqlite.close()
+        calls_per_command("sqlite", SqliteStore(str(Path(tmp) / "counted.db")), Path(tmp) / "sqlite-app")
         gcloud = shutil.which("gcloud")
         if gcloud is None:
             print("firestore: skipped, gcloud (Firestore emulator) is not installed")
@@ -110,6 +113,7 @@ def main() -> None:
             firestore.ping()  # the emulator's first answers are slow while its JVM warms up
             measure("firestore", firestore, n)
             firestore.close()
+            calls_per_command("firestore", emulator.store(unique_project()), Path(tmp) / "firestore-app")
         finally:
             emulator.stop()
 
