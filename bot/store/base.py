@@ -17,12 +17,13 @@ class AlreadyExists(Exception):
 
 
 class StoreUnavailable(TryAgainLater):
-    """The store did not answer; nothing was written."""
+    """The store did not answer. Usually nothing was written; a commit whose answer was lost may have
+    landed, which is why every step is a compare-and-set that a retry (or reconcile) finds already done."""
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "The notebook service cannot reach its database right now. Nothing was changed; "
-            "please try again in a minute."
+            "The notebook service cannot reach its database right now, so this did not go through. "
+            "Please try again in a minute (a second try never does anything twice)."
         )
         self.detail = detail
 
