@@ -19,7 +19,8 @@ def unexpected(what: str) -> str:
     error_id = secrets.token_hex(4)
     log.exception("unexpected error while %s (error id %s)", what, error_id)
     return (
-        f"Something went wrong on our side (error id `{error_id}`). Please try again (a second try never does anything twice), "
+        f"Something went wrong on our side (error id `{error_id}`). Please try again "
+        "(a second try never does anything twice), "
         "and quote the id to an admin if it happens again."
     )
 
