@@ -143,7 +143,7 @@ def build_app(
         store=store,
         webhook_secret=settings.github_webhook_secret.reveal().encode() if settings.github_webhook_secret else None,
         reconcile_auth=auth,
-        on_pull_request=provisioning.pull_request_changed,
+        on_pull_request=provisioning.pull_request_event,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
         health=lambda: health_report(settings, store),

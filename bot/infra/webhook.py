@@ -68,6 +68,11 @@ def parse_pull_request_event(
         name = repository.get("full_name") if isinstance(repository, Mapping) else None
         if not isinstance(name, str) or name.lower() != repo_full_name.lower():
             return None
+        # A fork's pull request may carry a branch named like ours: only our repository's own branches count.
+        head_repo = head.get("repo") if isinstance(head, Mapping) else None
+        head_name = head_repo.get("full_name") if isinstance(head_repo, Mapping) else None
+        if not isinstance(head_name, str) or head_name.lower() != repo_full_name.lower():
+            return None
     if branch_prefix is not None and not branch.startswith(branch_prefix):
         return None
     state: PullRequestState = "merged" if pull.get("merged") is True else "closed"

@@ -15,7 +15,6 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import logs
 from bot.domain.errors import TryAgainLater
-from bot.infra.base import PullRequest
 from bot.infra.webhook import parse_pull_request_event, verify_signature
 from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
@@ -53,7 +52,7 @@ class Routes:
     store: Store
     webhook_secret: bytes | None
     reconcile_auth: ReconcileAuth
-    on_pull_request: Callable[[PullRequest], object]
+    on_pull_request: Callable[[str], object]
     run_reconcile: Callable[[], object]
     submit_background: Callable[[str, Callable[[], object]], None]
     health: Callable[[], dict[str, Any]]
@@ -117,8 +116,10 @@ class Routes:
         except TryAgainLater:
             # Not acknowledged, so GitHub shows it failed; reconcile polls the pull request anyway.
             return _reply(start_response, "503 Service Unavailable", {"error": "store unavailable"})
-        pr = PullRequest(number=event.number, url=event.url, branch=event.branch, state=event.state)
-        self.submit_background(f"webhook {delivery}", lambda: self.on_pull_request(pr))
+        # The payload is only a hint: what happened is read back from the repository itself, so a replayed
+        # or forged-but-signed event cannot move a request the real pull request does not.
+        branch = event.branch
+        self.submit_background(f"webhook {delivery}", lambda: self.on_pull_request(branch))
         return _reply(start_response, "202 Accepted", {"accepted": True})
 
     def reconcile(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:

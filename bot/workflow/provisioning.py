@@ -155,6 +155,13 @@ class Provisioning:
             )
         return failed
 
+    def pull_request_event(self, branch: str) -> EnvironmentRequest | None:
+        """A webhook said this branch's pull request was closed: ask the repository what really happened."""
+        pr = self.deps.repo.find_pull_request(branch)
+        if pr is None or pr.state == "open":
+            return None
+        return self.pull_request_changed(pr)
+
     def pull_request_changed(self, pr: PullRequest) -> EnvironmentRequest | None:
         """A pull request of ours was merged or closed (from the webhook, or found by reconcile)."""
         d = self.deps
@@ -169,6 +176,10 @@ class Provisioning:
             from bot.workflow.lifecycle import removal_pull_request_changed
 
             return removal_pull_request_changed(d, request, pr)
+        known = request.pull_request
+        if known is not None and known.purpose == "create" and known.number and known.number != pr.number:
+            log.warning("ignoring pull request #%s of %s: the request's is #%s", pr.number, pr.branch, known.number)
+            return request
         if pr.state == "merged":
             applying = d.store.apply(
                 request_id,

@@ -18,7 +18,9 @@ def sign(body: bytes, secret: bytes = SECRET) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
-def closed(merged: bool, *, branch: str = "notebook-bot/alice", repo: str = "acme/infra") -> dict[str, Any]:
+def closed(
+    merged: bool, *, branch: str = "notebook-bot/alice", repo: str = "acme/infra", head_repo: str | None = None
+) -> dict[str, Any]:
     return {
         "action": "closed",
         "number": 7,
@@ -27,7 +29,7 @@ def closed(merged: bool, *, branch: str = "notebook-bot/alice", repo: str = "acm
             "number": 7,
             "merged": merged,
             "html_url": "https://github.com/acme/infra/pull/7",
-            "head": {"ref": branch},
+            "head": {"ref": branch, "repo": {"full_name": head_repo or repo}},
             "state": "closed",
         },
     }
@@ -92,3 +94,4 @@ def test_pull_requests_of_other_repositories_or_branches_are_ignored_when_asked(
     assert parse(closed(True)) is not None
     assert parse(closed(True, repo="acme/other")) is None
     assert parse(closed(True, branch="someone/feature")) is None
+    assert parse(closed(True, head_repo="mallory/infra")) is None  # a fork's branch named like ours

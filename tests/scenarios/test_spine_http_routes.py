@@ -83,6 +83,10 @@ def test_a_pr_closed_without_merging_cancels_and_tells_the_user(tmp_path: Path, 
         request = bot.only_request(ALICE)
         bot.approve(request.id, ADMIN)
         body = _merged_event(bot, request.id, merged=False)
+        status, _ = _post(bot.server.url + "/github/webhook", body, _signed(body, "d-1"))
+        bot.settle()
+        assert bot.store.get(request.id).state == State.PR_OPEN  # type: ignore[union-attr] # it is still open
+        bot.repo.close(bot.store.get(request.id).pull_request.branch)  # type: ignore[attr-defined,union-attr]
         status, _ = _post(bot.server.url + "/github/webhook", body, _signed(body, "d-2"))
         bot.settle()
         assert status == 202
@@ -119,3 +123,22 @@ def test_unknown_paths_are_404(bot: Harness) -> None:
         assert e.code == 404
     else:
         raise AssertionError("expected 404")
+
+
+def test_a_signed_event_from_a_fork_or_a_replay_moves_nothing(tmp_path: Path, sqlite_store: SqliteStore) -> None:
+    env = {"GITHUB_WEBHOOK_SECRET": SECRET, "NOTEBOOK_BOT_REPO": "github:acme/infra"}
+    with running_bot(tmp_path, sqlite_store, env=env) as bot:
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        bot.approve(request.id, ADMIN)
+        url = bot.server.url + "/github/webhook"
+        payload = json.loads(_merged_event(bot, request.id, merged=False))
+        payload["repository"] = {"full_name": "acme/infra"}
+        payload["pull_request"]["head"]["repo"] = {"full_name": "mallory/infra"}  # a fork's same-named branch
+        fork = json.dumps(payload).encode()
+        assert _post(url, fork, _signed(fork, "d-fork"))[1] == {"ignored": True}
+        payload["pull_request"]["head"]["repo"] = {"full_name": "acme/infra"}
+        replay = json.dumps(payload).encode()  # says "closed", but the real pull request is open
+        assert _post(url, replay, _signed(replay, "d-replay"))[0] == 202
+        bot.settle()
+        assert bot.store.get(request.id).state == State.PR_OPEN  # type: ignore[union-attr]
