@@ -57,6 +57,8 @@ class SlackState:
     calls: list[Call] = field(default_factory=list)
     # Methods that answer 429 with Retry-After this many more times (fault injection).
     rate_limited: dict[str, int] = field(default_factory=dict)
+    # Methods that answer {"ok": false, "error": "fatal_error"} this many more times.
+    failing: dict[str, int] = field(default_factory=dict)
     delay_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -91,6 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
                 state.rate_limited[method] -= 1
                 state.calls.append(Call(f"{method}:429", args, time.time()))
                 self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+                return
+            if state.failing.get(method, 0) > 0:
+                state.failing[method] -= 1
+                state.calls.append(Call(f"{method}:failed", args, time.time()))
+                self._send(200, {"ok": False, "error": "fatal_error"})
                 return
             state.calls.append(Call(method, args, time.time()))
         self._send(200, self.server.answer(method, args))

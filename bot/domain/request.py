@@ -52,6 +52,8 @@ class SlackRefs:
     dm_ts: str | None = None
     card_channel: str | None = None
     card_ts: str | None = None
+    ready_ts: str | None = None  # the message with the URL
+    alert_ts: str | None = None  # the admins' alert about the current failure
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.config.policy import Policy
 from bot.domain.request import EnvironmentRequest, SlackRefs
-from bot.domain.states import State
+from bot.domain.states import FINAL, State
 from bot.domain.transitions import step_update
 from bot.slack import messages
 from bot.store.base import Store
@@ -39,8 +39,13 @@ class SlackNotifier:
         # so a slow update can never overwrite a newer one with an older state.
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
-    def _once(self, key: str, send: Callable[[], object]) -> bool:
-        """Sends at most once per key; a failed send releases the key so a retry may send it."""
+    def _once(self, key: str, send: Callable[[], object], again: str = "") -> bool:
+        """Sends at most once per key; a failed send releases the key so a retry may send it.
+
+        ``again`` names a resend (reconcile found the message missing): it gets a key of its own, so even a
+        send that crashed between its claim and Slack's answer is tried once more.
+        """
+        key = f"{key}:again-{again}" if again else key
         if not self.store.claim(key, self.clock()):
             return False
         try:
@@ -57,7 +62,7 @@ class SlackNotifier:
 
         self.store.apply(request.id, step)
 
-    def request_received(self, request: EnvironmentRequest) -> None:
+    def request_received(self, request: EnvironmentRequest, again: str = "") -> None:
         def send() -> None:
             resp = self.client.chat_postMessage(
                 channel=request.owner_user_id,
@@ -66,9 +71,9 @@ class SlackNotifier:
             )
             self._remember(request, dm_channel=resp["channel"], dm_ts=resp["ts"])
 
-        self._once(f"msg:{request.id}:progress", send)
+        self._once(f"msg:{request.id}:progress", send, again)
 
-    def approval_needed(self, request: EnvironmentRequest) -> None:
+    def approval_needed(self, request: EnvironmentRequest, again: str = "") -> None:
         def send() -> None:
             resp = self.client.chat_postMessage(
                 channel=self.policy.slack.admin_channel,
@@ -77,7 +82,7 @@ class SlackNotifier:
             )
             self._remember(request, card_channel=resp["channel"], card_ts=resp["ts"])
 
-        self._once(f"msg:{request.id}:card", send)
+        self._once(f"msg:{request.id}:card", send, again)
 
     def progress(self, request: EnvironmentRequest) -> None:
         with self._locks[request.id]:
@@ -108,15 +113,16 @@ class SlackNotifier:
             # An update is cosmetic: the state is in the store and the next update carries it.
             log.warning("could not update message %s/%s: %s", channel, ts, e.response.get("error"))
 
-    def ready(self, request: EnvironmentRequest) -> None:
-        self._once(
-            f"msg:{request.id}:ready:{request.url}",
-            lambda: self.client.chat_postMessage(
+    def ready(self, request: EnvironmentRequest, again: str = "") -> None:
+        def send() -> None:
+            resp = self.client.chat_postMessage(
                 channel=request.owner_user_id,
                 text=f"{request.display_name} is ready: {request.url}",
                 blocks=_dicts(messages.ready_message(request, self.policy)),
-            ),
-        )
+            )
+            self._remember(request, ready_ts=resp["ts"])
+
+        self._once(f"msg:{request.id}:ready:{request.url}", send, again)
 
     def tell_owner(self, request: EnvironmentRequest, key: str, text: str) -> None:
         self._once(
@@ -128,15 +134,44 @@ class SlackNotifier:
             ),
         )
 
-    def alert_admins(self, request: EnvironmentRequest, key: str, text: str) -> None:
+    def alert_admins(self, request: EnvironmentRequest, key: str, text: str, again: str = "") -> None:
+        failed = request.state == State.FAILED
         blocks: list[Block] = (
-            messages.failure_alert(request, text)
-            if request.state == State.FAILED
-            else [SectionBlock(text=MarkdownTextObject(text=text))]
+            messages.failure_alert(request, text) if failed else [SectionBlock(text=MarkdownTextObject(text=text))]
         )
-        self._once(
-            f"msg:{request.id}:admins:{key}",
-            lambda: self.client.chat_postMessage(
+
+        def send() -> None:
+            resp = self.client.chat_postMessage(
                 channel=self.policy.slack.admin_channel, text=text, blocks=_dicts(blocks)
-            ),
-        )
+            )
+            if failed:
+                self._remember(request, alert_ts=resp["ts"])
+
+        self._once(f"msg:{request.id}:admins:{key}", send, again)
+
+    def resend_missing(self, request: EnvironmentRequest) -> int:
+        """Sends again what should have been sent but was not (Slack failed, or the instance crashed).
+
+        At most once an hour per message: the hour is part of the resend's key.
+        """
+        refs, state, hour = request.slack, request.state, self.clock().strftime("%Y%m%d%H")
+        sent = 0
+        if refs.dm_ts is None and state not in FINAL:
+            sent += self._resend(lambda: self.request_received(request, again=hour))
+        if refs.card_ts is None and state == State.PENDING_APPROVAL:
+            sent += self._resend(lambda: self.approval_needed(request, again=hour))
+        if refs.ready_ts is None and state == State.READY and request.url:
+            sent += self._resend(lambda: self.ready(request, again=hour))
+        if refs.alert_ts is None and state == State.FAILED:
+            text = f"Request {request.id} ({request.owner_email}) failed: {request.last_error}"
+            sent += self._resend(lambda: self.alert_admins(request, "failed", text, again=hour))
+        return sent
+
+    @staticmethod
+    def _resend(send: Callable[[], object]) -> int:
+        try:
+            send()
+            return 1
+        except SlackApiError as e:
+            log.warning("resending a missing message failed again: %s", e.response.get("error"))
+            return 0

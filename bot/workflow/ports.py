@@ -37,6 +37,9 @@ class Notifier(Protocol):
     def alert_admins(self, request: EnvironmentRequest, key: str, text: str) -> None:
         """A message in the admin channel (sent once per ``key``), with a Retry button when it failed."""
 
+    def resend_missing(self, request: EnvironmentRequest) -> int:
+        """Sends again the messages this request should have had but has not; returns how many."""
+
 
 class Background(Protocol):
     def submit(self, name: str, fn: Callable[[], object], lane: str = "default") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from bot.cloud.base import CloudError
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest, PullRequestRef
 from bot.domain.states import State
-from bot.domain.transitions import step_to, step_update
+from bot.domain.transitions import Change, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
 from bot.workflow.ports import Deps
 from bot.workflow.rendering import cloud_environment, render
@@ -133,19 +134,26 @@ class Provisioning:
 
     def fail(self, request: EnvironmentRequest, state: State, reason: str) -> EnvironmentRequest | None:
         d = self.deps
-        failed = d.store.apply(
-            request.id,
-            step_to(
-                State.FAILED,
-                expected={state},
-                actor=BOT,
-                at=d.clock(),
-                detail=reason,
-                failed_from=state,
-                last_error=reason,
-                due_at=None,
-            ),
+        to_failed = step_to(
+            State.FAILED,
+            expected={state},
+            actor=BOT,
+            at=d.clock(),
+            detail=reason,
+            failed_from=state,
+            last_error=reason,
+            due_at=None,
         )
+
+        def step(current: EnvironmentRequest) -> Change | None:
+            change = to_failed(current)
+            if change is None:
+                return None
+            # A new failure needs a new alert: forget the one about an earlier failure.
+            fresh = dataclasses.replace(current.slack, alert_ts=None)
+            return Change(change.request.with_changes(slack=fresh), change.audit)
+
+        failed = d.store.apply(request.id, step)
         if failed is not None:
             d.notifier.progress(failed)
             d.notifier.alert_admins(

@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 from bot.domain.errors import TryAgainLater
@@ -34,6 +35,19 @@ class ReconcileReport:
         return f"reconcile looked at {self.looked_at} request(s); {done}; {len(self.errors)} error(s)"
 
 
+MESSAGE_GRACE = timedelta(minutes=2)
+# States in which a request has a message that may be missing: its progress DM, the admins' card, the URL,
+# or the alert about a failure.
+MESSAGED_STATES = (
+    State.PENDING_APPROVAL,
+    State.APPROVED,
+    State.PR_OPEN,
+    State.APPLYING,
+    State.READY,
+    State.FAILED,
+    State.DELETING,
+)
+
 Handler = Callable[[EnvironmentRequest, ReconcileReport], None]
 
 
@@ -51,7 +65,7 @@ class Reconciler:
             State.APPROVED: [self._provision],
             State.APPLYING: [self._readiness],
         }
-        self.passes: list[Callable[[ReconcileReport], None]] = [self._pull_requests]
+        self.passes: list[Callable[[ReconcileReport], None]] = [self._pull_requests, self._missing_messages]
 
     def on(self, state: State, handler: Handler) -> None:
         """Runs ``handler`` on every request in ``state`` whose ``due_at`` has come."""
@@ -98,6 +112,19 @@ class Reconciler:
         after = self.provisioning.check_ready(request.id)
         if after is not None and after.state == State.READY:
             report.actions["became ready"] += 1
+
+    def _missing_messages(self, report: ReconcileReport) -> None:
+        """Messages that failed to send (Slack down, an instance crashed) are sent again, so that no card,
+        URL or alert is lost; the first try gets two minutes to finish before this steps in."""
+        d = self.deps
+        settled = d.clock() - MESSAGE_GRACE
+        for request in d.store.find(states=MESSAGED_STATES):
+            refs = request.slack
+            if request.updated_at > settled or (refs.dm_ts and refs.card_ts and refs.ready_ts and refs.alert_ts):
+                continue
+            sent = d.notifier.resend_missing(request)
+            if sent:
+                report.actions["messages sent again"] += sent
 
     def _pull_requests(self, report: ReconcileReport) -> None:
         """Webhooks can be lost (GitHub does not redeliver): ask the repo about every creation PR we wait on.

@@ -97,12 +97,10 @@ class Requests:
     def _after_submit(self, request: EnvironmentRequest) -> None:
         d = self.deps
 
-        def work() -> None:
-            d.notifier.request_received(request)
-            if request.state == State.PENDING_APPROVAL:
-                d.notifier.approval_needed(request)
-
-        d.background.submit(f"submitted {request.id}", work)
+        # Two independent sends: if one fails the other still goes, and reconcile resends the missing one.
+        d.background.submit(f"received {request.id}", lambda: d.notifier.request_received(request))
+        if request.state == State.PENDING_APPROVAL:
+            d.background.submit(f"card {request.id}", lambda: d.notifier.approval_needed(request))
         if request.state == State.APPROVED:
             self.provisioning.provision_later(request.id)
 
