@@ -125,7 +125,8 @@ class Provisioning:
             request.id,
             step_update(
                 expected={state},
-                at=d.clock(),
+                # updated_at keeps saying when the request entered this state: timeouts count from there.
+                at=request.updated_at,
                 attempts=attempts,
                 last_error=reason,
                 due_at=d.clock() + backoff(attempts),
@@ -240,7 +241,7 @@ class Provisioning:
             return self.retry_later(request, State.APPLYING, e.message) if not e.retriable else request
         if not status.ready:
             limit = timedelta(minutes=d.policy.limits.readiness_timeout_minutes)
-            if now - request.updated_at > limit and not request.attempts:
+            if now - request.updated_at > limit:
                 return self.fail(
                     request, State.APPLYING, f"not ready {limit} after the merge (cloud says {status.state})"
                 )

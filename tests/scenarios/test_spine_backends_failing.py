@@ -121,3 +121,40 @@ def test_a_pr_merged_and_its_branch_deleted_before_the_retry_is_adopted_not_reop
         after = bot.store.get(request.id)
         assert after is not None and after.state == State.READY
         assert len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json"))) == 1
+
+
+def test_a_google_error_during_applying_does_not_stop_the_readiness_timeout(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    from bot.cloud.base import CloudEnvironment, CloudError, CloudStatus
+
+    class NeverThere:
+        """Google refuses once (a permission still propagating), then the instance never appears."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def status(self, env: CloudEnvironment) -> CloudStatus:
+            self.calls += 1
+            if self.calls == 1:
+                raise CloudError("the bot's service account lacks notebooks.instances.get")
+            return CloudStatus("NOT_FOUND")
+
+        def start(self, env: CloudEnvironment) -> CloudStatus:
+            raise AssertionError
+
+        stop = start
+
+    with running_bot(tmp_path, sqlite_store, cloud=lambda repo: NeverThere()) as bot:  # type: ignore[arg-type,return-value]
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        bot.approve(request.id, ADMIN)
+        bot.merge(request)
+        bot.reconcile()
+        assert bot.store.get(request.id).state == State.APPLYING  # type: ignore[union-attr]
+        for _ in range(30):
+            bot.clock.advance(minutes=5)
+            bot.reconcile()
+        failed = bot.store.get(request.id)
+        assert failed is not None and failed.state == State.FAILED and failed.failed_from == State.APPLYING
+        assert "not ready" in (failed.last_error or "")
