@@ -39,7 +39,8 @@ _LABELS = {
 }
 
 # `failed` is retriable: it goes back to the step that failed. `deleting -> ready` happens when a
-# removal pull request is closed without merging (the environment is still there).
+# removal pull request is closed without merging (the environment is still there); `deleting -> applying`
+# when that environment was deleted before it was ever ready (the bot goes back to waiting for it).
 # `expired` is where an approval request ends when nobody decided in time.
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.PENDING_APPROVAL: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
@@ -47,7 +48,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.PR_OPEN: frozenset({State.APPLYING, State.CANCELLED, State.FAILED}),
     State.APPLYING: frozenset({State.READY, State.FAILED, State.DELETING}),
     State.READY: frozenset({State.DELETING}),
-    State.DELETING: frozenset({State.DELETED, State.READY, State.FAILED}),
+    State.DELETING: frozenset({State.DELETED, State.READY, State.APPLYING, State.FAILED}),
     State.FAILED: frozenset(
         {State.APPROVED, State.PR_OPEN, State.APPLYING, State.DELETING, State.CANCELLED, State.DELETED}
     ),

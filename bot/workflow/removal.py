@@ -39,6 +39,8 @@ def removal_branch(request: EnvironmentRequest, provisioning: Provisioning) -> s
     previous = request.pull_request
     if previous is None or previous.purpose != "remove" or not previous.branch.startswith(base):
         return base
+    if request.state not in (State.READY, State.APPLYING):
+        return previous.branch  # retrying a removal that failed: its pull request may exist; reuse it
     suffix = previous.branch.removeprefix(base).lstrip("-")
     return f"{base}-{int(suffix) + 1 if suffix.isdigit() else 2}"
 
@@ -171,6 +173,24 @@ class Removal:
         if request.expires_at is not None and request.expires_at > now:
             reminder = request.expires_at - timedelta(hours=d.policy.limits.reminder_hours_before_expiry)
             due = max(now, reminder)
+        if request.ready_at is None:  # deleted while being created: wait for it to come up, as before
+            back = d.store.apply(
+                request.id,
+                step_to(
+                    State.APPLYING,
+                    expected={State.DELETING},
+                    actor=BOT,
+                    at=now,
+                    due_at=now,
+                    detail=f"removal pull request closed without merging: {pr.url}",
+                    end_reason=None,
+                    pull_request=PullRequestRef(pr.number, pr.url, pr.branch, "remove"),
+                    options=_without_merge_mark(request),
+                ),
+            )
+            if back is not None:
+                d.notifier.progress(back)
+            return back
         kept = d.store.apply(
             request.id,
             step_to(

@@ -158,3 +158,33 @@ def test_a_deleted_environment_cannot_be_deleted_again(bot: Harness) -> None:
     confirm_delete(bot, ALICE.id, env.id)
     answer = confirm_delete(bot, ALICE.id, env.id)
     assert "already being deleted" in json.dumps(answer)
+
+
+def test_a_removal_closed_before_the_environment_was_ever_ready_goes_back_to_waiting_for_it(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    from tests.support.harness import running_bot
+    from tests.support.lifecycle_support import ScriptedCloud
+
+    clouds: list[ScriptedCloud] = []
+    with running_bot(
+        tmp_path, sqlite_store, cloud=lambda repo: clouds.append(ScriptedCloud(repo)) or clouds[-1]
+    ) as bot:  # type: ignore[arg-type]
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        bot.approve(request.id)
+        bot.merge(request)
+        # Merged but not yet applied: the owner changes their mind and deletes it while it is being created.
+        clouds[0].vanished.add(request.env_name)
+        bot.reconcile()
+        assert bot.store.get(request.id).state == State.APPLYING  # type: ignore[union-attr]
+        confirm_delete(bot, ALICE.id, request.id)
+        deleting = bot.store.get(request.id)
+        assert deleting is not None and deleting.state == State.DELETING and deleting.pull_request is not None
+        bot.repo.close(deleting.pull_request.branch)  # type: ignore[attr-defined]  # a reviewer says no
+        clouds[0].vanished.clear()  # and CI applies the creation after all
+        for _ in range(3):
+            bot.clock.advance(minutes=10)
+            bot.reconcile()
+        final = bot.store.get(request.id)
+        assert final is not None and final.state == State.READY and final.url and final.expires_at
