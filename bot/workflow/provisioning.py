@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from datetime import timedelta
 
 from bot.cloud.base import CloudError
@@ -31,6 +32,8 @@ class Provisioning:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self._queued: set[str] = set()
+        self._queued_lock = threading.Lock()
 
     def branch_for(self, request: EnvironmentRequest, purpose: str = "create") -> str:
         suffix = "" if purpose == "create" else f"-{purpose}"
@@ -57,9 +60,26 @@ class Provisioning:
             ]
         )
 
-    def provision_later(self, request_id: str) -> None:
-        """Opens the pull request after the ack, in the lane that may wait for GitHub's pacing."""
-        self.deps.background.submit(f"provision {request_id}", lambda: self.provision(request_id), lane="repo")
+    def provision_later(self, request_id: str, *, retry: bool = False) -> bool:
+        """Opens the pull request after the ack, in the lane that may wait for GitHub's pacing.
+
+        A request already queued in this instance is not queued twice (reconcile passes come every few
+        minutes, and a burst of approvals may take longer than that to pace through). False if it was.
+        """
+        with self._queued_lock:
+            if request_id in self._queued:
+                return False
+            self._queued.add(request_id)
+
+        def work() -> None:
+            try:
+                self.provision(request_id, retry=retry)
+            finally:
+                with self._queued_lock:
+                    self._queued.discard(request_id)
+
+        self.deps.background.submit(f"provision {request_id}", work, lane="repo")
+        return True
 
     def provision(self, request_id: str, *, retry: bool = False) -> EnvironmentRequest | None:
         """Renders the environment and opens its pull request; retried with backoff when the repo fails.

@@ -104,9 +104,10 @@ class Reconciler:
             report.errors.append(f"{what}: {e.__class__.__name__}")
 
     def _provision(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
-        after = self.provisioning.provision(request.id, retry=True)
-        if after is not None and after.state != request.state:
-            report.actions["pull requests opened"] += 1
+        # Queued, not run here: opening pull requests may wait long for GitHub's pacing, and the pass (an
+        # HTTP request from Cloud Scheduler) must not.
+        if self.provisioning.provision_later(request.id, retry=True):
+            report.actions["pull requests (re)tried"] += 1
 
     def _readiness(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
         after = self.provisioning.check_ready(request.id)

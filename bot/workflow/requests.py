@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.domain import rules
 from bot.domain.errors import InvalidInput, NotFound, Refused
 from bot.domain.people import Person
@@ -13,7 +15,10 @@ from bot.workflow.provisioning import Provisioning
 from bot.workflow.rendering import team_labels
 from renderers import environment_name
 
-POLICY = "policy"  # the actor of what the policy decides by itself
+POLICY = "policy"
+# An approval opens its pull request at once, in the background; reconcile steps in only after this long,
+# so that it does not open the same pull request a second time while the first is on its way.
+PROVISION_GRACE = timedelta(minutes=2)  # the actor of what the policy decides by itself
 
 
 class Requests:
@@ -88,6 +93,7 @@ class Requests:
                     at=now,
                     detail="approved by policy",
                     decided_by=POLICY,
+                    due_at=now + PROVISION_GRACE,
                 ),
             )
             request = approved or request
@@ -128,6 +134,7 @@ class Requests:
                 at=d.clock(),
                 detail=f"approved by {admin.name or admin.user_id}",
                 decided_by=admin.user_id,
+                due_at=d.clock() + PROVISION_GRACE,
             ),
         )
         if approved is None:
