@@ -41,9 +41,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.web.ticker import Ticker
 
     settings = Settings.from_env()
-    logs.configure(fmt=settings.log_format, secrets=settings.secrets())
     policy = _policy(settings)
-    problems = settings.problems() + ([] if settings.slack_signing_secret else ["SLACK_SIGNING_SECRET: not set"])
+    logs.configure(fmt=settings.log_format, level=policy.log_level, secrets=settings.secrets())
+    problems = settings.problems()
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
@@ -63,14 +63,15 @@ def cmd_socket(args: argparse.Namespace) -> int:
     from bot.web.ticker import Ticker
 
     settings = Settings.from_env()
-    logs.configure(fmt="text", secrets=settings.secrets())
+    policy = _policy(settings)
+    logs.configure(fmt="text", level=policy.log_level, secrets=settings.secrets())
     if not settings.slack_app_token or not settings.slack_bot_token:
         print(
             "SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...) are needed for Socket Mode",
             file=sys.stderr,
         )
         return 2
-    app = _build(settings, _policy(settings))
+    app = _build(settings, policy)
     Ticker(app.reconciler.run_once, args.reconcile_every).start()
     SocketModeHandler(app.bolt, settings.slack_app_token.reveal()).start()  # type: ignore[no-untyped-call]
     return 0
@@ -103,8 +104,9 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     from bot import logs
 
     settings = Settings.from_env()
-    logs.configure(fmt="text", secrets=settings.secrets())
-    app = _build(settings, _policy(settings), inline=True)
+    policy = _policy(settings)
+    logs.configure(fmt="text", level=policy.log_level, secrets=settings.secrets())
+    app = _build(settings, policy, inline=True)
     report = app.reconciler.run_once()
     print(report.summary())
     for error in report.errors:
@@ -115,7 +117,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Loads and validates the configuration; non-zero on any problem."""
     settings = Settings.from_env()
-    problems = settings.problems()
+    problems = [] if args.policy_only else settings.problems()
     try:
         policy = _policy(settings)
     except PolicyError as e:
@@ -162,7 +164,13 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--request-id", default=None, help="use this request id (default: a new one)")
     render.set_defaults(fn=cmd_render)
     sub.add_parser("reconcile", help=cmd_reconcile.__doc__).set_defaults(fn=cmd_reconcile)
-    sub.add_parser("check-config", help=cmd_check_config.__doc__).set_defaults(fn=cmd_check_config)
+    check = sub.add_parser("check-config", help=cmd_check_config.__doc__)
+    check.add_argument(
+        "--policy-only",
+        action="store_true",
+        help="check only the policy file (e.g. in the policy repository's CI, without secrets)",
+    )
+    check.set_defaults(fn=cmd_check_config)
     return p
 
 

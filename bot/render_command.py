@@ -43,11 +43,18 @@ def render_command(
         except ValueError:
             problems.append(f"{key}: {raw!r} is not a whole number")
             numbers[key] = None
-    person = Person(user_id="UCLI", team_id="", email=email, name=email)
+    template = policy.template(template_id)
+    # The command line has no Slack identity: render as someone the template is offered to would get it.
+    person = Person(
+        user_id=template.users[0] if template and template.users else "UCLI",
+        team_id="",
+        email=email,
+        name=email,
+        usergroups=frozenset(template.usergroups) if template else frozenset(),
+    )
     refusal = rules.identity_refusal(person, policy)
     if refusal:
         problems.append(f"user: {refusal}")
-    template = policy.template(template_id)
     if template is None:
         problems.append(
             f"template: unknown template {template_id!r} (known: {', '.join(t.id for t in policy.templates)})"

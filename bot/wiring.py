@@ -51,6 +51,12 @@ def slack_client(settings: Settings) -> WebClient:
     return client
 
 
+def lookup_client(slack: WebClient) -> WebClient:
+    """A client for the lookups made before an ack (who is this user?): it gives up after 2 s instead of
+    waiting out rate limits, because Slack gives up on the ack after 3 s."""
+    return WebClient(token=slack.token, base_url=slack.base_url, timeout=2)
+
+
 @dataclass
 class Application:
     """The built bot: its HTTP entry point, its Bolt app, and the services behind them."""
@@ -120,7 +126,7 @@ def build_app(
         deps=deps,
         requests=requests,
         provisioning=provisioning,
-        directory=Directory(slack, policy),
+        directory=Directory(lookup_client(slack), policy),
         lifecycle=lifecycle,
         live_states=lifecycle.live.views,
     )

@@ -99,9 +99,13 @@ class Settings:
         values = [getattr(self, name) for name in self.__dataclass_fields__]
         return [v.reveal() for v in values if isinstance(v, Secret) and v]
 
-    def problems(self) -> list[str]:
-        """What is missing or malformed for serving (one line each)."""
+    def problems(self, *, serving: bool = True) -> list[str]:
+        """What is missing or malformed (one line each); ``serving`` adds what only a server needs."""
         out = []
+        if serving and not self.slack_signing_secret:
+            out.append("SLACK_SIGNING_SECRET: not set (it verifies that requests come from Slack)")
+        if serving and not self.slack_bot_token:
+            out.append("SLACK_BOT_TOKEN: not set (the bot's xoxb- token)")
         if not self.store_url.startswith(("sqlite:///", "firestore://")):
             out.append("NOTEBOOK_BOT_STORE: must be sqlite:///PATH or firestore://PROJECT[/DATABASE]")
         if not self.repo_url.startswith(("local:", "github:")):

@@ -21,6 +21,7 @@ from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
 from bot.slack.ids import Action
 from bot.workflow.live import EnvironmentView
+from bot.workflow.ports import plain
 
 MESSAGE_BLOCKS = 50  # Slack's limit for a message
 HOME_BLOCKS = 100  # and for a Home tab
@@ -60,7 +61,7 @@ def environment_text(view: EnvironmentView, policy: Policy, *, show_owner: bool 
     if r.expires_at and r.state == State.READY:
         links.append(f"kept until {_when(r.expires_at)}")
     if r.state == State.FAILED and r.last_error:
-        links.append(f"failed: {r.last_error}")
+        links.append(f"failed: {plain(r.last_error)}")
     if r.end_reason and r.state in FINAL | {State.DELETING}:
         links.append(r.end_reason)
     if links:

@@ -17,6 +17,7 @@ from bot.domain.request import EnvironmentRequest
 from bot.domain.states import PROGRESS, State
 from bot.slack.ids import Action
 from bot.slack.modals import confirm
+from bot.workflow.ports import plain
 
 HELP = """*notebook-bot* gives you your own Jupyter environment on Google Cloud, under your own identity.
 • `/notebook new` — ask for an environment (a form opens)
@@ -66,11 +67,11 @@ def _summary(request: EnvironmentRequest, policy: Policy) -> str:
 def _outcome(request: EnvironmentRequest) -> str | None:
     s = request.state
     if s == State.REJECTED:
-        return f"❌ Rejected by <@{request.decided_by}>: {request.decision_reason}"
+        return f"❌ Rejected by <@{request.decided_by}>: {plain(request.decision_reason or '')}"
     if s == State.CANCELLED:
         return f"🚫 Cancelled: {request.end_reason or 'the pull request was closed'}"
     if s == State.FAILED:
-        return f"⚠️ Failed: {request.last_error}. The admins were told; it can be retried."
+        return f"⚠️ Failed: {plain(request.last_error or '')}. The admins were told; it can be retried."
     if s == State.EXPIRED:
         return f"⌛ Expired: {request.end_reason or 'nobody decided in time'}"
     if s == State.DELETING:
@@ -115,7 +116,7 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
         SectionBlock(text=MarkdownTextObject(text=f"*New notebook request* `{request.id}`"), fields=fields),
     ]
     if request.reason:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Reason: {request.reason[:2900]}")]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Reason: {plain(request.reason)[:2900]}")]))
     if request.state == State.PENDING_APPROVAL:
         blocks.append(
             ActionsBlock(
@@ -134,7 +135,7 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
         else:
             text = f"{'❌' if verb == 'Rejected' else '✅'} {verb} by {decided} · now {request.state.label}"
         if request.state == State.FAILED:
-            text += f" · {request.last_error}"
+            text += f" · {plain(request.last_error or '')}"
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=text)]))
     return blocks
 

@@ -17,7 +17,8 @@ from bot.domain.people import Person
 class Directory:
     """Turns a Slack user ID into a Person. Results are cached for ``ttl`` seconds."""
 
-    def __init__(self, client: WebClient, policy: Policy, *, ttl: float = 120.0) -> None:
+    # Ten minutes: longer than it takes to fill the form, so submitting it needs no lookup before the ack.
+    def __init__(self, client: WebClient, policy: Policy, *, ttl: float = 600.0) -> None:
         self.client = client
         self.policy = policy
         self.ttl = ttl
@@ -42,8 +43,12 @@ class Directory:
         try:
             resp = self.client.usergroups_users_list(usergroup=usergroup)
             members = frozenset(resp.get("users") or [])
-        except SlackApiError:
+        except SlackApiError as e:
+            if e.response.status_code == 429:
+                raise TryAgainLater("Slack is busy and could not list a user group; try again in a moment.") from e
             members = frozenset()  # an unknown or disabled group grants nothing
+        except OSError as e:  # a timeout: better to say so than to decide on half the facts
+            raise TryAgainLater("Slack did not answer in time; try again in a moment.") from e
         with self._lock:
             self._groups[usergroup] = (now, members)
         return members
@@ -59,6 +64,8 @@ class Directory:
             user: dict[str, Any] = self.client.users_info(user=user_id)["user"]
         except SlackApiError as e:
             raise TryAgainLater(f"Slack did not tell who you are ({e.response.get('error')}); try again.") from e
+        except OSError as e:
+            raise TryAgainLater("Slack did not answer in time; try again in a moment.") from e
         profile = user.get("profile") or {}
         groups = frozenset(g for g in self._groups_named() if user_id in self.members(g))
         person = Person(

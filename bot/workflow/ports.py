@@ -16,6 +16,13 @@ from bot.store.base import Store
 Clock = Callable[[], datetime]
 
 
+def plain(text: str) -> str:
+    """People's own words (a reason, an error) inside a message's mrkdwn, shown exactly as typed:
+    ``<!channel>``, ``<@U…>`` and ``<https://…|label>`` lose their power. Slack's mrkdwn gives meaning only
+    to ``&``, ``<`` and ``>``, and escaping those three is what Slack asks for."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class Notifier(Protocol):
     """Tells people what happened. Implemented by the Slack layer; every method is safe to call twice."""
 

@@ -10,7 +10,7 @@ from bot.domain.people import Person
 from bot.domain.request import AuditRecord, EnvironmentRequest, new_request_id
 from bot.domain.states import State
 from bot.domain.transitions import note, step_to
-from bot.workflow.ports import Deps
+from bot.workflow.ports import Deps, plain
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.rendering import team_labels
 from renderers import environment_name
@@ -169,7 +169,7 @@ class Requests:
             d.notifier.tell_owner(
                 rejected,
                 "rejected",
-                f"Your request *{rejected.display_name}* ({rejected.id}) was not approved: {reason}",
+                f"Your request *{rejected.display_name}* ({rejected.id}) was not approved: {plain(reason)}",
             )
 
         d.background.submit(f"rejected {request_id}", work)

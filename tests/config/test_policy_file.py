@@ -95,7 +95,7 @@ def test_check_config_names_every_problem_and_exits_non_zero(tmp_path: Path) -> 
     bad = tmp_path / "policy.yaml"
     bad.write_text(MINIMAL.replace("machine_type: e2", "machin_type: e2").replace("C0ADMINS", "admins"))
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "check-config"],
+        [sys.executable, "-m", "bot", "check-config", "--policy-only"],
         capture_output=True,
         text=True,
         env={"NOTEBOOK_BOT_CONFIG": str(bad), "PATH": "/usr/bin:/bin"},
@@ -108,7 +108,7 @@ def test_check_config_names_every_problem_and_exits_non_zero(tmp_path: Path) -> 
     good = tmp_path / "good.yaml"
     good.write_text(MINIMAL)
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "check-config"],
+        [sys.executable, "-m", "bot", "check-config", "--policy-only"],
         capture_output=True,
         text=True,
         env={"NOTEBOOK_BOT_CONFIG": str(good), "PATH": "/usr/bin:/bin"},
@@ -116,6 +116,33 @@ def test_check_config_names_every_problem_and_exits_non_zero(tmp_path: Path) -> 
         check=False,
     )
     assert done.returncode == 0 and "OK" in done.stdout
+
+
+def test_check_config_also_names_missing_secrets_and_bad_backends(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(MINIMAL)
+    env = {
+        "NOTEBOOK_BOT_CONFIG": str(good),
+        "PATH": "/usr/bin:/bin",
+        "NOTEBOOK_BOT_REPO": "github:acme/infra",
+        "NOTEBOOK_BOT_STORE": "postgres://x",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config"], capture_output=True, text=True, env=env, cwd=ROOT, check=False
+    )
+    assert done.returncode == 1
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "NOTEBOOK_BOT_STORE", "GITHUB_TOKEN"):
+        assert name in done.stdout
+    env.update(
+        SLACK_SIGNING_SECRET="s" * 32,
+        SLACK_BOT_TOKEN="xoxb-1",
+        NOTEBOOK_BOT_STORE="sqlite:///x.db",
+        GITHUB_TOKEN="ghp_x",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config"], capture_output=True, text=True, env=env, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, done.stdout
 
 
 def test_secrets_never_show_in_repr() -> None:

@@ -199,3 +199,11 @@ def test_slack_json_bodies_are_accepted(bot: Harness) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}).encode()
     response = bot.send.post(body, content_type="application/json")
     assert response.status == 200 and b"c-123" in response.body
+
+
+def test_a_reason_cannot_ping_the_admin_channel_or_disguise_a_link(bot: Harness) -> None:
+    bot.ask(ALICE, reason="<!channel> please <https://evil.example|Approve here> & thanks")
+    (card,) = bot.messages_to("C0ADMINS")
+    text = str(card["blocks"])
+    assert "<!channel>" not in text and "<https://evil.example|" not in text
+    assert "&lt;!channel&gt;" in text and "&amp; thanks" in text
