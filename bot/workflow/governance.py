@@ -144,7 +144,7 @@ class Governance:
         d = self.deps
         d.notifier.progress(request)
         if request.state == State.APPROVED:
-            self.provisioning.provision(request.id)
+            self.provisioning.provision(request.id, retry=True)
         elif request.state == State.APPLYING:
             self.provisioning.check_ready(request.id)
         elif request.state == State.DELETING:

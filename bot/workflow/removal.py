@@ -106,9 +106,11 @@ class Removal:
         if ref.number == 0:
             if not request.files:  # never rendered: nothing to remove from the repository
                 return self.check_gone(self._mark_merged(request))
-            return self.open_pull_request(request)
+            if request.attempts == 0:  # the first try: nothing can exist yet
+                return self.open_pull_request(request)
+        # A retry may find the pull request of an attempt whose answer was lost, merged or not by now.
         pr = d.repo.find_pull_request(ref.branch)
-        if pr is None:  # the host lost it (or a half-done open): opening again is idempotent by branch
+        if pr is None or (pr.state == "open" and ref.number == 0):  # opening is idempotent by branch
             return self.open_pull_request(request)
         if pr.state == "open":
             return d.store.apply(
