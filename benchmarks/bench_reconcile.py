@@ -10,6 +10,7 @@ step, plus a drift check of every ready environment) and a second one a minute l
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ from bot.cloud.simulated import SimulatedCloud
 from bot.config.load import load_policy
 from bot.config.settings import Settings
 from bot.demo.slack_api import LoopbackSlack
-from bot.domain.request import AuditRecord, EnvironmentRequest, PullRequestRef
+from bot.domain.request import AuditRecord, EnvironmentRequest, PullRequestRef, SlackRefs
 from bot.domain.states import State
 from bot.infra.local_git import LocalGitRepo
 from bot.slack.notifier import SlackNotifier
@@ -82,9 +83,14 @@ def environment(i: int) -> EnvironmentRequest:
         files=(f"environments/{env_name}.tf",),
         decided_by="U0ADMIN1",
         pull_request=PullRequestRef(i, f"https://example.invalid/pull/{i}", f"notebook-bot/rbench{i:05d}"),
+        # The messages it already had (a real fleet has them; without them reconcile would resend them).
+        slack=SlackRefs(dm_channel=f"D{i:06d}", dm_ts=f"{i}.000001", card_channel="C0ADMINS", card_ts=f"{i}.000002"),
     )
     ready = base.with_changes(
-        state=State.READY, url=f"https://{env_name}.example.invalid", ready_at=NOW - timedelta(days=10)
+        state=State.READY,
+        url=f"https://{env_name}.example.invalid",
+        ready_at=NOW - timedelta(days=10),
+        slack=dataclasses.replace(base.slack, ready_ts=f"{i}.000003"),
     )
     slot = i % 20
     if slot < 8:  # 40 %: ready, nothing due for weeks
