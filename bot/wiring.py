@@ -19,6 +19,7 @@ from bot.domain.errors import TryAgainLater
 from bot.infra.base import InfraRepo
 from bot.slack import lifecycle as lifecycle_listeners
 from bot.slack.app import build_bolt_app
+from bot.slack.client import PooledWebClient
 from bot.slack.context import SlackServices
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import Directory
@@ -46,7 +47,7 @@ def slack_client(settings: Settings) -> WebClient:
     }
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
-    client = WebClient(**kwargs)
+    client = PooledWebClient(**kwargs)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     return client
 
@@ -54,7 +55,7 @@ def slack_client(settings: Settings) -> WebClient:
 def lookup_client(slack: WebClient) -> WebClient:
     """A client for the lookups made before an ack (who is this user?): it gives up after 2 s instead of
     waiting out rate limits, because Slack gives up on the ack after 3 s."""
-    return WebClient(token=slack.token, base_url=slack.base_url, timeout=2)
+    return PooledWebClient(token=slack.token, base_url=slack.base_url, timeout=2)
 
 
 @dataclass

@@ -12,7 +12,7 @@ def main() -> None:
     count = int(sys.argv[1])
     users = [SlackUser(f"U0B{i:05d}", f"user{i}@example.com", f"User {i}") for i in range(count)]
     users.append(SlackUser("U0ADMIN1", "olga@example.com", "Olga Admin"))
-    with LoopbackSlack(users) as slack:
+    with LoopbackSlack(users, keep_alive=True) as slack:
         print(slack.url, flush=True)
         threading.Event().wait()
 

@@ -116,9 +116,15 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, state: SlackState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections += 1  # one per TCP connection: shows whether clients keep theirs alive
+        super().process_request(request, client_address)
+
+    def __init__(self, state: SlackState, keep_alive: bool = False) -> None:
+        handler = type("_KeepAliveHandler", (_Handler,), {"protocol_version": "HTTP/1.1"}) if keep_alive else _Handler
+        super().__init__(("127.0.0.1", 0), handler)
         self.state = state
+        self.connections = 0
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
 
@@ -157,11 +163,15 @@ class _Server(ThreadingHTTPServer):
 
 
 class LoopbackSlack:
-    """A running loopback Slack Web API on 127.0.0.1; ``url`` goes into SLACK_API_URL."""
+    """A running loopback Slack Web API on 127.0.0.1; ``url`` goes into SLACK_API_URL.
 
-    def __init__(self, users: list[SlackUser] | None = None) -> None:
+    ``keep_alive`` answers HTTP/1.1 and keeps connections open, as Slack does; tests leave it off so that
+    no connection outlives them.
+    """
+
+    def __init__(self, users: list[SlackUser] | None = None, *, keep_alive: bool = False) -> None:
         self.state = SlackState(users={u.id: u for u in users or []})
-        self._server = _Server(self.state)
+        self._server = _Server(self.state, keep_alive)
         self._thread = threading.Thread(
             target=lambda: self._server.serve_forever(poll_interval=0.05), name="loopback-slack", daemon=True
         )

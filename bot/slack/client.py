@@ -1,0 +1,50 @@
+"""Slack's WebClient with kept-alive connections.
+
+The stock client opens a new connection (and, against slack.com, a new TLS handshake) for every call; the
+bot makes several calls per click, all after the ack but on the same CPU as the next ack. This keeps a
+small pool of connections per host instead, and otherwise behaves exactly as the stock client: responses
+and errors are handed back in urllib's shapes, so its retry handlers (429 ``Retry-After``, connection
+errors) work unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+from email.message import Message
+from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.request import Request
+
+import urllib3
+from slack_sdk import WebClient
+
+
+class PooledWebClient(WebClient):
+    def __init__(self, *args: Any, pool_size: int = 32, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pool = urllib3.PoolManager(
+            num_pools=4,
+            maxsize=pool_size,
+            block=False,
+            retries=False,  # the client's own retry handlers decide
+            timeout=urllib3.Timeout(total=self.timeout),
+            ssl_context=self.ssl,
+        )
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if self.proxy is not None or not url.lower().startswith(("http://", "https://")):
+            return super()._perform_urllib_http_request_internal(url, req)
+        try:
+            body = req.data if isinstance(req.data, bytes) or req.data is None else bytes(req.data)  # type: ignore[arg-type]
+            resp = self._pool.request("POST", url, body=body, headers=dict(req.header_items()), preload_content=True)
+        except urllib3.exceptions.HTTPError as e:
+            raise URLError(e) from e
+        headers = Message()
+        for name, value in resp.headers.items():
+            headers[name] = value
+        charset = headers.get_content_charset() or "utf-8"
+        if resp.status >= 400:
+            raise HTTPError(url, resp.status, resp.reason or "", headers, io.BytesIO(resp.data))
+        if headers.get_content_type() == "application/gzip":
+            return {"status": resp.status, "headers": headers, "body": resp.data}
+        return {"status": resp.status, "headers": headers, "body": resp.data.decode(charset)}
