@@ -12,7 +12,7 @@ from bot.domain import rules
 from bot.domain.errors import Refused
 from bot.domain.people import Person
 from bot.slack import messages
-from bot.slack.context import SlackServices
+from bot.slack.context import Invocation, SlackServices
 from bot.slack.ids import COMMAND
 from bot.slack.lifecycle_commands import LIFECYCLE_SUBCOMMANDS
 from bot.slack.modals import request_modal
@@ -23,8 +23,8 @@ def _ephemeral(respond: Respond) -> Callable[[str], object]:
     return lambda text: respond(text=text, response_type="ephemeral")
 
 
-# A subcommand gets the services, who typed it, its arguments, how to answer, and the raw command.
-Subcommand = Callable[[SlackServices, Person, list[str], Respond, dict[str, Any], WebClient], None]
+# A subcommand gets one Invocation: the services, who typed it, its words, how to answer, the raw command.
+Subcommand = Callable[[Invocation], None]
 
 
 def open_request_modal(s: SlackServices, person: Person, trigger_id: str, client: WebClient) -> None:
@@ -38,15 +38,8 @@ def open_request_modal(s: SlackServices, person: Person, trigger_id: str, client
     client.views_open(trigger_id=trigger_id, view=request_modal(templates, s.policy).to_dict())
 
 
-def _new(
-    s: SlackServices,
-    person: Person,
-    args: list[str],
-    respond: Respond,
-    body: dict[str, Any],
-    client: WebClient,
-) -> None:
-    open_request_modal(s, person, body["trigger_id"], client)
+def _new(c: Invocation) -> None:
+    open_request_modal(c.services, c.person, c.body["trigger_id"], c.client)
 
 
 # Everything after ``new`` is the lifecycle: status, start, stop, extend, delete, list, audit.
@@ -65,4 +58,4 @@ def register(app: App, s: SlackServices) -> None:
         ack()
         with explained(f"/notebook {sub}", _ephemeral(respond)):
             person = s.directory.person(body["user_id"], body.get("team_id", ""))
-            SUBCOMMANDS[sub](s, person, words[1:], respond, body, client)
+            SUBCOMMANDS[sub](Invocation(s, person, words[1:], respond, body, client))

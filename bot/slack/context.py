@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
 
 from bot.config.policy import Policy
+from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
 from bot.slack.people import Directory
 from bot.store.base import Store
@@ -40,3 +45,15 @@ class SlackServices:
     @property
     def store(self) -> Store:
         return self.deps.store
+
+
+@dataclass
+class Invocation:
+    """One ``/notebook`` subcommand as typed: who, with which words, and how to answer them."""
+
+    services: SlackServices
+    person: Person
+    args: list[str]
+    respond: Respond
+    body: dict[str, Any]
+    client: WebClient
