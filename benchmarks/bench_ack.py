@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.demo.slack_events import SlackSender, option_value, text_value  # noqa: E402
 
-USERS = 120
+USERS = 140
+CALM_USERS = 20  # their requests go one at a time; the other 120 users' in a burst
 CONCURRENCY = 16
 REPO_DELAY = float(os.environ.get("BENCH_REPO_DELAY", "2"))
 
@@ -61,6 +62,12 @@ def timed(fn: Callable[[], object]) -> float:
     return elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
@@ -84,11 +91,16 @@ def run(url: str, signing: str, slack_url: str, users: list[str], store_path: Pa
         jobs.append(("command", lambda u=u: send.command(u, "status")))
         jobs.append(("command", lambda u=u: send.command(u, "new")))
         jobs.append(("click", lambda i=i: send.click("U0ADMIN1", "approve", ids[i])))
+    calm, burst = jobs[: 3 * CALM_USERS], jobs[3 * CALM_USERS :]
+    calm_ms = []
+    for _, job in calm:  # one at a time, the work after each ack done before the next: the ack path alone
+        calm_ms.append(timed(job))
+        time.sleep(0.15)
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         t0 = time.perf_counter()
-        results = list(pool.map(lambda job: (job[0], timed(job[1])), jobs))
+        results = list(pool.map(lambda job: (job[0], timed(job[1])), burst))
         wall = time.perf_counter() - t0
-    out: dict = {"wall": wall, "n": len(results)}
+    out: dict = {"wall": wall, "n": len(results), "calm": (statistics.median(calm_ms), pct(calm_ms, 99))}
     for kind in ("command", "click", "all"):
         values = [ms for k, ms in results if kind in ("all", k)]
         out[kind] = (statistics.median(values), pct(values, 99))
@@ -118,7 +130,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             bare, bare_url = start("serve_bare.py", base, Path(tmp) / "bare.log")
             try:
+                cpu0 = cpu_seconds(bare.pid)
                 results.append(("bare Bolt app", run(bare_url, signing, slack_url, users, None)))
+                results[-1][1]["cpu"] = cpu_seconds(bare.pid) - cpu0
             finally:
                 bare.terminate()
                 bare.wait(10)
@@ -134,7 +148,10 @@ def main() -> None:
                 }
                 bot, bot_url = start("serve_slow.py", bot_env, Path(tmp) / "bot.log")
                 try:
+                    cpu0 = cpu_seconds(bot.pid)
                     results.append((f"bot, repo +{delay:.0f}s", run(bot_url, signing, slack_url, users, store)))
+                    time.sleep(delay + 1)  # let the work after the acks finish, to count its CPU too
+                    results[-1][1]["cpu"] = cpu_seconds(bot.pid) - cpu0
                 finally:
                     bot.terminate()
                     bot.wait(10)
@@ -147,11 +164,18 @@ def main() -> None:
         f"click), concurrency {CONCURRENCY}; notebook-bot serve with its infra repository slowed by 0 s and "
         f"{REPO_DELAY:.0f} s per pull request"
     )
+    print(f"  in a burst at concurrency {CONCURRENCY}:")
     print(f"  {'':17} {'':8}{'p50 ms':>9}{'p99 ms':>9}")
     for name, result in results:
         for kind in ("command", "click", "all"):
             p50, p99 = result[kind]
             print(f"  {name:<17} {kind:<8}{p50:>9.1f}{p99:>9.1f}")
+    print(f"  one at a time ({3 * CALM_USERS} requests, the server otherwise idle): the ack path alone")
+    for name, result in results:
+        p50, p99 = result["calm"]
+        print(f"  {name:<17} {'all':<8}{p50:>9.1f}{p99:>9.1f}")
+    for name, result in results:
+        print(f"  {name}: {1000 * result['cpu'] / result['n']:.1f} ms of CPU per request, all work included")
     bare_p99 = results[0][1]["all"][1]
     for name, result in results[1:]:
         p99 = result["all"][1]

@@ -89,8 +89,10 @@ class LocalGitRepo:
             existing = self._record_for(change.branch)
             if existing is not None:
                 return self._status(existing)
-            if not self._ref_exists(f"refs/heads/{change.branch}"):
-                self._commit(change)
+            if self._ref_exists(f"refs/heads/{change.branch}"):  # committed by an attempt that then crashed
+                head = self._git("rev-parse", f"refs/heads/{change.branch}")
+            else:
+                head = self._commit(change)
             record = {
                 "number": self._next_number(),
                 "branch": change.branch,
@@ -98,12 +100,12 @@ class LocalGitRepo:
                 "body": change.body,
                 "labels": list(change.labels),
                 "reviewers": list(change.reviewers),
-                "head": self._git("rev-parse", f"refs/heads/{change.branch}"),
+                "head": head,
             }
             self._write_record(record)
             return self._status(record)
 
-    def _commit(self, change: FileChange) -> None:
+    def _commit(self, change: FileChange) -> str:
         base = self._git("rev-parse", f"refs/heads/{self.base_branch}")
         with tempfile.TemporaryDirectory() as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -117,6 +119,7 @@ class LocalGitRepo:
             tree = self._git("write-tree", env=env)
         commit = self._git("commit-tree", tree, "-p", base, "-m", f"{change.title}\n\n{change.body}")
         self._git("update-ref", f"refs/heads/{change.branch}", commit, "0" * 40)
+        return commit
 
     def find_pull_request(self, branch: str) -> PullRequest | None:
         record = self._record_for(branch)
@@ -189,7 +192,11 @@ class LocalGitRepo:
         )
 
     def _next_number(self) -> int:
-        return 1 + max((int(str(r["number"])) for r in self._all_records()), default=0)
+        """The next pull request number, from a counter (called under the lock)."""
+        counter = self._records.parent / "next-number"
+        number = int(counter.read_text()) if counter.exists() else 1 + len(list(self._records.glob("*.json")))
+        counter.write_text(str(number + 1))
+        return number
 
     def _write_record(self, record: dict[str, object]) -> None:
         path = self._record_path(str(record["branch"]))
