@@ -100,8 +100,11 @@ def form_problems(
 
 
 def quota_refusal(template: Template, policy: Policy, existing: Iterable[EnvironmentRequest]) -> str | None:
-    """Why one more environment would break the user's limits, or None."""
-    active = [r for r in existing if r.state in ACTIVE]
+    """Why one more environment would break the user's limits, or None.
+
+    A failed request counts: it is waiting for an admin's Retry, which would bring it back.
+    """
+    active = [r for r in existing if r.state in ACTIVE or r.state == State.FAILED]
     limit = policy.limits.environments_per_user
     if len(active) >= limit:
         return (

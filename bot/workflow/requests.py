@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.config.policy import Template
 from bot.domain import rules
 from bot.domain.errors import InvalidInput, NotFound, Refused
 from bot.domain.people import Person
@@ -83,6 +84,7 @@ class Requests:
                 f"template {template.id}",
             ),
         )
+        self._recheck_quota(request, template)
         if rules.auto_approved(template, person, d.policy):
             approved = d.store.apply(
                 request_id,
@@ -99,6 +101,28 @@ class Requests:
             request = approved or request
         self._after_submit(request)
         return request
+
+    def _recheck_quota(self, request: EnvironmentRequest, template: Template) -> None:
+        """The quota again, now that the request is stored: two submissions at the same moment both passed
+        the first check, but each sees the other here. One that finds itself over the limit withdraws
+        (both may, which errs on the side of the limit), before anything is rendered or said."""
+        d = self.deps
+        others = [r for r in d.store.find(owner_user_id=request.owner_user_id) if r.id != request.id]
+        quota = rules.quota_refusal(template, d.policy, others)
+        if quota is None:
+            return
+        d.store.apply(
+            request.id,
+            step_to(
+                State.CANCELLED,
+                expected={State.PENDING_APPROVAL},
+                actor=POLICY,
+                at=d.clock(),
+                detail=f"over the limit: {quota}",
+                end_reason="over the limit",
+            ),
+        )
+        raise Refused(quota)
 
     def _after_submit(self, request: EnvironmentRequest) -> None:
         d = self.deps

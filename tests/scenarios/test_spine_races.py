@@ -45,3 +45,41 @@ def test_two_admins_clicking_at_once_make_one_approval_one_pr_one_message(bot: H
     # Everyone who lost the race was told who won, privately.
     told = [r for r in bot.replies() if "already decided" in r.get("text", "")]
     assert len(told) == 19
+
+
+def test_two_submissions_at_the_same_moment_cannot_go_over_the_quota(bot: Harness) -> None:
+    import threading
+
+    from bot.domain.people import Person
+    from bot.domain.rules import RequestForm
+    from bot.domain.states import ACTIVE
+
+    bot.ask(ALICE, "cpu-small", "first")  # one of two allowed
+    store = bot.app.deps.store
+    both_checked = threading.Barrier(2)
+    real_add = store.add
+
+    def add_after_both_checked(request, audit):  # type: ignore[no-untyped-def]
+        both_checked.wait(timeout=10)  # both passed the first quota check before either is stored
+        real_add(request, audit)
+
+    store.add = add_after_both_checked  # type: ignore[method-assign]
+    alice = Person(ALICE.id, "T0DEMO", ALICE.email, ALICE.name)
+    outcomes: list[str] = []
+
+    def submit(name: str) -> None:
+        try:
+            bot.app.requests.submit(alice, RequestForm("cpu-small", name))
+            outcomes.append("stored")
+        except Exception as e:
+            outcomes.append(type(e).__name__)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in ("second", "third")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bot.settle()
+    active = [r for r in bot.store.find(owner_user_id=ALICE.id) if r.state in ACTIVE]
+    assert len(active) <= 2
+    assert "Refused" in outcomes
