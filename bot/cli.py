@@ -106,6 +106,13 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     policy = _policy(settings)
     logs.configure(fmt="text", level=policy.log_level, secrets=settings.secrets())
+    problems = settings.problems(serving=False)
+    if not settings.slack_bot_token:
+        problems.append("SLACK_BOT_TOKEN: not set (reconcile tells people in Slack what it did)")
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 2
     app = _build(settings, policy, inline=True)
     report = app.reconciler.run_once()
     print(report.summary())
