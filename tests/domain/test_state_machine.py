@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from itertools import pairwise, product
 
 import pytest
@@ -11,29 +10,13 @@ from bot.domain.errors import IllegalTransition
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import FINAL, TRANSITIONS, State
 from bot.domain.transitions import move, step_to
+from tests.store.examples import T0, a_request
 
-T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 LEGAL = {(a, b) for a, nexts in TRANSITIONS.items() for b in nexts}
 
 
 def request_in(state: State) -> EnvironmentRequest:
-    return EnvironmentRequest(
-        id="rabcdefghj",
-        owner_user_id="U1",
-        owner_email="a@example.com",
-        owner_name="A",
-        team_id="T",
-        template_id="cpu-small",
-        kind="workbench",
-        display_name="x",
-        reason="",
-        idle_minutes=60,
-        lifetime_days=7,
-        env_name="nb-a-1234567890",
-        created_at=T0,
-        updated_at=T0,
-        state=state,
-    )
+    return a_request(state=state)
 
 
 def test_the_happy_path_is_a_chain_of_legal_moves() -> None:

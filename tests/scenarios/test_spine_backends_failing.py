@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
+from bot.domain.transitions import step_to
 from bot.infra.base import FileChange, PullRequest, RepoUnavailable
 from bot.infra.local_git import LocalGitRepo
 from bot.store.sqlite import SqliteStore
-from tests.support.harness import ADMIN, ALICE, running_bot
+from bot.workflow.rendering import render
+from tests.support.harness import ADMIN, ALICE, Harness, running_bot
 
 
 class FlakyRepo(LocalGitRepo):
@@ -43,7 +46,7 @@ def test_an_approval_during_a_repo_outage_becomes_a_pr_when_it_returns(
         bot.reconcile()  # a second pass finds nothing to do twice
         after = bot.store.get(request.id)
         assert after is not None and after.state == State.PR_OPEN and after.last_error is None
-        assert len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json"))) == 1
+        assert _pull_requests(repo) == 1
 
 
 def test_a_repo_that_never_returns_fails_the_request_and_alerts_the_admins(
@@ -65,33 +68,33 @@ def test_a_repo_that_never_returns_fails_the_request_and_alerts_the_admins(
         assert "retry" in str(alerts[0]["blocks"]).lower()
 
 
+def _approved_by_a_crashed_instance(bot: Harness) -> EnvironmentRequest:
+    """A request an instance approved (and maybe opened the PR of) before it crashed: no PR recorded."""
+    bot.ask(ALICE)
+    request = bot.only_request(ALICE)
+    approve = step_to(State.APPROVED, expected={State.PENDING_APPROVAL}, actor=ADMIN.id, at=bot.clock())
+    approved = bot.store.apply(request.id, approve)
+    assert approved is not None
+    return approved
+
+
+def _pull_requests(repo: LocalGitRepo) -> int:
+    return len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json")))
+
+
 def test_a_crash_after_opening_the_pr_but_before_recording_it_adopts_the_pr(
     tmp_path: Path, sqlite_store: SqliteStore
 ) -> None:
     repo = LocalGitRepo(tmp_path / "infra")
     with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
-        bot.ask(ALICE)
-        request = bot.only_request(ALICE)
-        # The PR exists (opened by an instance that then crashed) but the store still says approved.
-        from bot.domain.transitions import step_to
-
-        bot.store.apply(
-            request.id,
-            step_to(
-                State.APPROVED,
-                expected={State.PENDING_APPROVAL},
-                actor=ADMIN.id,
-                at=bot.clock(),
-                decided_by=ADMIN.id,
-            ),
-        )
+        request = _approved_by_a_crashed_instance(bot)
         repo.open_pull_request(
             FileChange(branch=f"notebook-bot/{request.id}", title="t", body="b", files={"environments/x.tf": "# x\n"})
         )
         bot.reconcile()
         after = bot.store.get(request.id)
         assert after is not None and after.state == State.PR_OPEN
-        assert len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json"))) == 1
+        assert _pull_requests(repo) == 1
 
 
 def test_a_pr_merged_and_its_branch_deleted_before_the_retry_is_adopted_not_reopened(
@@ -99,17 +102,8 @@ def test_a_pr_merged_and_its_branch_deleted_before_the_retry_is_adopted_not_reop
 ) -> None:
     repo = LocalGitRepo(tmp_path / "infra")
     with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
-        bot.ask(ALICE)
-        request = bot.only_request(ALICE)
-        from bot.domain.transitions import step_to
-
-        bot.store.apply(
-            request.id,
-            step_to(State.APPROVED, expected={State.PENDING_APPROVAL}, actor=ADMIN.id, at=bot.clock()),
-        )
+        request = _approved_by_a_crashed_instance(bot)
         # An instance opened the PR and crashed; a reviewer merged it and GitHub deleted the branch.
-        from bot.workflow.rendering import render
-
         template = bot.policy.template(request.template_id)
         assert template is not None
         files = {f.path: f.content for f in render(request, template, bot.policy).files}
@@ -120,7 +114,7 @@ def test_a_pr_merged_and_its_branch_deleted_before_the_retry_is_adopted_not_reop
         bot.reconcile()
         after = bot.store.get(request.id)
         assert after is not None and after.state == State.READY
-        assert len(list((repo.path / ".git" / "notebook-bot" / "pulls").glob("*.json"))) == 1
+        assert _pull_requests(repo) == 1
 
 
 def test_a_google_error_during_applying_does_not_stop_the_readiness_timeout(
