@@ -47,6 +47,19 @@ def _number(field: Field, label: str, low: int, high: int, default: int, hint: s
     )
 
 
+# The numbers a template may let users choose: (template field, block, label, hint).
+_NUMBERS = (
+    (
+        "idle_minutes",
+        Field.IDLE_MINUTES,
+        "Shut down after idle (minutes)",
+        "From {min} to {max}. A stopped environment costs only its disks.",
+    ),
+    ("lifetime_days", Field.LIFETIME_DAYS, "Keep it for (days)", "From {min} to {max}; you can extend it later."),
+    ("worker_count", Field.WORKER_COUNT, "Workers", "0 is a single-node cluster; otherwise at least 2."),
+)
+
+
 def request_modal(templates: list[Template], policy: Policy, chosen: Template | None = None) -> SlackView:
     """The ``/notebook new`` modal: only the templates this user may use, only the chosen one's fields."""
     chosen = chosen or templates[0]
@@ -67,42 +80,10 @@ def request_modal(templates: list[Template], policy: Policy, chosen: Template | 
             element=PlainTextInputElement(action_id=Field.DISPLAY_NAME.value, max_length=30, placeholder="churn-model"),
         ),
     ]
-    if "idle_minutes" in chosen.changeable:
-        b = policy.bound(chosen, "idle_minutes")
-        blocks.append(
-            _number(
-                Field.IDLE_MINUTES,
-                "Shut down after idle (minutes)",
-                b.min,
-                b.max,
-                b.default,
-                f"From {b.min} to {b.max}. A stopped environment costs only its disks.",
-            )
-        )
-    if "lifetime_days" in chosen.changeable:
-        b = policy.bound(chosen, "lifetime_days")
-        blocks.append(
-            _number(
-                Field.LIFETIME_DAYS,
-                "Keep it for (days)",
-                b.min,
-                b.max,
-                b.default,
-                f"From {b.min} to {b.max}; you can extend it later.",
-            )
-        )
-    if "worker_count" in chosen.changeable:
-        b = policy.bound(chosen, "worker_count")
-        blocks.append(
-            _number(
-                Field.WORKER_COUNT,
-                "Workers",
-                b.min,
-                b.max,
-                b.default,
-                "0 is a single-node cluster; otherwise at least 2.",
-            )
-        )
+    for name, field, label, hint in _NUMBERS:
+        if name in chosen.changeable:
+            b = policy.bound(chosen, name)
+            blocks.append(_number(field, label, b.min, b.max, b.default, hint.format(min=b.min, max=b.max)))
     if "zone" in chosen.changeable:
         zones = [Option(value=z, text=z) for z in policy.gcp.zones]
         blocks.append(
