@@ -129,7 +129,6 @@ def build_app(
         provisioning=provisioning,
         directory=Directory(lookup_client(slack), policy),
         lifecycle=lifecycle,
-        live_states=lifecycle.live.views,
     )
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     listeners = TrackedExecutor(max_workers=settings.threads, thread_name_prefix="bolt")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,11 +10,9 @@ from slack_sdk import WebClient
 
 from bot.config.policy import Policy
 from bot.domain.people import Person
-from bot.domain.request import EnvironmentRequest
 from bot.slack.people import Directory
 from bot.store.base import Store
 from bot.workflow.lifecycle import Lifecycle
-from bot.workflow.live import EnvironmentView
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.requests import Requests
@@ -27,15 +24,10 @@ class SlackServices:
     requests: Requests
     provisioning: Provisioning
     directory: Directory
-    # Start, stop, extend, delete, list, audit, retry (None only in a bot built without the lifecycle).
-    lifecycle: Lifecycle | None = None
-    # Fills in live cloud state for status views (the lifecycle provides it); None shows stored state.
-    live_states: Callable[[list[EnvironmentRequest]], list[EnvironmentView]] | None = None
+    lifecycle: Lifecycle  # start, stop, extend, delete, list, audit, retry, App Home
 
     @property
     def life(self) -> Lifecycle:
-        """The lifecycle, for listeners that cannot work without it."""
-        assert self.lifecycle is not None, "the app was built without the lifecycle"
         return self.lifecycle
 
     @property

@@ -7,7 +7,6 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    DividerBlock,
     MarkdownTextObject,
     SectionBlock,
 )
@@ -189,28 +188,6 @@ def ready_message(request: EnvironmentRequest, policy: Policy) -> list[Block]:
             ]
         )
     )
-    return blocks
-
-
-def status_message(requests: list[EnvironmentRequest], policy: Policy, *, title: str) -> list[Block]:
-    """A list of environments with state, PR and URL (at most 50 blocks: Slack's limit)."""
-    if not requests:
-        return [SectionBlock(text=MarkdownTextObject(text=f"{title}: none yet. `/notebook new` asks for one."))]
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*{title}*"))]
-    for r in requests[:23]:
-        parts = [f"*{r.display_name}* · {r.template_id} · {r.state.label} · `{r.id}`"]
-        if r.owner_user_id and title.startswith("All"):
-            parts.append(f"owner <@{r.owner_user_id}>")
-        if r.pull_request:
-            parts.append(f"<{r.pull_request.url}|PR #{r.pull_request.number}>")
-        if r.url and r.state == State.READY:
-            parts.append(f"<{r.url}|JupyterLab>")
-        if r.expires_at and r.state == State.READY:
-            parts.append(f"until {r.expires_at:%Y-%m-%d}")
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=" · ".join(parts))))
-        blocks.append(DividerBlock())
-    if len(requests) > 23:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"…and {len(requests) - 23} more.")]))
     return blocks
 
 
