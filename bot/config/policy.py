@@ -121,4 +121,8 @@ class Policy(_Strict):
                 default=shape.worker_count,
             )
         outer: Bound = getattr(self.limits, name)
+        if name == "idle_minutes" and template.kind == "dataproc":
+            # A cluster's idle time is its idle-delete TTL: the template's shape says how long by default.
+            ttl = template.dataproc_shape.idle_delete_ttl_minutes
+            return outer.model_copy(update={"default": min(max(ttl, outer.min), outer.max)})
         return outer

@@ -95,7 +95,3 @@ class Template(_Strict):
     @property
     def dataproc_shape(self) -> DataprocShape:
         return self.dataproc or DataprocShape()
-
-    @property
-    def needs_gpu_approval(self) -> bool:
-        return self.gpu is not None

@@ -179,14 +179,13 @@ def ready_message(request: EnvironmentRequest, policy: Policy) -> list[Block]:
             )
         )
     expiry = request.expires_at.strftime("%Y-%m-%d") if request.expires_at else "-"
+    idle = (
+        f"Deleted after {request.idle_minutes} idle minutes, with the files on it"
+        if request.kind == "dataproc"
+        else f"Stops after {request.idle_minutes} idle minutes"
+    )
     blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"Stops after {request.idle_minutes} idle minutes · kept until {expiry} · `/notebook status`"
-                )
-            ]
-        )
+        ContextBlock(elements=[MarkdownTextObject(text=f"{idle} · kept until {expiry} · `/notebook status`")])
     )
     return blocks
 

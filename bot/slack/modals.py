@@ -58,6 +58,13 @@ _NUMBERS = (
     ("lifetime_days", Field.LIFETIME_DAYS, "Keep it for (days)", "From {min} to {max}; you can extend it later."),
     ("worker_count", Field.WORKER_COUNT, "Workers", "0 is a single-node cluster; otherwise at least 2."),
 )
+# A Dataproc cluster is not stopped when idle but deleted (its idle-delete TTL): say so.
+_CLUSTER_IDLE = (
+    "idle_minutes",
+    Field.IDLE_MINUTES,
+    "Delete the cluster after idle (minutes)",
+    "From {min} to {max}. Files on the cluster go with it: keep your work in Cloud Storage or git.",
+)
 
 
 def request_modal(templates: list[Template], policy: Policy, chosen: Template | None = None) -> SlackView:
@@ -80,7 +87,8 @@ def request_modal(templates: list[Template], policy: Policy, chosen: Template | 
             element=PlainTextInputElement(action_id=Field.DISPLAY_NAME.value, max_length=30, placeholder="churn-model"),
         ),
     ]
-    for name, field, label, hint in _NUMBERS:
+    numbers = [_CLUSTER_IDLE if n[0] == "idle_minutes" and chosen.kind == "dataproc" else n for n in _NUMBERS]
+    for name, field, label, hint in numbers:
         if name in chosen.changeable:
             b = policy.bound(chosen, name)
             blocks.append(_number(field, label, b.min, b.max, b.default, hint.format(min=b.min, max=b.max)))

@@ -56,3 +56,11 @@ def test_fields_a_template_does_not_let_users_change_are_refused() -> None:
     assert rules.form_problems(form, ALICE, POLICY, []) == {
         "worker_count": "This template does not let you change this."
     }
+
+
+def test_a_dataproc_templates_idle_delete_ttl_is_the_default_idle_time() -> None:
+    cluster = POLICY.template("spark-cluster")
+    assert cluster is not None and cluster.dataproc is not None
+    assert POLICY.bound(cluster, "idle_minutes").default == cluster.dataproc.idle_delete_ttl_minutes == 120
+    notebook = POLICY.template("cpu-small")
+    assert notebook is not None and POLICY.bound(notebook, "idle_minutes").default == 180

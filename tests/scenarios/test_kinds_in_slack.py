@@ -46,6 +46,9 @@ def test_choosing_a_template_shows_only_the_fields_it_lets_users_change(bot: Har
     assert (workers["min_value"], workers["max_value"], workers["initial_value"]) == ("2", "8", "2")
     chosen = blocks["template"]["element"]["initial_option"]["value"]
     assert chosen == "spark-cluster"
+    idle = blocks["idle_minutes"]
+    assert idle["label"]["text"].startswith("Delete the cluster after idle")  # not "shut down": it is deleted
+    assert idle["element"]["initial_value"] == "120"  # the template's idle-delete TTL
 
 
 def test_a_workbench_template_has_no_worker_field(bot: Harness) -> None:
