@@ -55,7 +55,7 @@ def slack_client(settings: Settings) -> WebClient:
 def lookup_client(slack: WebClient) -> WebClient:
     """A client for the lookups made before an ack (who is this user?): it gives up after 2 s instead of
     waiting out rate limits, because Slack gives up on the ack after 3 s."""
-    return PooledWebClient(token=slack.token, base_url=slack.base_url, timeout=2)
+    return PooledWebClient(token=slack.token, base_url=slack.base_url, timeout=2, retry_handlers=[])
 
 
 @dataclass

@@ -124,7 +124,13 @@ class EnvironmentRequest:
             values["failed_from"] = State(values["failed_from"])
         if values.get("pull_request"):
             values["pull_request"] = PullRequestRef(**values["pull_request"])
-        values["slack"] = SlackRefs(**(values.get("slack") or {}))
+        slack = dict(values.get("slack") or {})
+        # Records written before ready_ts/alert_ts existed had their messages sent: say so, or reconcile
+        # would take them for lost and send them again.
+        for ref, state in (("ready_ts", State.READY), ("alert_ts", State.FAILED)):
+            if ref not in slack and values["state"] == state:
+                slack[ref] = "before-recorded"
+        values["slack"] = SlackRefs(**slack)
         values["files"] = tuple(values.get("files") or ())
         values["options"] = dict(values.get("options") or {})
         return cls(**values)

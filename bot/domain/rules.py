@@ -102,9 +102,10 @@ def form_problems(
 def quota_refusal(template: Template, policy: Policy, existing: Iterable[EnvironmentRequest]) -> str | None:
     """Why one more environment would break the user's limits, or None.
 
-    A failed request counts: it is waiting for an admin's Retry, which would bring it back.
+    A request that failed once its environment may exist (while applying or deleting) counts: Google may
+    be running it. One that failed before (its pull request never opened) does not.
     """
-    active = [r for r in existing if r.state in ACTIVE or r.state == State.FAILED]
+    active = [r for r in existing if r.state in ACTIVE or _may_exist_after_failure(r)]
     limit = policy.limits.environments_per_user
     if len(active) >= limit:
         return (
@@ -116,6 +117,10 @@ def quota_refusal(template: Template, policy: Policy, existing: Iterable[Environ
     if per_kind is not None and len(same_kind) >= per_kind:
         return f"You already have {len(same_kind)} {template.kind} environment(s); the most allowed is {per_kind}."
     return None
+
+
+def _may_exist_after_failure(request: EnvironmentRequest) -> bool:
+    return request.state == State.FAILED and request.failed_from in (State.APPLYING, State.DELETING)
 
 
 def auto_approved(template: Template, person: Person, policy: Policy) -> bool:

@@ -194,8 +194,13 @@ class LocalGitRepo:
     def _next_number(self) -> int:
         """The next pull request number, from a counter (called under the lock)."""
         counter = self._records.parent / "next-number"
-        number = int(counter.read_text()) if counter.exists() else 1 + len(list(self._records.glob("*.json")))
-        counter.write_text(str(number + 1))
+        try:
+            number = int(counter.read_text())
+        except (OSError, ValueError):  # first use, or a crash mid-write: count what exists
+            number = 1 + max((int(str(r["number"])) for r in self._all_records()), default=0)
+        tmp = counter.with_suffix(".tmp")
+        tmp.write_text(str(number + 1))
+        tmp.replace(counter)
         return number
 
     def _write_record(self, record: dict[str, object]) -> None:

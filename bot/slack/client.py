@@ -37,6 +37,10 @@ class PooledWebClient(WebClient):
         try:
             body = req.data if isinstance(req.data, bytes) or req.data is None else bytes(req.data)  # type: ignore[arg-type]
             resp = self._pool.request("POST", url, body=body, headers=dict(req.header_items()), preload_content=True)
+        except urllib3.exceptions.ReadTimeoutError as e:
+            # As the stock client: a read timeout is not retried (Slack may have done it: a post would be
+            # doubled). Failing to connect is still a URLError, retried like the stock client's.
+            raise TimeoutError(str(e)) from e
         except urllib3.exceptions.HTTPError as e:
             raise URLError(e) from e
         headers = Message()

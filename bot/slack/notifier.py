@@ -6,6 +6,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -18,9 +19,14 @@ from bot.domain.states import FINAL, State
 from bot.domain.transitions import step_update
 from bot.slack import messages
 from bot.store.base import Store
-from bot.workflow.ports import Clock
+from bot.workflow.ports import Clock, failure_key, failure_text
 
 log = logging.getLogger(__name__)
+
+# A resend that goes ahead only if the first send never claimed its key.
+UNCLAIMED_ONLY = "unclaimed-only"
+# How long after a request last moved a claimed-but-unrecorded message counts as lost in a crash.
+CRASH_GRACE = timedelta(minutes=30)
 
 
 def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
@@ -42,28 +48,49 @@ class SlackNotifier:
     def _once(self, key: str, send: Callable[[], object], again: str = "") -> bool:
         """Sends at most once per key; a failed send releases the key so a retry may send it.
 
-        ``again`` names a resend (reconcile found the message missing): it gets a key of its own, so even a
-        send that crashed between its claim and Slack's answer is tried once more.
+        ``again`` marks a resend (reconcile found the message missing). A resend first tries the original
+        key: if nobody ever claimed it, the first send never happened. If it is claimed, the first send may
+        still be queued (a burst of messages paced at one a second), so a resend goes ahead under a key of
+        its own only when ``again`` is an hour stamp, which reconcile gives only long after the request last
+        moved (the first send must have crashed between its claim and Slack's answer).
         """
-        key = f"{key}:again-{again}" if again else key
-        if not self.store.claim(key, self.clock()):
-            return False
+        now = self.clock()
+        claimed = key
+        if not self.store.claim(key, now):
+            if not again or again == UNCLAIMED_ONLY:
+                return False
+            claimed = f"{key}:again-{again}"
+            if not self.store.claim(claimed, now):
+                return False
         try:
             send()
         except Exception:
-            self.store.release(key)
+            self.store.release(claimed)
             raise
         return True
 
     def _remember(self, request: EnvironmentRequest, **refs: str) -> None:
+        """Records where a message was posted. Slack already has the message, so a store failure here is
+        logged, not raised: raising would release the claim and the message would be sent twice."""
+
         def step(current: EnvironmentRequest):  # type: ignore[no-untyped-def]
             merged = {**current.slack.__dict__, **refs}
             return step_update(expected=set(State), at=current.updated_at, slack=SlackRefs(**merged))(current)
 
-        self.store.apply(request.id, step)
+        try:
+            self.store.apply(request.id, step)
+        except Exception:
+            log.exception("posted a message for %s but could not record where (%s)", request.id, sorted(refs))
+
+    def _already(self, request: EnvironmentRequest, ref: str) -> bool:
+        """Whether the message recorded in ``ref`` exists already (an earlier send got there first)."""
+        current = self.store.get(request.id)
+        return current is not None and getattr(current.slack, ref) is not None
 
     def request_received(self, request: EnvironmentRequest, again: str = "") -> None:
         def send() -> None:
+            if again and self._already(request, "dm_ts"):
+                return
             resp = self.client.chat_postMessage(
                 channel=request.owner_user_id,
                 text=messages.progress_text(request),
@@ -75,6 +102,8 @@ class SlackNotifier:
 
     def approval_needed(self, request: EnvironmentRequest, again: str = "") -> None:
         def send() -> None:
+            if again and self._already(request, "card_ts"):
+                return
             resp = self.client.chat_postMessage(
                 channel=self.policy.slack.admin_channel,
                 text=f"New notebook request {request.id} from {request.owner_email}",
@@ -115,6 +144,8 @@ class SlackNotifier:
 
     def ready(self, request: EnvironmentRequest, again: str = "") -> None:
         def send() -> None:
+            if again and self._already(request, "ready_ts"):
+                return
             resp = self.client.chat_postMessage(
                 channel=request.owner_user_id,
                 text=f"{request.display_name} is ready: {request.url}",
@@ -141,6 +172,8 @@ class SlackNotifier:
         )
 
         def send() -> None:
+            if again and failed and self._already(request, "alert_ts"):
+                return
             resp = self.client.chat_postMessage(
                 channel=self.policy.slack.admin_channel, text=text, blocks=_dicts(blocks)
             )
@@ -152,9 +185,13 @@ class SlackNotifier:
     def resend_missing(self, request: EnvironmentRequest) -> int:
         """Sends again what should have been sent but was not (Slack failed, or the instance crashed).
 
-        At most once an hour per message: the hour is part of the resend's key.
+        A message whose first send is merely late is left alone (see ``_once``); one lost in a crash is sent
+        again at most once an hour, the hour being part of the resend's key.
         """
-        refs, state, hour = request.slack, request.state, self.clock().strftime("%Y%m%d%H")
+        refs, state = request.slack, request.state
+        stale = self.clock() - request.updated_at > CRASH_GRACE
+        again = self.clock().strftime("%Y%m%d%H") if stale else UNCLAIMED_ONLY
+        hour = again
         sent = 0
         if refs.dm_ts is None and state not in FINAL:
             sent += self._resend(lambda: self.request_received(request, again=hour))
@@ -163,8 +200,8 @@ class SlackNotifier:
         if refs.ready_ts is None and state == State.READY and request.url:
             sent += self._resend(lambda: self.ready(request, again=hour))
         if refs.alert_ts is None and state == State.FAILED:
-            text = f"Request {request.id} ({request.owner_email}) failed: {request.last_error}"
-            sent += self._resend(lambda: self.alert_admins(request, "failed", text, again=hour))
+            text = failure_text(request, request.last_error or "")
+            sent += self._resend(lambda: self.alert_admins(request, failure_key(request), text, again=hour))
         return sent
 
     @staticmethod
@@ -172,6 +209,6 @@ class SlackNotifier:
         try:
             send()
             return 1
-        except SlackApiError as e:
-            log.warning("resending a missing message failed again: %s", e.response.get("error"))
+        except Exception:  # one message that cannot be sent must not stop the others
+            log.exception("resending a missing message failed again; the next reconcile will try again")
             return 0

@@ -16,6 +16,15 @@ from bot.store.base import Store
 Clock = Callable[[], datetime]
 
 
+def failure_key(request: EnvironmentRequest) -> str:
+    """The once-key of the admins' alert about a request's current failure (the instant it failed)."""
+    return f"failed-{request.updated_at:%Y%m%dT%H%M%S%f}"
+
+
+def failure_text(request: EnvironmentRequest, reason: str) -> str:
+    return f"Request {request.id} ({request.owner_email}) failed: {plain(reason)[:2800]}"
+
+
 def plain(text: str) -> str:
     """People's own words (a reason, an error) inside a message's mrkdwn, shown exactly as typed:
     ``<!channel>``, ``<@U…>`` and ``<https://…|label>`` lose their power. Slack's mrkdwn gives meaning only

@@ -13,13 +13,16 @@ from bot.domain.request import EnvironmentRequest, PullRequestRef
 from bot.domain.states import State
 from bot.domain.transitions import Change, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
-from bot.workflow.ports import Deps
+from bot.workflow.ports import Deps, failure_key, failure_text
 from bot.workflow.rendering import cloud_environment, render
 from renderers import RenderError
 
 log = logging.getLogger(__name__)
 BOT = "notebook-bot"
 READINESS_POLL = timedelta(seconds=30)
+# An approval opens its pull request at once, in the background; reconcile steps in only after this long,
+# so that it does not open the same pull request a second time while the first is on its way.
+PROVISION_GRACE = timedelta(minutes=2)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -177,11 +180,7 @@ class Provisioning:
         failed = d.store.apply(request.id, step)
         if failed is not None:
             d.notifier.progress(failed)
-            d.notifier.alert_admins(
-                failed,
-                f"failed-{failed.version}",
-                f"Request {failed.id} ({failed.owner_email}) failed: {reason}",
-            )
+            d.notifier.alert_admins(failed, failure_key(failed), failure_text(failed, reason))
         return failed
 
     def pull_request_event(self, branch: str) -> EnvironmentRequest | None:
@@ -255,12 +254,16 @@ class Provisioning:
         if request is None or request.state != State.APPLYING:
             return request
         now = d.clock()
+        limit = timedelta(minutes=d.policy.limits.readiness_timeout_minutes)
         try:
             status = d.cloud.status(cloud_environment(request, d.policy))
         except CloudError as e:
-            return self.retry_later(request, State.APPLYING, e.message) if not e.retriable else request
+            if not e.retriable:
+                return self.retry_later(request, State.APPLYING, e.message)
+            if now - request.updated_at > limit:  # Google busy all along: the timeout still holds
+                return self.fail(request, State.APPLYING, f"not ready {limit} after the merge ({e.message})")
+            return request
         if not status.ready:
-            limit = timedelta(minutes=d.policy.limits.readiness_timeout_minutes)
             if now - request.updated_at > limit:
                 return self.fail(
                     request, State.APPLYING, f"not ready {limit} after the merge (cloud says {status.state})"

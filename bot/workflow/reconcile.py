@@ -16,8 +16,9 @@ from functools import partial
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
+from bot.domain.transitions import Change
 from bot.workflow.ports import Deps
-from bot.workflow.provisioning import Provisioning
+from bot.workflow.provisioning import PROVISION_GRACE, Provisioning
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,17 @@ class Reconciler:
             report.errors.append(f"{what}: {e.__class__.__name__}")
 
     def _provision(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
+        # Taken in the shared store first (its due time pushed on), so that another instance's pass does
+        # not queue the same pull request while this one waits for GitHub's pacing.
+        d, seen = self.deps, request.due_at
+
+        def take(current: EnvironmentRequest) -> Change | None:
+            if current.state != State.APPROVED or current.due_at != seen:
+                return None
+            return Change(current.with_changes(due_at=d.clock() + PROVISION_GRACE), None)
+
+        if d.store.apply(request.id, take) is None:
+            return
         # Queued, not run here: opening pull requests may wait long for GitHub's pacing, and the pass (an
         # HTTP request from Cloud Scheduler) must not.
         if self.provisioning.provision_later(request.id, retry=True):
@@ -123,9 +135,12 @@ class Reconciler:
             refs = request.slack
             if request.updated_at > settled or (refs.dm_ts and refs.card_ts and refs.ready_ts and refs.alert_ts):
                 continue
-            sent = d.notifier.resend_missing(request)
-            if sent:
-                report.actions["messages sent again"] += sent
+            self._guard(report, f"messages of {request.id}", partial(self._resend, request, report))
+
+    def _resend(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
+        sent = self.deps.notifier.resend_missing(request)
+        if sent:
+            report.actions["messages sent again"] += sent
 
     def _pull_requests(self, report: ReconcileReport) -> None:
         """Webhooks can be lost (GitHub does not redeliver): ask the repo about every creation PR we wait on.

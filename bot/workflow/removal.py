@@ -39,7 +39,7 @@ def removal_branch(request: EnvironmentRequest, provisioning: Provisioning) -> s
     previous = request.pull_request
     if previous is None or previous.purpose != "remove" or not previous.branch.startswith(base):
         return base
-    if request.state not in (State.READY, State.APPLYING):
+    if request.state == State.FAILED and request.failed_from == State.DELETING:
         return previous.branch  # retrying a removal that failed: its pull request may exist; reuse it
     suffix = previous.branch.removeprefix(base).lstrip("-")
     return f"{base}-{int(suffix) + 1 if suffix.isdigit() else 2}"
@@ -103,12 +103,10 @@ class Removal:
             return request  # cannot happen: begin() always writes the removal's (pending) pull request
         if MERGED_AT in request.options:
             return self.check_gone(request)
-        if ref.number == 0:
-            if not request.files:  # never rendered: nothing to remove from the repository
-                return self.check_gone(self._mark_merged(request))
-            if request.attempts == 0:  # the first try: nothing can exist yet
-                return self.open_pull_request(request)
-        # A retry may find the pull request of an attempt whose answer was lost, merged or not by now.
+        if ref.number == 0 and not request.files:  # never rendered: nothing to remove from the repository
+            return self.check_gone(self._mark_merged(request))
+        # A retry, or a failed removal's branch used again, may have a pull request already (its answer was
+        # lost, or it was opened before the failure), merged or not by now: look before opening one.
         pr = d.repo.find_pull_request(ref.branch)
         if pr is None or (pr.state == "open" and ref.number == 0):  # opening is idempotent by branch
             return self.open_pull_request(request)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.config.policy import Template
 from bot.domain import rules
 from bot.domain.errors import InvalidInput, NotFound, Refused
@@ -12,14 +10,12 @@ from bot.domain.request import AuditRecord, EnvironmentRequest, new_request_id
 from bot.domain.states import State
 from bot.domain.transitions import note, step_to
 from bot.workflow.ports import Deps, plain
-from bot.workflow.provisioning import Provisioning
+from bot.workflow.provisioning import PROVISION_GRACE, Provisioning
 from bot.workflow.rendering import team_labels
 from renderers import environment_name
 
 POLICY = "policy"
-# An approval opens its pull request at once, in the background; reconcile steps in only after this long,
-# so that it does not open the same pull request a second time while the first is on its way.
-PROVISION_GRACE = timedelta(minutes=2)  # the actor of what the policy decides by itself
+# the actor of what the policy decides by itself
 
 
 class Requests:

@@ -188,3 +188,38 @@ def test_a_removal_closed_before_the_environment_was_ever_ready_goes_back_to_wai
             bot.reconcile()
         final = bot.store.get(request.id)
         assert final is not None and final.state == State.READY and final.url and final.expires_at
+
+
+def test_deleting_again_after_a_closed_removal_and_a_failure_opens_a_new_removal(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    from tests.support.harness import running_bot
+    from tests.support.lifecycle_support import ScriptedCloud
+
+    clouds: list[ScriptedCloud] = []
+    with running_bot(
+        tmp_path,
+        sqlite_store,
+        cloud=lambda repo: clouds.append(ScriptedCloud(repo)) or clouds[-1],  # type: ignore[arg-type]
+    ) as bot:
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        bot.approve(request.id)
+        bot.merge(request)
+        clouds[0].vanished.add(request.env_name)  # it never comes up
+        bot.reconcile()
+        confirm_delete(bot, ALICE.id, request.id)
+        first = bot.store.get(request.id)
+        assert first is not None and first.pull_request is not None
+        bot.repo.close(first.pull_request.branch)  # type: ignore[attr-defined]
+        for _ in range(20):  # back to waiting for it, which times out: failed (from applying)
+            bot.clock.advance(minutes=10)
+            bot.reconcile()
+        failed = bot.store.get(request.id)
+        assert failed is not None and failed.state == State.FAILED and failed.failed_from == State.APPLYING
+        confirm_delete(bot, ALICE.id, request.id)
+        again = bot.store.get(request.id)
+        assert again is not None and again.state == State.DELETING
+        assert again.pull_request is not None and again.pull_request.branch != first.pull_request.branch
+        bot.reconcile()
+        assert bot.store.get(request.id).state == State.DELETING  # type: ignore[union-attr]

@@ -43,3 +43,28 @@ def test_a_lost_ready_message_is_sent_again(bot: Harness) -> None:
     bot.reconcile()
     urls = [m for m in bot.messages_to(ALICE.id) if "Open JupyterLab" in str(m["blocks"])]
     assert len(urls) == 1
+
+
+def test_a_card_still_queued_is_not_sent_twice_but_one_lost_in_a_crash_is(bot: Harness) -> None:
+    bot.slack.state.failing["chat.postMessage"] = 2
+    bot.ask(ALICE)
+    request = bot.only_request(ALICE)
+    # Another instance has claimed the card and is still waiting for its turn to post it (a burst).
+    assert bot.store.claim(f"msg:{request.id}:card", bot.clock())
+    bot.clock.advance(minutes=3)
+    bot.reconcile()
+    assert len(bot.messages_to(ALICE.id)) == 1  # the DM nobody had claimed is sent
+    assert bot.messages_to("C0ADMINS") == []  # the queued card is left to its sender
+    bot.clock.advance(minutes=40)  # that sender never posted: it crashed
+    bot.reconcile()
+    bot.reconcile()
+    assert len(bot.messages_to("C0ADMINS")) == 1
+
+
+def test_records_from_before_the_message_refs_existed_are_not_taken_for_lost_messages(bot: Harness) -> None:
+    from bot.domain.request import EnvironmentRequest
+
+    ready = bot.ready(ALICE)
+    record = ready.to_record()
+    del record["slack"]["ready_ts"]  # as an older version stored it
+    assert EnvironmentRequest.from_record(record).slack.ready_ts is not None

@@ -46,3 +46,15 @@ def test_a_slack_that_does_not_answer_is_an_error_not_a_hang() -> None:
     with pytest.raises(Exception):  # noqa: B017 - urllib's URLError, as with the stock client
         client.auth_test()
     assert time.monotonic() - started < 10
+
+
+def test_a_slow_slack_times_out_once_without_a_retry_that_could_post_twice() -> None:
+    with LoopbackSlack([ALICE]) as slack:
+        slack.state.delay_seconds = 1.5
+        client = PooledWebClient(token="xoxb-t", base_url=slack.url, timeout=0.5)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            client.chat_postMessage(channel="C1", text="hi")
+        assert time.monotonic() - started < 1.4
+        time.sleep(1.6)  # let the server finish the one request it got
+        assert len(slack.calls("chat.postMessage")) == 1
