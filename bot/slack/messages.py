@@ -108,7 +108,9 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
         MarkdownTextObject(text=f"*Template*\n{template.title if template else request.template_id}"),
         MarkdownTextObject(text=f"*Name*\n{request.display_name}"),
         MarkdownTextObject(text=f"*GPU*\n{gpu}"),
-        MarkdownTextObject(text=f"*Idle shutdown*\n{request.idle_minutes} min"),
+        MarkdownTextObject(
+            text=f"*{'Idle delete' if request.kind == 'dataproc' else 'Idle shutdown'}*\n{request.idle_minutes} min"
+        ),
         MarkdownTextObject(text=f"*Lifetime*\n{request.lifetime_days} days"),
     ]
     blocks: list[Block] = [
