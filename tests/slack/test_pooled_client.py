@@ -55,6 +55,6 @@ def test_a_slow_slack_times_out_once_without_a_retry_that_could_post_twice() -> 
         started = time.monotonic()
         with pytest.raises(TimeoutError):
             client.chat_postMessage(channel="C1", text="hi")
-        assert time.monotonic() - started < 1.4
-        time.sleep(1.6)  # let the server finish the one request it got
+        assert time.monotonic() - started < 1.4  # gave up at its 0.5 s timeout, before the 1.5 s answer
+        time.sleep(2.5)  # let the server finish the one request it got
         assert len(slack.calls("chat.postMessage")) == 1
