@@ -68,6 +68,25 @@ class FirestoreEmulator:
                 tail = self.log_path.read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"the Firestore emulator did not start on {self.host}:\n{tail}")
             time.sleep(0.2)
+        self._warm_up(deadline)
+
+    def _warm_up(self, deadline: float) -> None:
+        """Its HTTP port answers before its JVM is warm: the first real calls can outlast a test's short
+        deadlines on a loaded machine, so one real read is made (and waited for) here."""
+        from bot.store.base import StoreUnavailable
+
+        warm = self.store("warm-up", rpc_deadline=10.0)
+        try:
+            while True:
+                try:
+                    warm.ping()
+                    return
+                except StoreUnavailable:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+        finally:
+            warm.close()
 
     def stop(self) -> None:
         """Stops the emulator and its Java child; returns once the port no longer accepts connections."""
