@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -41,9 +40,11 @@ class SlackNotifier:
         self.store = store
         self.policy = policy
         self.clock = clock
-        # Updates of one request's messages go out one at a time, each with the state read under the lock,
-        # so a slow update can never overwrite a newer one with an older state.
-        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        # Updates of one request's messages go out one at a time, each with the state read just before it,
+        # so a slow update never overwrites a newer one; updates asked for meanwhile fold into one more.
+        self._updating: set[str] = set()
+        self._stale: set[str] = set()
+        self._updates_lock = threading.Lock()
 
     def _once(self, key: str, send: Callable[[], object], again: str = "") -> bool:
         """Sends at most once per key; a failed send releases the key so a retry may send it.
@@ -114,8 +115,22 @@ class SlackNotifier:
         self._once(f"msg:{request.id}:card", send, again)
 
     def progress(self, request: EnvironmentRequest) -> None:
-        with self._locks[request.id]:
-            self._progress(request)
+        with self._updates_lock:
+            if request.id in self._updating:  # the sender in flight will send the newest state after its own
+                self._stale.add(request.id)
+                return
+            self._updating.add(request.id)
+        try:
+            while True:
+                self._progress(request)
+                with self._updates_lock:
+                    if request.id not in self._stale:
+                        return
+                    self._stale.discard(request.id)
+        finally:
+            with self._updates_lock:
+                self._updating.discard(request.id)
+                self._stale.discard(request.id)
 
     def _progress(self, request: EnvironmentRequest) -> None:
         current = self.store.get(request.id) or request  # the freshest state, whoever calls last

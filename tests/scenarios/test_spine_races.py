@@ -83,3 +83,20 @@ def test_two_submissions_at_the_same_moment_cannot_go_over_the_quota(bot: Harnes
     active = [r for r in bot.store.find(owner_user_id=ALICE.id) if r.state in ACTIVE]
     assert len(active) <= 2
     assert "Refused" in outcomes
+
+
+def test_progress_updates_asked_for_at_once_fold_into_the_newest_state(bot: Harness) -> None:
+    from concurrent.futures import ThreadPoolExecutor as Pool
+
+    bot.ask(ALICE)
+    request = bot.only_request(ALICE)
+    bot.approve(request.id, ADMIN)
+    before = len(bot.slack.calls("chat.update"))
+    bot.slack.state.delay_seconds = 0.2  # each update takes a while, so the calls overlap
+    notifier = bot.app.deps.notifier
+    with Pool(max_workers=10) as pool:
+        list(pool.map(lambda _: notifier.progress(request), range(10)))
+    bot.slack.state.delay_seconds = 0
+    updates = bot.slack.calls("chat.update")[before:]
+    assert 2 <= len(updates) <= 4  # the DM and the card, once or twice each, not ten times
+    assert "PR opened" in str(updates[-1].args["blocks"]) or "pull request open" in str(updates[-1].args["blocks"])
