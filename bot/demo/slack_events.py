@@ -91,27 +91,44 @@ class SlackSender:
         message_ts: str = "1.000001",
         **kw: Any,
     ) -> Response:
+        """A button clicked in a message (the admin card, a DM)."""
         return self.interaction(
             {
-                "type": "block_actions",
-                "user": {"id": user_id, "team_id": self.team_id},
-                "trigger_id": f"{secrets.randbelow(10**9)}.trigger",
+                **self._button(user_id, action_id, value),
                 "response_url": self.response_url,
                 "channel": {"id": channel},
                 "container": {"type": "message", "message_ts": message_ts},
                 "message": {"ts": message_ts, "blocks": []},
-                "actions": [
-                    {
-                        "type": "button",
-                        "action_id": action_id,
-                        "block_id": "b",
-                        "value": value,
-                        "action_ts": str(time.time()),
-                    }
-                ],
             },
             **kw,
         )
+
+    def click_in_home(self, user_id: str, action_id: str, value: str) -> Response:
+        """A button clicked in the App Home tab: no channel and no response_url, the view instead."""
+        view = {"id": "V0HOME", "type": "home", "callback_id": "notebook_home", "hash": "h", "blocks": []}
+        return self.interaction(
+            {
+                **self._button(user_id, action_id, value),
+                "container": {"type": "view", "view_id": "V0HOME"},
+                "view": view,
+            }
+        )
+
+    def _button(self, user_id: str, action_id: str, value: str) -> dict[str, Any]:
+        return {
+            "type": "block_actions",
+            "user": {"id": user_id, "team_id": self.team_id},
+            "trigger_id": f"{secrets.randbelow(10**9)}.trigger",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
 
     def submit_view(
         self,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
-import urllib.request
 from pathlib import Path
 
 from bot.domain.states import State
 from bot.slack.ids import Action, View
 from bot.store.sqlite import SqliteStore
+from tests.support.github_webhook import post_webhook, pull_request_closed
 from tests.support.harness import ADMIN, ALICE, BOB, Harness, running_bot
 from tests.support.lifecycle_support import click, say, texts_to, wait_until
 
@@ -67,32 +65,8 @@ def test_the_merge_webhook_finishes_the_deletion_without_waiting_for_reconcile(
         confirm_delete(bot, ALICE.id, env.id)
         pr = bot.store.get(env.id).pull_request
         bot.merge(bot.store.get(env.id))
-        payload = json.dumps(
-            {
-                "action": "closed",
-                "number": pr.number,
-                "pull_request": {
-                    "number": pr.number,
-                    "merged": True,
-                    "html_url": pr.url,
-                    "head": {"ref": pr.branch},
-                },
-            }
-        ).encode()
-        signature = "sha256=" + hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
-        request = urllib.request.Request(
-            bot.server.url + "/github/webhook",
-            data=payload,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "X-GitHub-Event": "pull_request",
-                "X-GitHub-Delivery": "d-1",
-                "X-Hub-Signature-256": signature,
-            },
-        )
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            assert resp.status == 202
+        status, _ = post_webhook(bot.server.url, pull_request_closed(pr, merged=True), secret=secret)
+        assert status == 202
         bot.settle()
         assert bot.store.get(env.id).state == State.DELETED
 

@@ -9,7 +9,7 @@ from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import State
 from bot.slack.ids import Action, View
 from tests.support.harness import ADMIN, ALICE, Harness
-from tests.support.lifecycle_support import ScriptedCloud, click_in_home, open_home, say, wait_until
+from tests.support.lifecycle_support import ScriptedCloud, open_home, say, wait_until
 
 
 def published(bot: Harness, count: int = 1) -> dict[str, object]:
@@ -74,7 +74,7 @@ def test_home_asks_google_once_per_environment_however_often_it_is_opened(
 
 
 def test_new_notebook_in_home_opens_the_request_form(bot: Harness) -> None:
-    click_in_home(bot.send, ALICE.id, Action.NEW.value, "new")
+    bot.send.click_in_home(ALICE.id, Action.NEW.value, "new")
     (opened,) = bot.slack.wait_for("views.open")
     assert opened.args["view"]["callback_id"] == View.NEW_REQUEST.value
 

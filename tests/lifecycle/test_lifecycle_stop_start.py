@@ -6,7 +6,7 @@ from bot.cloud.base import ACTIVE, STOPPED
 from bot.slack.ids import Action
 from bot.workflow.rendering import cloud_environment
 from tests.support.harness import ADMIN, ALICE, BOB, Harness
-from tests.support.lifecycle_support import ScriptedCloud, click, click_in_home, say, texts_to, wait_until
+from tests.support.lifecycle_support import ScriptedCloud, click, say, texts_to, wait_until
 
 
 def cloud_state(bot: Harness, request_id: str) -> str:
@@ -82,7 +82,7 @@ def test_an_admin_may_stop_anyones_environment_and_it_is_audited(bot: Harness) -
 def test_stop_from_the_home_tab_answers_by_dm_and_refreshes_home(bot: Harness) -> None:
     env = bot.ready()
     published = len(bot.slack.calls("views.publish"))
-    click_in_home(bot.send, ALICE.id, Action.STOP.value, env.id)
+    bot.send.click_in_home(ALICE.id, Action.STOP.value, env.id)
     wait_until(lambda: len(bot.slack.calls("views.publish")) > published)
     assert any("is stopped" in t for t in texts_to(bot, ALICE.id))
     home = bot.slack.calls("views.publish")[-1].args["view"]

@@ -3,10 +3,6 @@ its REST API, merged by a reviewer, announced by a signed webhook) and Google's 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,28 +15,11 @@ from bot.infra.github_auth import github_client
 from bot.infra.pacing import Pacer
 from bot.store.base import Store
 from tests.support.github_server import GitHubServer
+from tests.support.github_webhook import post_webhook, pull_request_closed
 from tests.support.google_server import GoogleServer
 from tests.support.harness import ADMIN, ALICE, running_bot
 
 SECRET = "whsec-production-backends"
-
-
-def _webhook(url: str, payload: dict) -> int:  # type: ignore[type-arg]
-    body = json.dumps(payload).encode()
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-GitHub-Event": "pull_request",
-            "X-GitHub-Delivery": "d-1",
-            "X-Hub-Signature-256": signature,
-        },
-    )
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        return int(resp.status)
 
 
 @pytest.mark.slow
@@ -70,18 +49,8 @@ def test_request_to_url_on_github_google_and_each_store(tmp_path: Path, any_stor
 
             github.merge(pull.number)
             google.add_instance("acme-analytics", "europe-west1-b", request.env_name, "ACTIVE")
-            payload = {
-                "action": "closed",
-                "number": pull.number,
-                "repository": {"full_name": "acme/infra"},
-                "pull_request": {
-                    "number": pull.number,
-                    "merged": True,
-                    "html_url": opened.pull_request.url,
-                    "head": {"ref": opened.pull_request.branch, "repo": {"full_name": "acme/infra"}},
-                },
-            }
-            assert _webhook(bot.server.url + "/github/webhook", payload) == 202
+            event = pull_request_closed(opened.pull_request, merged=True, repo="acme/infra")
+            assert post_webhook(bot.server.url, event, secret=SECRET)[0] == 202
             bot.settle()
             final = bot.store.get(request.id)
             assert final is not None and final.state == State.READY

@@ -7,40 +7,31 @@ from pathlib import Path
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.domain.transitions import step_to
-from bot.infra.base import FileChange, PullRequest, RepoUnavailable
+from bot.infra.base import FileChange
 from bot.infra.local_git import LocalGitRepo
 from bot.store.sqlite import SqliteStore
 from bot.workflow.rendering import render
 from tests.support.harness import ADMIN, ALICE, Harness, running_bot
-
-
-class FlakyRepo(LocalGitRepo):
-    """A real local repository that refuses to open pull requests while ``down`` is set."""
-
-    down = True
-
-    def open_pull_request(self, change: FileChange) -> PullRequest:
-        if self.down:
-            raise RepoUnavailable("connection refused")
-        return super().open_pull_request(change)
+from tests.support.lifecycle_support import FlakyRepo
 
 
 def test_an_approval_during_a_repo_outage_becomes_a_pr_when_it_returns(
     tmp_path: Path, sqlite_store: SqliteStore
 ) -> None:
     repo = FlakyRepo(tmp_path / "infra")
+    repo.failing = True
     with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
         bot.ask(ALICE)
         request = bot.only_request(ALICE)
         bot.approve(request.id, ADMIN)
         waiting = bot.store.get(request.id)
         assert waiting is not None and waiting.state == State.APPROVED
-        assert waiting.attempts == 1 and "connection refused" in (waiting.last_error or "")
+        assert waiting.attempts == 1 and "HTTP 502 from the git host" in (waiting.last_error or "")
 
         bot.reconcile()  # not yet due: backoff
         assert bot.store.get(request.id).attempts == 1  # type: ignore[union-attr]
 
-        repo.down = False
+        repo.failing = False
         bot.clock.advance(minutes=5)
         bot.reconcile()
         bot.reconcile()  # a second pass finds nothing to do twice
@@ -53,6 +44,7 @@ def test_a_repo_that_never_returns_fails_the_request_and_alerts_the_admins(
     tmp_path: Path, sqlite_store: SqliteStore
 ) -> None:
     repo = FlakyRepo(tmp_path / "infra")
+    repo.failing = True
     with running_bot(tmp_path, sqlite_store, repo=repo) as bot:
         bot.ask(ALICE)
         request = bot.only_request(ALICE)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import urllib.request
 from pathlib import Path
@@ -11,6 +9,7 @@ from urllib.error import HTTPError
 
 from bot.domain.states import State
 from bot.store.sqlite import SqliteStore
+from tests.support.github_webhook import post_webhook, pull_request_closed
 from tests.support.harness import ADMIN, ALICE, Harness, running_bot
 
 SECRET = "webhook-secret-for-tests"
@@ -25,32 +24,10 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
         return e.code, json.loads(e.read() or b"{}")
 
 
-def _merged_event(bot: Harness, request_id: str, merged: bool = True) -> bytes:
+def _closed(bot: Harness, request_id: str, merged: bool = True, repo: str | None = None) -> dict:  # type: ignore[type-arg]
     request = bot.store.get(request_id)
     assert request is not None and request.pull_request is not None
-    return json.dumps(
-        {
-            "action": "closed",
-            "number": request.pull_request.number,
-            "pull_request": {
-                "number": request.pull_request.number,
-                "html_url": request.pull_request.url,
-                "merged": merged,
-                "head": {"ref": request.pull_request.branch},
-                "base": {"ref": "main"},
-            },
-        }
-    ).encode()
-
-
-def _signed(body: bytes, delivery: str, secret: str = SECRET) -> dict[str, str]:
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": "application/json",
-        "X-GitHub-Event": "pull_request",
-        "X-GitHub-Delivery": delivery,
-        "X-Hub-Signature-256": f"sha256={digest}",
-    }
+    return pull_request_closed(request.pull_request, merged=merged, repo=repo)
 
 
 def test_a_merged_pr_webhook_moves_the_request_on_once(tmp_path: Path, sqlite_store: SqliteStore) -> None:
@@ -59,19 +36,18 @@ def test_a_merged_pr_webhook_moves_the_request_on_once(tmp_path: Path, sqlite_st
         request = bot.only_request(ALICE)
         bot.approve(request.id, ADMIN)
         bot.merge(request)
-        body = _merged_event(bot, request.id)
-        url = bot.server.url + "/github/webhook"
+        event = _closed(bot, request.id)
 
-        status, _ = _post(url, body, _signed(body, "delivery-1", secret="wrong"))
+        status, _ = post_webhook(bot.server.url, event, secret="wrong", delivery="delivery-1")
         assert status == 401
         assert bot.store.get(request.id).state == State.PR_OPEN  # type: ignore[union-attr]
 
-        status, answer = _post(url, body, _signed(body, "delivery-1"))
+        status, answer = post_webhook(bot.server.url, event, secret=SECRET, delivery="delivery-1")
         bot.settle()
         assert status == 202 and answer == {"accepted": True}
         assert bot.store.get(request.id).state == State.READY  # type: ignore[union-attr]
 
-        status, answer = _post(url, body, _signed(body, "delivery-1"))  # GitHub redelivers
+        status, answer = post_webhook(bot.server.url, event, secret=SECRET, delivery="delivery-1")  # redelivered
         assert answer == {"duplicate": True}
         ready = [m for m in bot.messages_to(ALICE.id) if "Open JupyterLab" in str(m["blocks"])]
         assert len(ready) == 1
@@ -82,12 +58,12 @@ def test_a_pr_closed_without_merging_cancels_and_tells_the_user(tmp_path: Path, 
         bot.ask(ALICE)
         request = bot.only_request(ALICE)
         bot.approve(request.id, ADMIN)
-        body = _merged_event(bot, request.id, merged=False)
-        status, _ = _post(bot.server.url + "/github/webhook", body, _signed(body, "d-1"))
+        event = _closed(bot, request.id, merged=False)
+        status, _ = post_webhook(bot.server.url, event, secret=SECRET, delivery="d-1")
         bot.settle()
         assert bot.store.get(request.id).state == State.PR_OPEN  # type: ignore[union-attr] # it is still open
         bot.repo.close(bot.store.get(request.id).pull_request.branch)  # type: ignore[attr-defined,union-attr]
-        status, _ = _post(bot.server.url + "/github/webhook", body, _signed(body, "d-2"))
+        status, _ = post_webhook(bot.server.url, event, secret=SECRET, delivery="d-2")
         bot.settle()
         assert status == 202
         assert bot.store.get(request.id).state == State.CANCELLED  # type: ignore[union-attr]
@@ -131,14 +107,10 @@ def test_a_signed_event_from_a_fork_or_a_replay_moves_nothing(tmp_path: Path, sq
         bot.ask(ALICE)
         request = bot.only_request(ALICE)
         bot.approve(request.id, ADMIN)
-        url = bot.server.url + "/github/webhook"
-        payload = json.loads(_merged_event(bot, request.id, merged=False))
-        payload["repository"] = {"full_name": "acme/infra"}
-        payload["pull_request"]["head"]["repo"] = {"full_name": "mallory/infra"}  # a fork's same-named branch
-        fork = json.dumps(payload).encode()
-        assert _post(url, fork, _signed(fork, "d-fork"))[1] == {"ignored": True}
-        payload["pull_request"]["head"]["repo"] = {"full_name": "acme/infra"}
-        replay = json.dumps(payload).encode()  # says "closed", but the real pull request is open
-        assert _post(url, replay, _signed(replay, "d-replay"))[0] == 202
+        fork = _closed(bot, request.id, merged=False, repo="acme/infra")
+        fork["pull_request"]["head"]["repo"] = {"full_name": "mallory/infra"}  # a fork's same-named branch
+        assert post_webhook(bot.server.url, fork, secret=SECRET, delivery="d-fork")[1] == {"ignored": True}
+        replay = _closed(bot, request.id, merged=False, repo="acme/infra")  # "closed", but it is open
+        assert post_webhook(bot.server.url, replay, secret=SECRET, delivery="d-replay")[0] == 202
         bot.settle()
         assert bot.store.get(request.id).state == State.PR_OPEN  # type: ignore[union-attr]

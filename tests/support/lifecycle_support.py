@@ -38,34 +38,6 @@ def open_home(send: SlackSender, user_id: str) -> Response:
     return send.post(json.dumps(body).encode(), content_type="application/json")
 
 
-def click_in_home(send: SlackSender, user_id: str, action_id: str, value: str) -> Response:
-    """A button click in the Home tab: no channel, no response_url, the view instead."""
-    return send.interaction(
-        {
-            "type": "block_actions",
-            "user": {"id": user_id, "team_id": send.team_id},
-            "trigger_id": f"{secrets.randbelow(10**9)}.trigger",
-            "container": {"type": "view", "view_id": "V0HOME"},
-            "view": {
-                "id": "V0HOME",
-                "type": "home",
-                "callback_id": "notebook_home",
-                "hash": "h",
-                "blocks": [],
-            },
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": "b",
-                    "value": value,
-                    "action_ts": str(time.time()),
-                }
-            ],
-        }
-    )
-
-
 def texts_to(bot: Harness, user_id: str) -> list[str]:
     """The text of every message the bot posted to a user (their DM) or channel, oldest first."""
     return [str(m.get("text") or "") for m in bot.messages_to(user_id)]
