@@ -176,11 +176,24 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+def started_emulator(gcloud: str, log_dir: Path, attempts: int = 3) -> FirestoreEmulator:
+    """An emulator on a free port. The port is chosen before the JVM binds it, and on a busy machine another
+    socket may take it meanwhile ("Address already in use"): then another port is tried."""
+    for attempt in range(attempts):
+        emulator = FirestoreEmulator(gcloud, log_dir)
+        try:
+            emulator.start()
+            return emulator
+        except RuntimeError as e:
+            if "Address already in use" not in str(e) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="session")
 def firestore_emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirestoreEmulator]:
     """The session's emulator, as an object (``host``, ``store(project)``)."""
-    emulator = FirestoreEmulator(gcloud_or_skip(), tmp_path_factory.mktemp("firestore-emulator"))
-    emulator.start()
+    emulator = started_emulator(gcloud_or_skip(), tmp_path_factory.mktemp("firestore-emulator"))
     try:
         yield emulator
     finally:
@@ -206,8 +219,7 @@ def firestore_store(firestore_emulator_process: FirestoreEmulator) -> Iterator[F
 @pytest.fixture
 def restartable_firestore_emulator(tmp_path: Path) -> Iterator[FirestoreEmulator]:
     """An emulator for this test alone, so that stopping it disturbs no other test."""
-    emulator = FirestoreEmulator(gcloud_or_skip(), tmp_path)
-    emulator.start()
+    emulator = started_emulator(gcloud_or_skip(), tmp_path)
     try:
         yield emulator
     finally:
