@@ -60,6 +60,9 @@ class SlackState:
     # Methods that answer {"ok": false, "error": "fatal_error"} this many more times.
     failing: dict[str, int] = field(default_factory=dict)
     delay_seconds: float = 0.0
+    # Channels whose messages Slack refuses with this error (not_in_channel, channel_not_found, is_archived),
+    # answered exactly as Slack does: HTTP 200, {"ok": false, "error": ...}.
+    channel_errors: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -98,6 +101,11 @@ class _Handler(BaseHTTPRequestHandler):
                 state.failing[method] -= 1
                 state.calls.append(Call(f"{method}:failed", args, time.time()))
                 self._send(200, {"ok": False, "error": "fatal_error"})
+                return
+            refused = state.channel_errors.get(str(args.get("channel", "")))
+            if refused and method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+                state.calls.append(Call(f"{method}:{refused}", args, time.time()))
+                self._send(200, {"ok": False, "error": refused})
                 return
             state.calls.append(Call(method, args, time.time()))
         self._send(200, self.server.answer(method, args))
