@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot.domain.errors import NotebookBotError
 from bot.domain.people import Person
 from bot.domain.states import State
+from bot.slack import messages
 from bot.slack.commands import open_request_modal
 from bot.slack.context import SlackServices
 from bot.slack.home import publish_home
@@ -27,6 +28,8 @@ from bot.slack.replies import explained, unexpected
 from bot.workflow.power import Tell
 
 log = logging.getLogger(__name__)
+
+DM_HELP = "I answer `/notebook` commands (type them here or anywhere in Slack), not messages:\n\n"
 
 # What a button does: (who clicked, the request id on the button, how to answer, the payload) -> what to
 # say now, if anything.
@@ -131,3 +134,14 @@ def register(app: App, s: SlackServices) -> None:
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") == "home":
             _refresh_home(s, client, str(event.get("user")))
+
+    @app.event("message")
+    def direct_message(event: dict[str, Any], client: WebClient) -> None:
+        # Someone wrote to the bot in its Messages tab: answer with what it understands. Edits, joins and
+        # the bot's own messages (which Slack sends back as events too) get no answer, or it would loop.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        try:
+            client.chat_postMessage(channel=str(event.get("channel")), text=DM_HELP + messages.HELP)
+        except Exception:
+            log.exception("could not answer a direct message")
