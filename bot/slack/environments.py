@@ -89,7 +89,7 @@ def environment_buttons(view: EnvironmentView) -> ActionsBlock | None:
     ):
         buttons.append(ButtonElement(text="Delete", action_id=Action.DELETE.value, value=r.id, style="danger"))
     if r.state == State.PENDING_APPROVAL:
-        buttons.append(ButtonElement(text="Withdraw", action_id=Action.DELETE.value, value=r.id))
+        buttons.append(ButtonElement(text="Withdraw", action_id=Action.WITHDRAW.value, value=r.id))
     return ActionsBlock(block_id=f"env:{r.id}", elements=buttons) if buttons else None
 
 

@@ -9,7 +9,7 @@ from slack_bolt import Respond
 from bot.domain.errors import InvalidInput, Refused
 from bot.slack.context import Invocation
 from bot.slack.environments import admin_list_blocks, audit_blocks, status_blocks
-from bot.slack.modals import confirm_delete_modal
+from bot.slack.modals import removal_dialog
 
 
 def _say(respond: Respond, text: str) -> None:
@@ -54,7 +54,7 @@ def extend(c: Invocation) -> None:
 
 def delete(c: Invocation) -> None:
     request = c.services.life.deletable(c.person, _name(c.args, "/notebook delete NAME"))
-    c.client.views_open(trigger_id=c.body["trigger_id"], view=confirm_delete_modal(request).to_dict())
+    c.client.views_open(trigger_id=c.body["trigger_id"], view=removal_dialog(request).to_dict())
 
 
 def list_all(c: Invocation) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.config.policy import Policy
@@ -245,3 +247,23 @@ def failure_alert(request: EnvironmentRequest, text: str) -> list[Block]:
             ]
         ),
     ]
+
+
+def already_decided(request: EnvironmentRequest, at: datetime | None) -> str:
+    """Why an Approve or Reject that came late changed nothing: who decided (or what happened), and when."""
+    name = f"*{words(request.display_name)}* (`{request.id}`)"
+    stamp = f" {when(at)}" if at else ""
+    s = request.state
+    if s == State.EXPIRED:
+        return (
+            f"{name} expired{stamp}: nobody decided in time, so it can no longer be approved or rejected. "
+            "Its requester was told and can ask again."
+        )
+    if withdrawn(request):
+        return f"{name} was {words(request.end_reason)}{stamp}; there is nothing left to decide."
+    if s == State.REJECTED:
+        return f"{name} was already decided: rejected by {_by(request.decided_by)}{stamp}. Nothing changed."
+    if s == State.CANCELLED and not request.decided_by:
+        return f"{name} was cancelled{stamp} ({words(request.end_reason)}); there is nothing left to decide."
+    by = _by(request.decided_by)
+    return f"{name} was already decided: approved by {by}{stamp}; it is now {s.label}. Nothing changed."
