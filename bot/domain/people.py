@@ -18,6 +18,7 @@ class Person:
     deleted: bool = False
     is_bot: bool = False
     usergroups: frozenset[str] = field(default_factory=frozenset)
+    tz: str | None = None
 
     @property
     def is_guest(self) -> bool:

@@ -25,6 +25,7 @@ from bot.slack.home import publish_home
 from bot.slack.ids import Action, View
 from bot.slack.modals import notice_modal, removal_dialog
 from bot.slack.replies import explained, unexpected
+from bot.slack.texts import when
 from bot.workflow.power import Tell
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def register(app: App, s: SlackServices) -> None:
 
     def extend(person: Person, ref: str, tell: Tell, body: dict[str, Any]) -> str:
         extended = s.life.extend(person, ref)
-        return f"✅ *{extended.display_name}* is kept until {extended.expires_at:%Y-%m-%d %H:%M} UTC."
+        return f"✅ *{extended.display_name}* is kept until {when(extended.expires_at, tz=person.tz)}."
 
     def ask_delete(person: Person, ref: str, tell: Tell, body: dict[str, Any]) -> None:
         request = s.life.deletable(person, ref)

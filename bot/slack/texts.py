@@ -74,13 +74,12 @@ def fallback(when_: datetime, tz: str | None = None) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or tz}"
 
 
-def when(at: datetime | None, *, tz: str | None = None, date_only: bool = False) -> str:
+def when(at: datetime | None, *, tz: str | None = None, date_only: bool = False, seconds: bool = False) -> str:
     """A time in mrkdwn that Slack writes in the reader's time zone; the fallback is for old clients."""
     if at is None:
         return "-"
     stamp = int((at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp())
-    shown = "{date_short_pretty}" if date_only else "{date_short_pretty} {time}"
     back = fallback(at, tz)
     if date_only:
-        back = back.split(" ")[0]
-    return f"<!date^{stamp}^{shown}|{back}>"
+        return f"<!date^{stamp}^{{date_short_pretty}}|{back.split(' ')[0]}>"
+    return f"<!date^{stamp}^{{date_short_pretty}} {{{'time_secs' if seconds else 'time'}}}|{back}>"
