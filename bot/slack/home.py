@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
 from slack_sdk.models.views import View as SlackView
 
 from bot.config.policy import Policy
@@ -20,6 +13,7 @@ from bot.domain.states import FINAL, State
 from bot.slack.context import SlackServices
 from bot.slack.environments import HOME_BLOCKS, environment_list
 from bot.slack.ids import Action, View
+from bot.slack.texts import context, words
 from bot.workflow.live import EnvironmentView
 
 _ENDED_SHOWN = 10  # a context block holds at most 10 elements
@@ -37,23 +31,15 @@ def home_view(views: list[EnvironmentView], policy: Policy, *, pending_approvals
         ),
     ]
     if pending_approvals is not None:
-        top.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"Admin: {pending_approvals} request(s) wait for approval · `/notebook list pending`"
-                    )
-                ]
-            )
-        )
+        top.append(context(f"Admin: {pending_approvals} request(s) wait for approval · `/notebook list pending`"))
     tail: list[Block] = []
     if ended:
         tail.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(text=f"~{v.request.display_name}~ {v.request.state.label} `{v.request.id}`")
+            context(
+                *(
+                    f"~{words(v.request.display_name)}~ {v.request.state.label} `{v.request.id}`"
                     for v in ended[:_ENDED_SHOWN]
-                ]
+                )
             )
         )
     budget = HOME_BLOCKS - len(top) - len(tail)

@@ -74,6 +74,10 @@ def _sentence(text: str) -> str:
     return text.rstrip().rstrip(".") + "."
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def withdrawn(request: EnvironmentRequest) -> bool:
     """Whether it ended because its owner (or an admin) withdrew it before anyone decided."""
     return request.state == State.CANCELLED and (request.end_reason or "").startswith("withdrawn")
@@ -88,7 +92,7 @@ def _outcome(request: EnvironmentRequest) -> str | None:
     if s == State.REJECTED:
         return f"❌ Rejected by {_by(request.decided_by)}: {words(request.decision_reason)}"
     if withdrawn(request):
-        return f"↩️ {_sentence(words(request.end_reason).capitalize())} Nothing was created."
+        return f"↩️ {_sentence(_upper_first(words(request.end_reason)))} Nothing was created."
     if s == State.CANCELLED:
         return f"🚫 Cancelled: {words(request.end_reason or 'the pull request was closed')}"
     if s == State.FAILED:
@@ -138,7 +142,7 @@ def decision_line(request: EnvironmentRequest) -> str:
     if s == State.REJECTED:
         return f"❌ Rejected by {_by(request.decided_by)}"
     if withdrawn(request):
-        return f"↩️ {words(request.end_reason).capitalize()} before anyone decided"
+        return f"↩️ {_upper_first(words(request.end_reason))} before anyone decided"
     if s == State.CANCELLED and not request.decided_by:
         return f"🚫 Cancelled before anyone decided: {words(request.end_reason)}"
     text = f"✅ Approved by {_by(request.decided_by)} · now {s.label}"

@@ -17,7 +17,7 @@ from bot.domain.request import EnvironmentRequest, PullRequestRef, iso, parse_is
 from bot.domain.states import State
 from bot.domain.transitions import Change, move, note, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
-from bot.workflow.ports import Deps
+from bot.workflow.ports import Deps, plain
 from bot.workflow.provisioning import BOT, Provisioning
 from bot.workflow.rendering import cloud_environment
 
@@ -301,7 +301,8 @@ def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
             "`/notebook new` asks for a new one."
         )
     return (
-        f"🗑️ Deleting *{request.display_name}* ({request.end_reason}): {link} removes it. I'll tell you when it is gone."
+        f"🗑️ Deleting *{request.display_name}* ({plain(request.end_reason or '')}): {link} removes it. "
+        "I'll tell you when it is gone."
     )
 
 
