@@ -21,9 +21,10 @@ from bot.domain.states import State
 from bot.slack import messages
 from bot.slack.commands import open_request_modal
 from bot.slack.context import SlackServices
-from bot.slack.home import publish_home
+from bot.slack.home import HomeRefresh, publish_home
 from bot.slack.ids import Action, View
 from bot.slack.modals import notice_modal, removal_dialog
+from bot.slack.notifier import SlackNotifier
 from bot.slack.replies import explained, unexpected
 from bot.slack.texts import when
 from bot.workflow.power import Tell
@@ -71,6 +72,11 @@ def _clicked(
 
 def register(app: App, s: SlackServices) -> None:
     """Adds the lifecycle's listeners (passed to ``build_bolt_app(extras=...)``)."""
+
+    if isinstance(s.deps.notifier, SlackNotifier):  # the owner's Home follows their environments
+        client: WebClient = app.client
+        refresh = HomeRefresh(lambda user: publish_home(s, client, user), s.deps.background.submit)
+        s.deps.notifier.on_change = refresh.changed
 
     def button(action: Action, what: str, work: Work) -> None:
         def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:

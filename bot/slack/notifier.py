@@ -61,6 +61,8 @@ class SlackNotifier:
         self._updating: set[str] = set()
         self._stale: set[str] = set()
         self._updates_lock = threading.Lock()
+        # Set by the Slack app when it is built: publishes an owner's Home again after their request moved.
+        self.on_change: Callable[[str], None] | None = None
 
     def _once(self, key: str, send: Callable[[], object], again: str = "") -> bool:
         """Sends at most once per key; a failed send releases the key so a retry may send it.
@@ -162,6 +164,11 @@ class SlackNotifier:
         return resp
 
     def progress(self, request: EnvironmentRequest) -> None:
+        self._progress_messages(request)
+        if self.on_change is not None:
+            self.on_change(request.owner_user_id)
+
+    def _progress_messages(self, request: EnvironmentRequest) -> None:
         with self._updates_lock:
             if request.id in self._updating:  # the sender in flight will send the newest state after its own
                 self._stale.add(request.id)
