@@ -68,3 +68,22 @@ def test_a_plain_text_time_uses_the_persons_zone_and_says_which() -> None:
     assert fallback(at, "America/New_York") == "2026-12-25 04:00 EST"
     assert fallback(at, None) == fallback(at, "Not/AZone") == "2026-12-25 09:00 UTC"
     assert when(at, tz="Asia/Kolkata").endswith("|2026-12-25 14:30 IST>")
+
+
+def test_a_request_that_gave_up_does_not_promise_to_try_again(tmp_path: Path, sqlite_store: SqliteStore) -> None:
+    base = load_policy(None)
+    policy = base.model_copy(update={"limits": base.limits.model_copy(update={"provisioning_attempts": 2})})
+    repo = FlakyRepo(tmp_path / "infra", base_branch=policy.repo.base_branch)
+    with running_bot(tmp_path, sqlite_store, policy=policy, repo=repo) as bot:
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        repo.failing = True
+        bot.approve(request.id, ADMIN)
+        bot.clock.advance(minutes=5)
+        bot.reconcile()
+        failed = bot.store.get(request.id)
+        assert failed is not None and failed.state == State.FAILED
+        last = json.loads(_dm_updates(bot)[-1])[0]["text"]["text"]
+        assert "gave up after 2 attempts: The infrastructure repository is not answering right now" in last
+        assert "will try again" not in last and ".." not in last
+        assert last.endswith("(HTTP 502 from the git host). The admins were told; it can be retried.")
