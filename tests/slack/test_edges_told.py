@@ -120,3 +120,29 @@ def test_a_late_approve_on_an_expired_card_says_it_expired(bot: Harness) -> None
     assert bot.store.get(request.id).state == State.EXPIRED  # type: ignore[union-attr]
     (said,) = click(bot, ADMIN.id, Action.APPROVE.value, request.id)
     assert "expired" in said and "can no longer be approved" in said and "someone" not in said
+
+
+def test_a_message_that_cannot_be_built_still_goes_out_as_text_and_the_work_goes_on(
+    tmp_path: Path, sqlite_store: SqliteStore, monkeypatch: Any
+) -> None:
+    from bot.slack import messages
+
+    def broken(*args: Any) -> Any:
+        raise ValueError("a builder bug")
+
+    monkeypatch.setattr(messages, "failure_alert", broken)  # the block builder has a bug (pure logic)
+    monkeypatch.setattr(messages, "progress_message", broken)
+    base = load_policy(None)
+    policy = base.model_copy(update={"limits": base.limits.model_copy(update={"provisioning_attempts": 1})})
+    repo = FlakyRepo(tmp_path / "infra", base_branch=policy.repo.base_branch)
+    with running_bot(tmp_path, sqlite_store, policy=policy, repo=repo) as bot:
+        bot.ask(ALICE)
+        request = bot.only_request(ALICE)
+        repo.failing = True
+        bot.approve(request.id, ADMIN)
+        failed = bot.store.get(request.id)
+        assert failed is not None and failed.state == State.FAILED
+        (alert,) = [m for m in bot.messages_to("C0ADMINS") if "failed" in m["text"]]
+        assert request.id in alert["text"] and "blocks" not in alert  # its text alone
+        assert bot.messages_to(ALICE.id)  # the requester's message went out too
+        assert failed.slack.alert_ts is not None
