@@ -69,6 +69,11 @@ class AdminChannel:
     def channel(self) -> str:
         return self.policy.slack.admin_channel
 
+    def unreached(self) -> str | None:
+        """Why messages cannot reach the admin channel now, in a requester's words, or None."""
+        with self._lock:
+            return SETUP_ERRORS[self._problem[0]] if self._problem else None
+
     def problem(self) -> str | None:
         """What ``/healthz`` reports while the channel is refused, or None."""
         with self._lock:

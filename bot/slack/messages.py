@@ -119,10 +119,19 @@ def pull_request_line(request: EnvironmentRequest) -> str | None:
     return f"{what}: <{pr.url}|#{pr.number}>"
 
 
-def progress_message(request: EnvironmentRequest, policy: Policy) -> list[Block]:
-    """The one DM that follows a request, updated in place as it moves."""
+def progress_message(request: EnvironmentRequest, policy: Policy, *, unreached: str | None = None) -> list[Block]:
+    """The one DM that follows a request, updated in place as it moves.
+
+    ``unreached``: why its card could not be put in front of the admins yet (a setup problem of their
+    channel); the DM then says so instead of claiming an admin was asked."""
     lines = [_summary(request, policy), progress_line(request)]
-    for line in (_outcome(request), pull_request_line(request)):
+    outcome = _outcome(request)
+    if unreached and request.state == State.PENDING_APPROVAL and request.slack.card_ts is None:
+        outcome = (
+            f"⚠️ It has not reached the admins yet: their channel cannot receive it ({unreached}). They were "
+            "told how to fix it; it goes to them as soon as they do."
+        )
+    for line in (outcome, pull_request_line(request)):
         if line:
             lines.append(line)
     if request.url and request.state == State.READY:

@@ -113,7 +113,7 @@ class SlackNotifier:
             resp = self._post(
                 request.owner_user_id,
                 messages.progress_text(request),
-                _dicts(lambda: messages.progress_message(request, self.policy), f"the progress of {request.id}"),
+                _dicts(lambda: self._progress_blocks(request), f"the progress of {request.id}"),
             )
             self._remember(request, dm_channel=resp["channel"], dm_ts=resp["ts"])
 
@@ -133,9 +133,10 @@ class SlackNotifier:
             self._remember(request, card_channel=resp["channel"], card_ts=resp["ts"])
 
         try:
-            return self._once(f"msg:{request.id}:card", send, again)
+            sent = self._once(f"msg:{request.id}:card", send, again)
         except AdminChannelUnavailable as e:
             # The admins have been told how to fix it; the requester must not believe they were asked.
+            self._progress_messages(request)
             self.tell_owner(
                 request,
                 f"card-undelivered-{e.error}",
@@ -144,6 +145,12 @@ class SlackNotifier:
                 "it; it reaches them as soon as they do, and nothing is lost meanwhile.",
             )
             return False
+        if sent and again:  # a card that waited for the channel: the requester's DM says it reached them
+            self._progress_messages(request)
+        return sent
+
+    def _progress_blocks(self, request: EnvironmentRequest) -> list[Block]:
+        return messages.progress_message(request, self.policy, unreached=self.admin_channel.unreached())
 
     def _post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None) -> SlackResponse:
         if blocks is None:
@@ -194,7 +201,7 @@ class SlackNotifier:
                 refs.dm_channel,
                 refs.dm_ts,
                 messages.progress_text(current),
-                _dicts(lambda: messages.progress_message(current, self.policy), f"the progress of {current.id}"),
+                _dicts(lambda: self._progress_blocks(current), f"the progress of {current.id}"),
             )
         if refs.card_channel and refs.card_ts:
             self._update(

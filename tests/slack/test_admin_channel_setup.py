@@ -21,6 +21,15 @@ def _health(bot: Harness) -> tuple[int, dict[str, Any]]:
         return resp.status, json.loads(resp.read())
 
 
+def _progress_dm(bot: Harness, request_id: str) -> str:
+    """The requester's progress message about a request as it stands now (posted, then updated in place)."""
+    posted = [json.dumps(m.get("blocks")) for m in bot.messages_to(ALICE.id) if "submitted" in json.dumps(m)]
+    updated = [
+        json.dumps(c.args.get("blocks")) for c in bot.slack.calls("chat.update") if c.args["channel"] == "D0ALICE"
+    ]
+    return [b for b in posted + updated if request_id in b][-1]
+
+
 @pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found", "is_archived"])
 def test_a_refused_admin_channel_is_told_to_every_admin_the_requester_and_healthz(bot: Harness, error: str) -> None:
     bot.slack.state.channel_errors["C0ADMINS"] = error
@@ -33,6 +42,9 @@ def test_a_refused_admin_channel_is_told_to_every_admin_the_requester_and_health
         assert "<#C0ADMINS>" in dm and f"`{error}`" in dm and "/invite @notebook-bot" in dm
     told = texts_to(bot, ALICE.id)
     assert any("has not reached the admins yet" in t for t in told), told
+    assert "has not reached the admins yet" in _progress_dm(
+        bot, request.id
+    ) and "An admin has been asked" not in _progress_dm(bot, request.id)
 
     status, report = _health(bot)
     assert status == 200 and report["status"] == "degraded"
@@ -50,6 +62,7 @@ def test_a_refused_admin_channel_is_told_to_every_admin_the_requester_and_health
     assert len(cards) == 2 and request.id in json.dumps(cards)
     status, report = _health(bot)
     assert status == 200 and report == {"ok": True, "config": "ok", "store": "ok"}
+    assert "An admin has been asked" in _progress_dm(bot, request.id)
     bot.approve(request.id, ADMIN)
     assert bot.store.get(request.id).state == State.PR_OPEN  # type: ignore[union-attr]
 
