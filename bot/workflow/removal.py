@@ -288,7 +288,7 @@ class Removal:
 def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
     link = f"<{pr.url}|pull request #{pr.number}>"
     if request.end_reason == EXPIRED:
-        until = f" ({request.expires_at:%Y-%m-%d})" if request.expires_at else ""
+        until = f" ({request.expires_at:%Y-%m-%d %H:%M} UTC)" if request.expires_at else ""
         return (
             f"⌛ *{request.display_name}* reached the end of its lifetime{until}. I opened {link} to remove "
             "it; "
