@@ -146,3 +146,10 @@ def test_a_message_that_cannot_be_built_still_goes_out_as_text_and_the_work_goes
         assert request.id in alert["text"] and "blocks" not in alert  # its text alone
         assert bot.messages_to(ALICE.id)  # the requester's message went out too
         assert failed.slack.alert_ts is not None
+
+
+def test_delete_typed_for_a_pending_request_opens_the_withdraw_dialog(bot: Harness) -> None:
+    bot.ask(ALICE)
+    assert bot.send.command(ALICE.id, "delete churn-model").status == 200
+    (dialog,) = bot.slack.wait_for("views.open")
+    assert dialog.args["view"]["callback_id"] == View.CONFIRM_WITHDRAW.value
