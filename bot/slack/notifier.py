@@ -136,14 +136,20 @@ class SlackNotifier:
             sent = self._once(f"msg:{request.id}:card", send, again)
         except AdminChannelUnavailable as e:
             # The admins have been told how to fix it; the requester must not believe they were asked.
-            self._progress_messages(request)
-            self.tell_owner(
-                request,
-                f"card-undelivered-{e.error}",
+            error = e.error
+            text = (
                 f"⚠️ Your request *{request.display_name}* (`{request.id}`) has not reached the admins yet: "
-                f"their channel cannot receive it ({SETUP_ERRORS[e.error]}). They have been told how to fix "
-                "it; it reaches them as soon as they do, and nothing is lost meanwhile.",
+                f"their channel cannot receive it ({SETUP_ERRORS[error]}). They have been told how to fix "
+                "it; it reaches them as soon as they do, and nothing is lost meanwhile."
             )
+            for tell in (
+                lambda: self.tell_owner(request, f"card-undelivered-{error}", text),
+                lambda: self._progress_messages(request),
+            ):
+                try:
+                    tell()
+                except Exception:  # one of the two failing must not keep the other from the requester
+                    log.exception("could not tell the owner of %s that the admins were not reached", request.id)
             return False
         if sent and again:  # a card that waited for the channel: the requester's DM says it reached them
             self._progress_messages(request)
