@@ -142,10 +142,11 @@ class SlackNotifier:
                 f"their channel cannot receive it ({SETUP_ERRORS[error]}). They have been told how to fix "
                 "it; it reaches them as soon as they do, and nothing is lost meanwhile."
             )
-            for tell in (
+            tells: tuple[Callable[[], None], ...] = (
                 lambda: self.tell_owner(request, f"card-undelivered-{error}", text),
                 lambda: self._progress_messages(request),
-            ):
+            )
+            for tell in tells:
                 try:
                     tell()
                 except Exception:  # one of the two failing must not keep the other from the requester
