@@ -83,12 +83,11 @@ def test_workbench_module_is_single_user_with_end_user_credentials() -> None:
     assert lifecycle["ignore_changes"] == ["desired_state"]
     (gce,) = instance["gce_setup"]
     (shielded,) = gce["shielded_instance_config"]
-    assert shielded == {
-        "enable_secure_boot": True,
-        "enable_vtpm": True,
-        "enable_integrity_monitoring": True,
-        "__is_block__": True,
-    }
+    assert shielded["enable_secure_boot"] == "${var.secure_boot}"  # off for GPU images with unsigned drivers
+    assert shielded["enable_vtpm"] is True and shielded["enable_integrity_monitoring"] is True
+    # Managed EUC refuses a custom service account: the module offers none.
+    assert "service_accounts" not in gce
+    assert "service_account" not in _variables("workbench")
 
 
 def test_workbench_metadata_sets_idle_timeout_and_never_the_reserved_proxy_keys() -> None:
@@ -110,7 +109,9 @@ def test_dataproc_module_is_a_personal_auth_jupyter_cluster() -> None:
     assert '"dataproc:dataproc.personal-auth.user" = var.owner_email' in text
     assert 'optional_components = ["JUPYTER"]' in text
     assert "enable_http_port_access = true" in text
-    assert 'idle_delete_ttl = "${var.idle_delete_ttl_seconds}s"' in text
+    assert 'idle_stop_ttl = "${var.idle_stop_ttl_seconds}s"' in text
+    code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+    assert "idle_delete_ttl" not in code  # Google must never delete a cluster whose file still exists
 
 
 @pytest.mark.parametrize(
