@@ -143,9 +143,9 @@ variable "idle_stop_ttl_seconds" {
 }
 
 variable "owner_role" {
-  description = "Role the owner gets on this cluster only (it must hold dataproc.clusters.use, which enable-personal-auth-session and Component Gateway need), or null to grant nothing here."
+  description = "Role the owner gets on this cluster only (one holding dataproc.clusters.use, which enable-personal-auth-session and Component Gateway need, e.g. roles/dataproc.editor or a custom role), or null when users hold it another way (deploy/terraform/bot grants it to var.notebook_users). Granting here needs dataproc.clusters.getIamPolicy and setIamPolicy for the apply identity."
   type        = string
-  default     = "roles/dataproc.editor"
+  default     = null
 }
 
 variable "labels" {

@@ -146,9 +146,9 @@ variable "kms_key" {
 }
 
 variable "grant_owner_service_account_user" {
-  description = "Grant the owner roles/iam.serviceAccountUser on the VM's service account (the Compute Engine default), which Workbench asks of a single user who did not create the instance. The grant is conditional and titled with this instance, so it is this environment's own and leaves with it."
+  description = "Grant the owner roles/iam.serviceAccountUser on the VM's service account (the Compute Engine default), which Workbench asks of a single user who did not create the instance. The grant is conditional and titled with this instance, so it is this environment's own and leaves with it. Off when users hold it another way (deploy/terraform/bot grants it to var.notebook_users); on, the apply identity needs iam.serviceAccounts.getIamPolicy and setIamPolicy on that account."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "idle_minutes" {
