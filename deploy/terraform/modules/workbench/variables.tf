@@ -56,7 +56,8 @@ variable "gpu_type" {
   default     = null
 
   validation {
-    condition = var.gpu_type == null || contains([
+    # A conditional, not ||: Terraform evaluates both sides of ||, and contains() fails on null.
+    condition = var.gpu_type == null ? true : contains([
       "NVIDIA_TESLA_P100", "NVIDIA_TESLA_V100", "NVIDIA_TESLA_P4", "NVIDIA_TESLA_T4", "NVIDIA_TESLA_A100",
       "NVIDIA_A100_80GB", "NVIDIA_L4", "NVIDIA_H100_80GB", "NVIDIA_H100_MEGA_80GB", "NVIDIA_H200_141GB",
       "NVIDIA_B200", "NVIDIA_RTX6000", "NVIDIA_TESLA_T4_VWS", "NVIDIA_TESLA_P100_VWS", "NVIDIA_TESLA_P4_VWS",
