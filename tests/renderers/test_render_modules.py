@@ -164,3 +164,36 @@ def test_modules_and_infra_repo_are_terraform_fmt_clean(terraform: str) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _resources(kind: str) -> dict[str, dict]:
+    document = _load(MODULES / kind / "main.tf")
+    return {
+        f"{decode_hcl_string(rtype)}.{decode_hcl_string(name)}": body
+        for block in document["resource"]
+        for rtype, named in block.items()
+        for name, body in named.items()
+    }
+
+
+def test_the_owners_own_access_is_granted_per_environment_with_member_resources_when_asked() -> None:
+    dataproc = _resources("dataproc")["google_dataproc_cluster_iam_member.owner"]
+    assert dataproc["count"] == "${var.owner_role == null ? 0 : 1}"
+    assert dataproc["cluster"] == "${google_dataproc_cluster.this.name}"
+    assert dataproc["member"] == '"user:${var.owner_email}"'
+    assert _variables("dataproc")["owner_role"]["default"] is None  # deploy/terraform/bot grants it by default
+    workbench = _resources("workbench")["google_service_account_iam_member.owner_acts_as_vm"]
+    assert decode_hcl_string(workbench["role"]) == "roles/iam.serviceAccountUser"
+    assert workbench["member"] == '"user:${var.owner_email}"'
+    (condition,) = workbench["condition"]
+    assert condition["title"] == '"notebook-bot ${var.name}"'  # each environment's grant is its own
+    assert _variables("workbench")["grant_owner_service_account_user"]["default"] is False
+
+
+def test_customer_managed_keys_reach_the_disks_of_both_kinds() -> None:
+    (gce,) = _resources("workbench")["google_workbench_instance.this"]["gce_setup"]
+    for disk in (*gce["boot_disk"], *gce["data_disks"]):
+        assert disk["kms_key"] == "${var.kms_key}"
+        assert disk["disk_encryption"] == '${var.kms_key == null ? null : "CMEK"}'
+    text = _module_text("dataproc")
+    assert 'dynamic "encryption_config"' in text and "kms_key_name = encryption_config.value" in text
