@@ -83,8 +83,6 @@ class Gcp(_Strict):
                 raise ValueError(f"zone {zone!r} is not a zone of region {self.region}")
         if self.subnet and "/regions/" in self.subnet and f"/regions/{self.region}/" not in self.subnet:
             raise ValueError(f"subnet {self.subnet!r} is not in region {self.region}")
-        if self.subnet is not None and self.network is None:
-            raise ValueError("subnet needs network too: Workbench instances take both (Dataproc clusters the subnet)")
         return self
 
 

@@ -216,3 +216,20 @@ def test_a_customer_managed_key_reaches_both_kinds() -> None:
     assert {a["kms_key"] for a in rendered["gpu-t4"]} == {None}
     with pytest.raises(PolicyError, match=r"templates\[0\]\.kms_key: must be a Cloud KMS key"):
         parse_policy(example_with("    approval: auto ", "    kms_key: my-key\n    approval: auto "))
+
+
+def test_a_subnet_alone_serves_dataproc_but_not_workbench() -> None:
+    dataproc_only = """\
+gcp: {project: acme-analytics, region: europe-west1, zones: [europe-west1-b], subnet: notebooks}
+slack: {admin_channel: C0ADMINS, admins: [U0ADMIN1]}
+identity: {allowed_domains: [example.com]}
+templates:
+  - {id: spark-cluster, title: Spark, kind: dataproc}
+"""
+    policy = parse_policy(dataproc_only)
+    (arguments,) = render_edges(policy)["spark-cluster"][:1]
+    assert (arguments["network"], arguments["subnet"]) == (None, "notebooks")
+    with_workbench = dataproc_only + "  - {id: cpu-small, title: CPU, kind: workbench, machine_type: e2-standard-4}\n"
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(with_workbench)
+    assert caught.value.problems == ["gcp.subnet: network and subnet go together (template cpu-small would not render)"]
