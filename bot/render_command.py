@@ -17,7 +17,7 @@ from renderers.patterns import REQUEST_ID, email_problem
 _INTEGERS = {"idle_minutes", "lifetime_days", "worker_count"}
 _KEYS = _INTEGERS | {"display_name", "zone", "reason", "team"}
 # Renderer fields that come from this command's own options.
-_OPTIONS = {"owner_email": "--user", "request_id": "--request-id"}
+_OPTIONS = {"owner_email": "user", "request_id": "--request-id"}
 
 
 def _parse_sets(sets: list[str], problems: list[str]) -> dict[str, str]:
@@ -52,8 +52,9 @@ def render_command(
     included; prints the files (or writes them under ``out``). Bad input: one line per problem, exit 2."""
     problems: list[str] = []
     values = _parse_sets(sets, problems)
-    if (problem := email_problem(email)) is not None:
-        problems.append(f"--user: {problem}")
+    email_wrong = email_problem(email)
+    if email_wrong is not None:
+        problems.append(f"user: {email_wrong}")
     if request_id is not None and not REQUEST_ID.fullmatch(request_id):
         problems.append("--request-id: must be lowercase letters, digits and '-', at most 63 characters")
     numbers: dict[str, int | None] = {}
@@ -73,9 +74,9 @@ def render_command(
         name=email,
         usergroups=frozenset(template.usergroups) if template else frozenset(),
     )
-    refusal = rules.identity_refusal(person, policy) if not problems else None
+    refusal = rules.identity_refusal(person, policy) if email_wrong is None else None
     if refusal:
-        problems.append(f"--user: {refusal}")
+        problems.append(f"user: {refusal}")
     labels = _labels(person, policy, values.get("team"), problems)
     if template is None:
         problems.append(

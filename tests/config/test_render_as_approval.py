@@ -71,9 +71,9 @@ def test_render_puts_the_teams_labels_on_the_environment_as_an_approval_does(tmp
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["--user", "not an email"], "--user: must be an email address such as alice@example.com"),
-        (["--user", "a b@example.com"], "--user: must be an email address such as alice@example.com"),
-        (["--user", "eve@elsewhere.org"], "--user: Your email domain (elsewhere.org) is not one this bot serves"),
+        (["--user", "not an email"], "user: must be an email address such as alice@example.com"),
+        (["--user", "a b@example.com"], "user: must be an email address such as alice@example.com"),
+        (["--user", "eve@elsewhere.org"], "user: Your email domain (elsewhere.org) is not one this bot serves"),
         (["--user", "alice@example.com", "--request-id", "BAD ID"], "--request-id: must be lowercase letters"),
         (["--user", "alice@example.com", "--set", "team=nope"], "--set team=nope: unknown team (known: growth)"),
     ],
