@@ -166,7 +166,7 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
     """The card in the admin channel; buttons while undecided, who decided afterwards."""
     template = policy.template(request.template_id)
     gpu = f"{template.gpu.count}x {template.gpu.type}" if template and template.gpu else "none"
-    idle = "Idle delete" if request.kind == "dataproc" else "Idle shutdown"
+    idle = "Idle stop" if request.kind == "dataproc" else "Idle shutdown"
     fields = [
         field(f"*Requester*\n<@{request.owner_user_id}> ({words(request.owner_email)})"),
         field(f"*Template*\n{words(template.title if template else request.template_id)}"),
@@ -227,7 +227,10 @@ def ready_message(request: EnvironmentRequest, policy: Policy) -> list[Block]:
         blocks.append(
             section(
                 "Before opening it, put your credentials on the cluster and keep this running in a terminal:\n"
-                f"```{command}```"
+                f"```{command}```\n"
+                "By default your credentials on the cluster only read and write Cloud Storage objects in "
+                f"buckets of {policy.gcp.project}; to reach more (BigQuery, other projects), add "
+                "`--access-boundary=FILE`, a JSON credential access boundary that lists them."
             )
         )
     else:
@@ -238,7 +241,7 @@ def ready_message(request: EnvironmentRequest, policy: Policy) -> list[Block]:
             )
         )
     idle = (
-        f"Deleted after {request.idle_minutes} idle minutes, with the files on it"
+        f"Stops after {request.idle_minutes} idle minutes; start it again with `/notebook start`"
         if request.kind == "dataproc"
         else f"Stops after {request.idle_minutes} idle minutes"
     )
