@@ -99,28 +99,42 @@ def form_problems(
     return problems
 
 
-def quota_refusal(template: Template, policy: Policy, existing: Iterable[EnvironmentRequest]) -> str | None:
-    """Why one more environment would break the user's limits, or None.
+def may_still_exist(request: EnvironmentRequest) -> bool:
+    """Whether this request's environment exists, may exist, or is on its way to existing.
 
-    A request that failed once its environment may exist (while applying or deleting) counts: Google may
-    be running it. One that failed before (its pull request never opened) does not.
+    Quotas count these. An environment being deleted exists until its removal merges and Google has
+    removed it (and a removal closed unmerged brings it back to ready); one that failed while applying
+    or deleting may be running in Google Cloud. One that failed before its pull request opened does not.
     """
-    active = [r for r in existing if r.state in ACTIVE or _may_exist_after_failure(r)]
+    if request.state in ACTIVE or request.state == State.DELETING:
+        return True
+    return request.state == State.FAILED and request.failed_from in (State.APPLYING, State.DELETING)
+
+
+def quota_refusal(template: Template, policy: Policy, existing: Iterable[EnvironmentRequest]) -> str | None:
+    """Why one more environment would break the user's limits, or None (counting what may still exist)."""
+    active = [r for r in existing if may_still_exist(r)]
     limit = policy.limits.environments_per_user
     if len(active) >= limit:
         return (
             f"You already have {len(active)} environment(s), the most allowed is {limit}. "
-            "Delete one you no longer need (/notebook delete NAME) and ask again."
+            "Delete one you no longer need (/notebook delete NAME) and ask again." + _deleting_note(active)
         )
     per_kind = policy.limits.environments_per_user_per_kind.get(template.kind)
     same_kind = [r for r in active if r.kind == template.kind]
     if per_kind is not None and len(same_kind) >= per_kind:
-        return f"You already have {len(same_kind)} {template.kind} environment(s); the most allowed is {per_kind}."
+        return (
+            f"You already have {len(same_kind)} {template.kind} environment(s); the most allowed is {per_kind}."
+            + _deleting_note(same_kind)
+        )
     return None
 
 
-def _may_exist_after_failure(request: EnvironmentRequest) -> bool:
-    return request.state == State.FAILED and request.failed_from in (State.APPLYING, State.DELETING)
+def _deleting_note(counted: list[EnvironmentRequest]) -> str:
+    deleting = [r.display_name for r in counted if r.state == State.DELETING]
+    if not deleting:
+        return ""
+    return f" {', '.join(deleting)} still counts while it is being deleted; ask again once it is gone."
 
 
 def auto_approved(template: Template, person: Person, policy: Policy) -> bool:
