@@ -103,8 +103,8 @@ class GoogleTransport:
     def backoff_delay(self, attempt: int) -> float:
         """Exponential (capped at 8 s), with a random half taken off: instances that met the same outage do
         not all come back at the same instant."""
-        ceiling = min(self._backoff * 2**attempt, 8.0)
-        return ceiling * (0.5 + 0.5 * self._jitter())
+        ceiling = min(self._backoff * 2.0**attempt, 8.0)
+        return float(ceiling * (0.5 + 0.5 * self._jitter()))
 
     def _once(self, session: requests.Session, method: str, url: str, body: dict[str, Any] | None) -> _Outcome:
         try:
