@@ -24,6 +24,7 @@ from bot.slack.context import SlackServices
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import Directory
 from bot.slack.reminders import SlackReminders
+from bot.slack.setup_alerts import SetupAlerts
 from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
@@ -87,16 +88,21 @@ class Application:
                 return True
 
     def health(self) -> dict[str, Any]:
-        return health_report(self.settings, self.deps.store)
+        return health_report(self.settings, self.deps.store, self.deps.repo)
 
 
-def health_report(settings: Settings, store: Store) -> dict[str, Any]:
-    """What ``GET /healthz`` says: whether the store answers and the configuration is complete."""
+def health_report(settings: Settings, store: Store, repo: InfraRepo | None = None) -> dict[str, Any]:
+    """What ``GET /healthz`` says: whether the store answers, the configuration is complete, and the
+    infrastructure repository takes writes."""
     report: dict[str, Any] = {"ok": True, "config": "ok", "store": "ok"}
     try:
         store.ping()
     except TryAgainLater as e:
         report.update(ok=False, store=e.message)
+    unwritable = getattr(repo, "unwritable", None)
+    reason = unwritable() if callable(unwritable) else None
+    if reason:
+        report.update(ok=False, repo=reason)
     problems = settings.problems()
     if problems:
         report.update(ok=False, config=problems)
@@ -117,6 +123,8 @@ def build_app(
     """Wires the bot from the parts it is given; nothing here reaches a network by itself."""
     work = background or BackgroundWork(workers=max(4, settings.threads // 2))
     notifier = SlackNotifier(slack, store, policy, clock)
+    if callable(watch := getattr(repo, "watch", None)):  # GitHub: missing permissions, writes refused for long
+        watch(SetupAlerts(slack, store, policy, clock).tell_once)
     deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work)
     provisioning = Provisioning(deps)
     requests = Requests(deps, provisioning)
@@ -152,7 +160,7 @@ def build_app(
         on_pull_request=provisioning.pull_request_event,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
-        health=lambda: health_report(settings, store),
+        health=lambda: health_report(settings, store, repo),
         clock=clock,
         repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
         branch_prefix=policy.repo.branch_prefix,
