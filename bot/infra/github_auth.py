@@ -17,7 +17,8 @@ RETRY_METHODS = frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"})
 
 
 def retry_policy(retries: int = 3, backoff_factor: float = 0.5) -> Retry:
-    """Transient failures are retried ``retries`` times, backing off exponentially (capped at 10 s)."""
+    """Transient failures are retried ``retries`` times, backing off exponentially (capped at 10 s) with up to
+    ``backoff_factor`` seconds of jitter."""
     return Retry(
         total=retries,
         connect=retries,
@@ -26,6 +27,8 @@ def retry_policy(retries: int = 3, backoff_factor: float = 0.5) -> Retry:
         other=0,
         backoff_factor=backoff_factor,
         backoff_max=10,
+        # Instances that met the same outage do not come back in step.
+        backoff_jitter=backoff_factor,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=RETRY_METHODS,
         raise_on_status=False,

@@ -11,11 +11,12 @@ from typing import Any
 from urllib.error import HTTPError
 
 import pytest
+from urllib3.util.retry import RequestHistory
 
 from bot.domain.states import State
 from bot.infra.base import RepoUnavailable
 from bot.infra.github import GitHubRepo
-from bot.infra.github_auth import github_client
+from bot.infra.github_auth import github_client, retry_policy
 from bot.infra.outage import WriteOutage
 from bot.infra.pacing import Pacer
 from bot.store.sqlite import SqliteStore
@@ -127,3 +128,11 @@ def test_a_github_app_without_issues_write_opens_the_pull_request_without_labels
         assert "Resource not accessible by integration" in told
         assert "Issues: Read and write" in told
         assert health(bot)[0] == 200  # a missing label permission is not an unwritable repository
+
+
+def test_github_retries_back_off_with_jitter() -> None:
+    after_two_failures = retry_policy(3, 0.5).new(history=(RequestHistory("POST", "/", None, 502, None),) * 2)
+    waits = {after_two_failures.get_backoff_time() for _ in range(20)}
+
+    assert all(1.0 <= w <= 1.5 for w in waits)  # 0.5 * 2, plus up to 0.5 of jitter
+    assert len(waits) > 1
