@@ -44,7 +44,7 @@ def refused_extra(what: str, repo: str, error: GithubException) -> str:
     """What admins read when GitHub refused the ``what`` (labels, reviewers) of a pull request, and the fix."""
     grant = MISSING_PERMISSION.get(what, "grant the permission GitHub names")
     return (
-        f":warning: GitHub refused to add {what} to the bot's pull requests on {repo} "
+        f"GitHub refused to add {what} to the bot's pull requests on {repo} "
         f"({error.status} {github_message(error) or 'Forbidden'}). Pull requests are opened without them. "
         f"To fix: {grant}."
     )

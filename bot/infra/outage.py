@@ -63,7 +63,7 @@ class WriteOutage:
             key = f"repo-unwritable:{self.repo}:{self._began:%Y%m%dT%H}" if self._began else ""
         if tell_now and text is not None and self.tell is not None:
             try:
-                self.tell(key, f":warning: {text}")
+                self.tell(key, text)
             except Exception:  # telling must never break the write path; the next failure tries again
                 log.exception("could not tell the admins that %s cannot be written to", self.repo)
                 with self._lock:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.config.policy import Policy
 from bot.store.base import Store
-from bot.workflow.ports import Clock
+from bot.workflow.ports import Clock, plain
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,9 @@ class SetupAlerts:
         if not self.store.claim(claim, self.clock()):
             return
         try:
-            self.client.chat_postMessage(channel=self.policy.slack.admin_channel, text=text[:3000])
+            self.client.chat_postMessage(
+                channel=self.policy.slack.admin_channel, text=f":warning: {plain(text)}"[:3000]
+            )
         except Exception:
             self.store.release(claim)
             raise
