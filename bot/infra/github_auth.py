@@ -9,8 +9,8 @@ from bot.config.settings import ConfigError, pem_text, private_key_problem
 from bot.infra.base import RepoUnavailable
 from bot.infra.github_errors import TRANSPORT_ERRORS, describe, github_message
 
-# 403 and 429 are left to the Pacer, which waits as GitHub says on a fake-able clock and pauses every
-# writer; 5xx, connection errors and read timeouts are retried here. Retrying a POST is safe because the
+# 403 and 429 are left to the Pacer, which waits as GitHub says (within bounds) on a fake-able clock and
+# pauses every writer; 5xx, connection errors and read timeouts are retried here, on our own backoff. Retrying a POST is safe because the
 # repository adopts what a first attempt created ("already exists").
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 RETRY_METHODS = frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"})
@@ -32,7 +32,9 @@ def retry_policy(retries: int = 3, backoff_factor: float = 0.5) -> Retry:
         status_forcelist=RETRY_STATUSES,
         allowed_methods=RETRY_METHODS,
         raise_on_status=False,
-        respect_retry_after_header=True,
+        # Retry-After is the Pacer's to honour, bounded: urllib3 would sleep whatever GitHub asks (on 429 and
+        # 503), and 99999999999 seconds hangs the thread for good.
+        respect_retry_after_header=False,
     )
 
 

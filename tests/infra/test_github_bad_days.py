@@ -78,6 +78,26 @@ def test_a_retry_after_of_99999999999_is_handed_back_at_once_and_does_not_stop_l
     assert repo.open_pull_request(change("bob")).number == 1
 
 
+def test_a_huge_retry_after_on_a_429_is_not_slept_by_the_http_layer_either(
+    github: GitHubServer, repo: GitHubRepo, clock: FakeClock
+) -> None:
+    github.secondary_limit("POST", r"/git/trees$", retry_after=HUGE, status=429)
+
+    with pytest.raises(RepoUnavailable, match="rate limit"):  # at once: no hang, no OverflowError
+        repo.open_pull_request(change("alice"))
+    clock.now += repo.pacer.max_pause
+    assert repo.open_pull_request(change("alice")).number == 1
+
+
+def test_a_503_with_a_huge_retry_after_is_retried_on_our_own_short_backoff(
+    github: GitHubServer, repo: GitHubRepo
+) -> None:
+    github.secondary_limit("POST", r"/git/trees$", retry_after=HUGE, status=503)
+
+    assert repo.open_pull_request(change("alice")).number == 1
+    assert [c.status for c in github.writes()][:2] == [503, 201]
+
+
 def test_a_repository_unwritable_for_minutes_degrades_healthz_and_tells_the_admins_once(
     tmp_path: Path, sqlite_store: SqliteStore, github: GitHubServer, repo: GitHubRepo, clock: FakeClock
 ) -> None:

@@ -140,10 +140,13 @@ class GitHubServer:
         """The next ``times`` matching requests are acted on at once but answered only after ``seconds``."""
         self._faults.append(_Fault(method, re.compile(pattern), times, delay=seconds))
 
-    def secondary_limit(self, method: str, pattern: str, *, retry_after: int | None = 60, times: int = 1) -> None:
-        """The next ``times`` matching requests get GitHub's secondary rate limit 403."""
+    def secondary_limit(
+        self, method: str, pattern: str, *, retry_after: int | None = 60, times: int = 1, status: int = 403
+    ) -> None:
+        """The next ``times`` matching requests get GitHub's secondary rate limit (403, or 429 as GitHub also
+        sends it)."""
         self._faults.append(
-            _Fault(method, re.compile(pattern), times, status=403, retry_after=retry_after, secondary_limit=True)
+            _Fault(method, re.compile(pattern), times, status=status, retry_after=retry_after, secondary_limit=True)
         )
 
     def forbid(
@@ -493,7 +496,7 @@ class GitHubServer:
         path, query = parts.path, dict(parse_qsl(parts.query))
         fault = self._fault_for(method, path)
         if fault and fault.secondary_limit:
-            status, data, headers = _error(403, SECONDARY_LIMIT)
+            status, data, headers = _error(fault.status or 403, SECONDARY_LIMIT)
             if fault.retry_after is not None:
                 headers = {"Retry-After": str(fault.retry_after)}
         elif fault and fault.forbidden:
