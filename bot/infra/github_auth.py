@@ -10,8 +10,8 @@ from bot.infra.base import RepoUnavailable
 from bot.infra.github_errors import TRANSPORT_ERRORS, describe, github_message
 
 # 403 and 429 are left to the Pacer, which waits as GitHub says (within bounds) on a fake-able clock and
-# pauses every writer; 5xx, connection errors and read timeouts are retried here, on our own backoff. Retrying a POST is safe because the
-# repository adopts what a first attempt created ("already exists").
+# pauses every writer; 5xx, connection errors and read timeouts are retried here, on our own backoff.
+# Retrying a POST is safe because the repository adopts what a first attempt created ("already exists").
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 RETRY_METHODS = frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"})
 
