@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit
 
 
@@ -217,8 +218,12 @@ class Settings:
             )
         if self.github_app_id and not self.github_app_private_key:
             out.append("GITHUB_APP_ID is set: GITHUB_APP_PRIVATE_KEY is needed too")
-        elif self.github_app_id and self.github_app_private_key:
-            problem = private_key_problem(self.github_app_private_key.reveal())
-            if problem:
-                out.append(problem)
+        elif self.github_app_id and self._private_key_problem:
+            out.append(self._private_key_problem)
         return out
+
+    @cached_property
+    def _private_key_problem(self) -> str | None:
+        # Parsed once: /healthz asks for the problems on every probe.
+        key = self.github_app_private_key
+        return private_key_problem(key.reveal()) if key else None
