@@ -116,25 +116,31 @@ def quota_refusal(template: Template, policy: Policy, existing: Iterable[Environ
     active = [r for r in existing if may_still_exist(r)]
     limit = policy.limits.environments_per_user
     if len(active) >= limit:
+        deleting = _being_deleted(active)
+        if deleting:
+            return f"You already have {len(active)} environment(s), the most allowed is {limit}; {deleting}"
         return (
             f"You already have {len(active)} environment(s), the most allowed is {limit}. "
-            "Delete one you no longer need (/notebook delete NAME) and ask again." + _deleting_note(active)
+            "Delete one you no longer need (/notebook delete NAME) and ask again."
         )
     per_kind = policy.limits.environments_per_user_per_kind.get(template.kind)
     same_kind = [r for r in active if r.kind == template.kind]
     if per_kind is not None and len(same_kind) >= per_kind:
-        return (
-            f"You already have {len(same_kind)} {template.kind} environment(s); the most allowed is {per_kind}."
-            + _deleting_note(same_kind)
-        )
+        deleting = _being_deleted(same_kind)
+        said = f"You already have {len(same_kind)} {template.kind} environment(s); the most allowed is {per_kind}"
+        return f"{said}; {deleting}" if deleting else f"{said}."
     return None
 
 
-def _deleting_note(counted: list[EnvironmentRequest]) -> str:
-    deleting = [r.display_name for r in counted if r.state == State.DELETING]
-    if not deleting:
+def _being_deleted(counted: list[EnvironmentRequest]) -> str:
+    """Why an environment the user is deleting still counts, short enough for a modal's inline error."""
+    names = [r.display_name for r in counted if r.state == State.DELETING]
+    if not names:
         return ""
-    return f" {', '.join(deleting)} still counts while it is being deleted; ask again once it is gone."
+    if len(names) == 1:
+        return f"{names[0]} still counts until it is deleted."
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    return f"{names[0]}{more} still count until they are deleted."
 
 
 def auto_approved(template: Template, person: Person, policy: Policy) -> bool:

@@ -44,3 +44,14 @@ def test_what_counts_toward_the_quota(state: State, failed_from: State | None, c
     assert rules.may_still_exist(existing) is counts
     assert SPARK is not None
     assert (rules.quota_refusal(SPARK, POLICY, [existing]) is not None) is counts
+
+
+def test_the_refusal_names_what_is_being_deleted_and_fits_a_modal_error() -> None:
+    name = "a-thirty-character-long-name-x"
+    deleting = a_request(kind="dataproc", display_name=name, state=State.DELETING)
+    assert SPARK is not None
+
+    said = rules.quota_refusal(SPARK, POLICY, [deleting])
+
+    assert said is not None and f"{name} still counts until it is deleted." in said
+    assert len(said) <= 150  # what Slack shows inline under the template field

@@ -43,7 +43,7 @@ def test_a_cluster_being_deleted_counts_so_a_closed_removal_never_leaves_two(
         assert answer["response_action"] == "errors"
         said = str(answer["errors"])
         assert "1 dataproc environment(s); the most allowed is 1" in said
-        assert "spark-one still counts while it is being deleted" in said
+        assert "spark-one still counts until it is deleted" in said
         assert [r.display_name for r in bot.store.find(owner_user_id=ALICE.id)] == ["spark-one"]
 
         # The removal is closed without merging: the cluster stays, and it is still her only one.
