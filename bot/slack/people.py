@@ -78,6 +78,7 @@ class Directory:
             deleted=bool(user.get("deleted")),
             is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
             usergroups=groups,
+            tz=user.get("tz") or None,
         )
         with self._lock:
             self._people[user_id] = (now, person)
