@@ -25,6 +25,7 @@ class SlackUser:
     is_ultra_restricted: bool = False
     deleted: bool = False
     is_bot: bool = False
+    tz: str | None = "Europe/Brussels"
 
     def to_api(self) -> dict[str, Any]:
         profile = {"real_name": self.name, "display_name": self.name}
@@ -40,6 +41,7 @@ class SlackUser:
             "is_restricted": self.is_restricted,
             "is_ultra_restricted": self.is_ultra_restricted,
             "profile": profile,
+            **({"tz": self.tz} if self.tz else {}),
         }
 
 
@@ -48,6 +50,7 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float
+    received: float = 0.0  # when the request arrived (``at`` is when it was answered)
 
 
 @dataclass
@@ -60,6 +63,10 @@ class SlackState:
     # Methods that answer {"ok": false, "error": "fatal_error"} this many more times.
     failing: dict[str, int] = field(default_factory=dict)
     delay_seconds: float = 0.0
+    # Socket Mode: the app-level token apps.connections.open accepts, and the WebSocket URL it hands out.
+    app_token: str | None = None
+    socket_url: str | None = None
+    used_triggers: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -82,10 +89,12 @@ class _Handler(BaseHTTPRequestHandler):
         return parsed
 
     def do_POST(self) -> None:
+        received = time.time()
         args = self._args()
         path = self.path.split("?")[0].strip("/")
         method = path.removeprefix("api/")
         state = self.server.state
+        refusal = _refusal(method, args, received, self.headers.get("Authorization") or "", state)
         if state.delay_seconds:
             time.sleep(state.delay_seconds)
         with state.lock:
@@ -99,7 +108,11 @@ class _Handler(BaseHTTPRequestHandler):
                 state.calls.append(Call(f"{method}:failed", args, time.time()))
                 self._send(200, {"ok": False, "error": "fatal_error"})
                 return
-            state.calls.append(Call(method, args, time.time()))
+            if refusal:
+                state.calls.append(Call(f"{method}:{refusal}", args, time.time(), received))
+                self._send(200, {"ok": False, "error": refusal})
+                return
+            state.calls.append(Call(method, args, time.time(), received))
         self._send(200, self.server.answer(method, args))
 
     def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
@@ -111,6 +124,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
+
+
+# Slack's trigger_id lives 3 s and opens one view.
+TRIGGER_LIFE = 3.0
+
+
+def _refusal(method: str, args: dict[str, Any], received: float, authorization: str, state: SlackState) -> str | None:
+    """The error Slack answers a well-formed call with, as Slack decides it on arrival (None: it goes through)."""
+    if method == "views.open":
+        trigger = str(args.get("trigger_id") or "")
+        issued_ms = trigger.split(".")[0]
+        if issued_ms.isdigit() and len(issued_ms) >= 13:  # one made by SlackSender: it carries its birth
+            if received - int(issued_ms) / 1000 > TRIGGER_LIFE:
+                return "expired_trigger_id"
+            with state.lock:
+                if trigger in state.used_triggers:
+                    return "invalid_trigger_id"
+                state.used_triggers.add(trigger)
+    if method == "apps.connections.open" and state.app_token not in (None, authorization.removeprefix("Bearer ")):
+        return "invalid_auth"
+    return None
 
 
 class _Server(ThreadingHTTPServer):
@@ -161,6 +195,8 @@ class _Server(ThreadingHTTPServer):
             return {"ok": True, "users": s.usergroups[group]}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))[1:]}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": s.socket_url or "wss://wss-primary.slack.com/link/?ticket=loopback"}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "team_id": "T0DEMO", "bot_id": "BBOT"}
         if method.startswith("response/"):
