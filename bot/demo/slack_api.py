@@ -34,7 +34,7 @@ class SlackUser:
         return {
             "id": self.id,
             "team_id": self.team_id,
-            "name": self.name.lower(),
+            "name": (self.email or self.name).split("@")[0].lower().replace(" ", "."),  # the @handle
             "real_name": self.name,
             "deleted": self.deleted,
             "is_bot": self.is_bot,
