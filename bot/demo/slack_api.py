@@ -160,9 +160,9 @@ class _Server(ThreadingHTTPServer):
         self.connections += 1  # one per TCP connection: shows whether clients keep theirs alive
         super().process_request(request, client_address)
 
-    def __init__(self, state: SlackState, keep_alive: bool = False) -> None:
+    def __init__(self, state: SlackState, keep_alive: bool = False, port: int = 0) -> None:
         handler = type("_KeepAliveHandler", (_Handler,), {"protocol_version": "HTTP/1.1"}) if keep_alive else _Handler
-        super().__init__(("127.0.0.1", 0), handler)
+        super().__init__(("127.0.0.1", port), handler)
         self.state = state
         self.connections = 0
         self._ts = itertools.count(1)
@@ -211,9 +211,9 @@ class LoopbackSlack:
     no connection outlives them.
     """
 
-    def __init__(self, users: list[SlackUser] | None = None, *, keep_alive: bool = False) -> None:
+    def __init__(self, users: list[SlackUser] | None = None, *, keep_alive: bool = False, port: int = 0) -> None:
         self.state = SlackState(users={u.id: u for u in users or []})
-        self._server = _Server(self.state, keep_alive)
+        self._server = _Server(self.state, keep_alive, port)
         self._thread = threading.Thread(
             target=lambda: self._server.serve_forever(poll_interval=0.05), name="loopback-slack", daemon=True
         )
