@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.demo.slack_events import option_value, text_value
 from bot.slack.ids import View
+from bot.store.base import Store
 from bot.store.sqlite import SqliteStore
 from tests.slack.directory_support import FOUR_GROUPS, GROUPS, issued_at, lookups, second_instance, slack_event
 from tests.support.harness import ALICE, BOB, Harness, running_bot
@@ -21,12 +23,25 @@ from tests.support.harness import ALICE, BOB, Harness, running_bot
 BUSY_SLACK = 0.9  # seconds per Web API call
 
 
-@pytest.fixture
-def busy(tmp_path: Path, sqlite_store: SqliteStore) -> Iterator[Harness]:
+@contextmanager
+def busy_bot(tmp_path: Path, store: Store) -> Iterator[Harness]:
     """The bot with four policy groups, its directory empty, against a Slack that takes 0.9 s per call."""
-    with running_bot(tmp_path, sqlite_store, policy=FOUR_GROUPS) as h:
+    with running_bot(tmp_path, store, policy=FOUR_GROUPS) as h:
         h.slack.state.usergroups.update({g: list(m) for g, m in GROUPS.items()})
         h.slack.state.delay_seconds = BUSY_SLACK
+        yield h
+
+
+@pytest.fixture
+def busy(tmp_path: Path, sqlite_store: SqliteStore) -> Iterator[Harness]:
+    with busy_bot(tmp_path, sqlite_store) as h:
+        yield h
+
+
+@pytest.fixture
+def busy_on_any_store(tmp_path: Path, any_store: Store) -> Iterator[Harness]:
+    """As ``busy``, on SQLite and then on the Firestore emulator."""
+    with busy_bot(tmp_path, any_store) as h:
         yield h
 
 
@@ -60,7 +75,8 @@ def test_a_warm_notebook_new_asks_slack_nothing_and_opens_the_form_at_once(busy:
     assert len(lookups(busy)) == asked_before
 
 
-def test_a_submission_on_another_instance_asks_slack_nothing_before_its_ack(busy: Harness) -> None:
+def test_a_submission_on_another_instance_asks_slack_nothing_before_its_ack(busy_on_any_store: Harness) -> None:
+    busy = busy_on_any_store
     busy.send.command(BOB.id, "new")  # instance one: Slack is asked once, the answer kept in the store
     busy.slack.wait_for("views.update", timeout=15)
     busy.settle()
