@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from bot.config.load import PolicyError, load_policy
 from bot.config.policy import Policy
@@ -58,6 +57,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_socket(args: argparse.Namespace) -> int:
     """Socket Mode: a real workspace without a public URL."""
+    from slack_bolt import App
+
     from bot import logs
     from bot.slack.socket_mode import run_socket_mode, token_problem
     from bot.web.ticker import Ticker
@@ -77,10 +78,11 @@ def cmd_socket(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 2
 
-    def start() -> Any:
+    def start() -> App:
         app = _build(settings, policy)
         Ticker(app.reconciler.run_once, args.reconcile_every).start()
-        return app.bolt
+        bolt: App = app.bolt
+        return bolt
 
     api_url = settings.slack_api_url.rstrip("/") + "/" if settings.slack_api_url else "https://slack.com/api/"
     try:

@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -92,7 +92,6 @@ class Directory:
         ttl: timedelta = TTL,
         budget: float = LOOKUP_BUDGET,
         modal_budget: float = MODAL_BUDGET,
-        lookups: Executor | None = None,
     ) -> None:
         self.client = client
         self.policy = policy
@@ -101,7 +100,6 @@ class Directory:
         self.ttl = ttl
         self.budget = budget
         self.modal_budget = modal_budget
-        self._lookups = lookups or ThreadPoolExecutor(max_workers=8, thread_name_prefix="directory")
         self._in_flight: dict[str, Future[DirectoryEntry]] = {}
         self._lock = threading.Lock()
 
@@ -181,15 +179,21 @@ class Directory:
             running = self._in_flight.get(key)
             if running is not None:
                 return running
-            future = self._lookups.submit(ask)
+            future: Future[DirectoryEntry] = Future()
             self._in_flight[key] = future
 
-        def done(_: Future[DirectoryEntry]) -> None:
-            with self._lock:
-                if self._in_flight.get(key) is future:
-                    del self._in_flight[key]
+        def run() -> None:
+            try:
+                future.set_result(ask())
+            except BaseException as e:  # handed to whoever waits; nobody may, so it is logged too
+                log.info("directory lookup of %s failed: %s", key, e)
+                future.set_exception(e)
+            finally:
+                with self._lock:
+                    self._in_flight.pop(key, None)
 
-        future.add_done_callback(done)
+        # A thread per question in flight (at most one per key): none lingers once Slack has answered.
+        threading.Thread(target=run, name=f"directory-{key}", daemon=True).start()
         return future
 
     def _refresh_user(self, user_id: str) -> Future[DirectoryEntry]:
