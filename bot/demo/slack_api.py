@@ -67,6 +67,8 @@ class SlackState:
     app_token: str | None = None
     socket_url: str | None = None
     used_triggers: set[str] = field(default_factory=set)
+    # Views the person closed: views.update on them answers not_found.
+    closed_views: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -142,6 +144,8 @@ def _refusal(method: str, args: dict[str, Any], received: float, authorization: 
                 if trigger in state.used_triggers:
                     return "invalid_trigger_id"
                 state.used_triggers.add(trigger)
+    if method == "views.update" and args.get("view_id") in state.closed_views:
+        return "not_found"
     if method == "apps.connections.open" and state.app_token not in (None, authorization.removeprefix("Bearer ")):
         return "invalid_auth"
     return None

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.config.policy import Template
 from bot.domain import rules
@@ -80,8 +81,11 @@ def open_request_modal_for(
         view = notice_modal("New notebook", unexpected("opening the request form"))
     try:
         client.views_update(view_id=view_id, view=view.to_dict())
-    except Exception:
-        say(unexpected("showing the request form"))
+    except SlackApiError as e:
+        if e.response.get("error") == "not_found":  # they closed the placeholder: nothing to show it on
+            log.info("the request form of %s was closed before it was filled in", user_id)
+        else:
+            say(unexpected("showing the request form"))
 
 
 def _new(c: Invocation) -> None:

@@ -61,6 +61,16 @@ def test_a_cold_notebook_new_opens_the_modal_while_its_trigger_lives_then_shows_
     assert offered == {"cpu-small", "ml-box", "spark-box"}  # her groups, asked of Slack once
 
 
+def test_a_placeholder_closed_before_slack_answered_is_left_alone(busy: Harness) -> None:
+    busy.slack.state.closed_views.add("V00000001")  # the first view opened: they close it at once
+
+    busy.send.command(ALICE.id, "new")
+
+    busy.slack.wait_for("views.update:not_found", timeout=15)
+    busy.settle()
+    assert not [r for r in busy.replies() if "Something went wrong" in str(r.get("text"))]
+
+
 def test_a_warm_notebook_new_asks_slack_nothing_and_opens_the_form_at_once(busy: Harness) -> None:
     busy.send.command(ALICE.id, "new")
     busy.slack.wait_for("views.update", timeout=15)
