@@ -17,6 +17,7 @@ from bot.config.policy import Policy
 from bot.config.settings import Settings
 from bot.domain.errors import TryAgainLater
 from bot.infra.base import InfraRepo
+from bot.slack import directory_events
 from bot.slack import lifecycle as lifecycle_listeners
 from bot.slack.app import build_bolt_app
 from bot.slack.client import PooledWebClient
@@ -56,9 +57,9 @@ def slack_client(settings: Settings) -> WebClient:
 
 
 def lookup_client(slack: WebClient) -> WebClient:
-    """A client for the lookups made before an ack (who is this user?): it gives up after 2 s instead of
-    waiting out rate limits, because Slack gives up on the ack after 3 s."""
-    return PooledWebClient(token=slack.token, base_url=slack.base_url, timeout=2, retry_handlers=[])
+    """A client for directory lookups (who is this user?): it does not wait out rate limits. Nobody waits
+    on it past the directory's budget; its answer, however late, is kept for the next lookup."""
+    return PooledWebClient(token=slack.token, base_url=slack.base_url, timeout=10, retry_handlers=[])
 
 
 @dataclass
@@ -140,7 +141,7 @@ def build_app(
         deps=deps,
         requests=requests,
         provisioning=provisioning,
-        directory=Directory(lookup_client(slack), policy),
+        directory=Directory(lookup_client(slack), policy, store, clock=clock),
         lifecycle=lifecycle,
     )
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
@@ -150,7 +151,7 @@ def build_app(
         client=slack,
         signing_secret=signing,
         listener_executor=listeners,
-        extras=[lifecycle_listeners.register],
+        extras=[lifecycle_listeners.register, directory_events.register],
     )
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,
