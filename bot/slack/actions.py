@@ -84,7 +84,7 @@ def register(app: App, s: SlackServices) -> None:
         request_id = body["actions"][0]["value"]
         say = _ephemeral(respond)
         with explained("approving a request", say):
-            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
             request, won = s.requests.approve(request_id, admin)
             if not won:
                 say(messages.already_decided(request, _decided_at(s, request)))
@@ -94,7 +94,7 @@ def register(app: App, s: SlackServices) -> None:
         ack()
         request_id = body["actions"][0]["value"]
         with explained("opening the reject dialog", _ephemeral(respond)):
-            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
             request = s.store.get(request_id)
             if request is None:
                 raise NotFound(f"There is no request {request_id}.")
@@ -113,7 +113,7 @@ def register(app: App, s: SlackServices) -> None:
             ack(response_action="errors", errors={Field.REJECT_REASON.value: "Say why, for the requester."})
             return
         try:
-            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
             request, won = s.requests.reject(view["private_metadata"], admin, reason)
         except NotebookBotError as e:
             ack(response_action="errors", errors={Field.REJECT_REASON.value: e.message[:150]})

@@ -62,7 +62,7 @@ def _clicked(
     tell = _teller(body, respond, client)
     user = body["user"]["id"]
     with explained(what, tell):
-        person = s.directory.person(user, (body.get("team") or {}).get("id", ""))
+        person = s.directory.actor(user, (body.get("team") or {}).get("id", ""))
         said = work(person, str(body["actions"][0].get("value") or ""), tell, body)
         if said:
             tell(said)
@@ -117,7 +117,7 @@ def register(app: App, s: SlackServices) -> None:
         withdrawing = view.get("callback_id") == View.CONFIRM_WITHDRAW.value
         not_done = "Not withdrawn" if withdrawing else "Not deleted"
         try:
-            person = s.directory.person(user, (body.get("team") or {}).get("id", ""))
+            person = s.directory.actor(user, (body.get("team") or {}).get("id", ""))
             ref = str(view.get("private_metadata") or "")
             if withdrawing:  # decided on while the dialog was open: a withdrawal must not become a deletion
                 found = s.life.find(person, ref)

@@ -32,6 +32,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "users_info": {"users:read"},
     "usergroups_users_list": {"usergroups:read"},
     "auth_test": set(),
+    "apps_connections_open": set(),  # Socket Mode: the app-level token's connections:write, not a bot scope
     "conversations_open": {"im:write"},
     "conversations_info": {"channels:read", "groups:read"},
     "users_lookupByEmail": {"users:read.email"},
@@ -111,7 +112,12 @@ def test_both_variants_offer_the_same_app(path: Path) -> None:
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed_scopes(
         settings["event_subscriptions"]["bot_events"]
     )
-    assert {"app_home_opened", "message.im"} <= set(settings["event_subscriptions"]["bot_events"])
+    # The directory learns of changes to people and user groups as they happen (bot/slack/directory_events.py);
+    # a message typed to the bot is answered with help.
+    assert {"app_home_opened", "message.im", "user_change", "subteam_updated", "subteam_members_changed"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
+    assert command["should_escape"] is True  # `/notebook list @alice` arrives as <@U…|alice>
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
