@@ -89,10 +89,22 @@ def progress_message(request: EnvironmentRequest, policy: Policy) -> list[Block]
     if outcome:
         lines.append(outcome)
     if request.pull_request:
-        lines.append(f"Pull request: <{request.pull_request.url}|#{request.pull_request.number}>")
+        lines.append(f"Pull request: <{request.pull_request.url}|#{request.pull_request.number}>{_merge_note(request)}")
     if request.url and request.state == State.READY:
         lines.append(f"JupyterLab: <{request.url}|open>")
     return [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
+
+
+def _merge_note(request: EnvironmentRequest) -> str:
+    """Who merged the pull request when the bot did (``repo.merge: when_checks_pass``), or why it could not."""
+    ref = request.pull_request
+    if ref is None:
+        return ""
+    if ref.merged_by:
+        return " · merged by the bot once its plan passed"
+    if ref.merge_refused:
+        return f" · the bot's merge was refused ({plain(ref.merge_refused)}); it waits for a person"
+    return ""
 
 
 def progress_text(request: EnvironmentRequest) -> str:
@@ -137,6 +149,7 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
             text = f"{'❌' if verb == 'Rejected' else '✅'} {verb} by {decided} · now {request.state.label}"
         if request.state == State.FAILED:
             text += f" · {plain(request.last_error or '')}"
+        text += _merge_note(request)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=text)]))
     return blocks
 

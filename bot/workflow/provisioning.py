@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.cloud.base import CloudError
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest, PullRequestRef
 from bot.domain.states import State
-from bot.domain.transitions import step_to, step_update
+from bot.domain.transitions import note, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
 from bot.workflow.ports import Deps
-from bot.workflow.pull_requests import BOT, branch_for, fail, pull_request_body, retry_later
+from bot.workflow.pull_requests import (
+    BOT,
+    branch_for,
+    fail,
+    pull_request_body,
+    pull_request_title,
+    retry_later,
+    with_merge_sha,
+)
 from bot.workflow.rendering import cloud_environment, render
 from renderers import RenderError
 
@@ -29,6 +38,8 @@ class Provisioning:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        # Called when a pull request was opened or pushed to (wiring sets it: the bot's merge follows it).
+        self.on_opened: Callable[[EnvironmentRequest, PullRequest], object] | None = None
         self._queued: set[str] = set()
         self._queued_lock = threading.Lock()
 
@@ -64,23 +75,9 @@ class Provisioning:
         request = d.store.get(request_id)
         if request is None or request.state != State.APPROVED:
             return request
-        template = d.policy.template(request.template_id)
-        if template is None:
-            return fail(d, request, State.APPROVED, f"template {request.template_id} is no longer in the policy")
-        try:
-            rendered = render(request, template, d.policy)
-        except RenderError as e:
-            return fail(d, request, State.APPROVED, f"the environment could not be rendered: {e}")
-        repo = d.policy.repo
-        change = FileChange(
-            branch=branch_for(d.policy, request),
-            title=f"notebook: {request.display_name} for {request.owner_email} ({request.template_id})",
-            body=pull_request_body(request, "create"),
-            files={f.path: f.content for f in rendered.files},
-            labels=tuple(repo.labels),
-            reviewers=tuple(repo.reviewers),
-            team_reviewers=tuple(repo.team_reviewers),
-        )
+        change = self._change(request)
+        if isinstance(change, str):
+            return fail(d, request, State.APPROVED, change)
         try:
             pr = (d.repo.find_pull_request(change.branch) if retry else None) or d.repo.open_pull_request(change)
         except TryAgainLater as e:
@@ -105,7 +102,49 @@ class Provisioning:
         d.notifier.progress(opened)
         if pr.state != "open":  # a retry found the pull request already merged or closed
             return self.pull_request_changed(opened, pr)
+        if self.on_opened is not None:  # its plan may have passed already (the local repository's at once)
+            self.on_opened(opened, pr)
         return opened
+
+    def _change(self, request: EnvironmentRequest) -> FileChange | str:
+        """The pull request's files, rendered as an approval renders them; or why they cannot be."""
+        d = self.deps
+        template = d.policy.template(request.template_id)
+        if template is None:
+            return f"template {request.template_id} is no longer in the policy"
+        try:
+            rendered = render(request, template, d.policy)
+        except RenderError as e:
+            return f"the environment could not be rendered: {e}"
+        repo = d.policy.repo
+        return FileChange(
+            branch=branch_for(d.policy, request),
+            title=pull_request_title(request, "create"),
+            body=pull_request_body(request, "create"),
+            files={f.path: f.content for f in rendered.files},
+            labels=tuple(repo.labels),
+            reviewers=tuple(repo.reviewers),
+            team_reviewers=tuple(repo.team_reviewers),
+        )
+
+    def push_again(self, request_id: str) -> EnvironmentRequest | None:
+        """Retry after a failed plan: renders the files again and pushes them as a new commit on the same
+        branch, so that the plan runs again on the new head (and the bot merges once it passes)."""
+        d = self.deps
+        request = d.store.get(request_id)
+        if request is None or request.state != State.PR_OPEN or request.pull_request is None:
+            return request
+        change = self._change(request)
+        if isinstance(change, str):
+            return fail(d, request, State.PR_OPEN, change)
+        try:
+            pr = d.repo.push_to_pull_request(change)
+        except TryAgainLater as e:
+            return fail(d, request, State.PR_OPEN, f"could not push the files again: {e.message}")
+        d.store.record(note(request, actor=BOT, at=d.clock(), action="pushed again", detail=pr.head_sha))
+        if self.on_opened is not None:
+            self.on_opened(request, pr)
+        return d.store.get(request_id)
 
     def pull_request_changed(self, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
         """The request's creation pull request was merged or closed (webhook or reconcile, through
@@ -119,13 +158,16 @@ class Provisioning:
         if pr.state == "merged":
             applying = d.store.apply(
                 request_id,
-                step_to(
-                    State.APPLYING,
-                    expected={State.PR_OPEN},
-                    actor=BOT,
-                    at=d.clock(),
-                    detail=f"merged {pr.url}",
-                    due_at=d.clock(),
+                with_merge_sha(
+                    pr,
+                    step_to(
+                        State.APPLYING,
+                        expected={State.PR_OPEN},
+                        actor=BOT,
+                        at=d.clock(),
+                        detail=f"merged {pr.url}",
+                        due_at=d.clock(),
+                    ),
                 ),
             )
             if applying is not None:
