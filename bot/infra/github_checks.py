@@ -47,12 +47,12 @@ def merge_refusal(error: GithubException) -> str | None:
     if error.status == 409:
         return f"its branch changed after the plan ran (GitHub: “{message}”); the new head needs its own plan"
     if error.status == 405:
-        if "review" in said:
+        if "base branch was modified" in said:
+            return f"the base branch moved while merging (GitHub: “{message}”)"
+        if "approving review" in said or "review is required" in said or "changes requested" in said:
             return f"branch protection requires an approving review (GitHub: “{message}”)"
         if "status check" in said:
             return f"branch protection requires a status check that has not passed (GitHub: “{message}”)"
-        if "base branch was modified" in said:
-            return f"the base branch moved while merging (GitHub: “{message}”)"
         return f"GitHub says it cannot be merged, usually a merge conflict (GitHub: “{message}”)"
     if error.status in (403, 404, 422):
         return f"GitHub refused the bot's merge ({error.status}: “{message}”)"

@@ -10,9 +10,10 @@ from bot.domain.states import State
 from bot.infra.base import PLAN
 from bot.slack.ids import Action, View
 from bot.store.sqlite import SqliteStore
+from tests.support.github_webhook import post_webhook, status_event
 from tests.support.harness import ADMIN, ALICE
 from tests.support.lifecycle_support import wait_until
-from tests.support.pipeline import RUN, Pipeline, merging_policy, pipeline
+from tests.support.pipeline import RUN, SECRET, Pipeline, merging_policy, pipeline
 
 PLAN_ERROR = 'Error: Unsupported argument: An argument named "machine_typo" is not expected here.'
 
@@ -201,3 +202,35 @@ def test_a_removal_pull_request_is_merged_once_its_plan_passed(tmp_path: Path, s
         assert len(merges(p)) == 2 and p.github.pulls[1].merged
         deleted = p.bot.store.get(request_id)
         assert deleted is not None and deleted.state == State.DELETED, deleted
+
+
+def test_a_status_webhook_is_verified_and_deduped_like_the_pull_request_one(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    with pipeline(tmp_path, sqlite_store, merging_policy()) as p:
+        request_id = approved(p)
+        pull = p.pull_request(request_id)
+        status = p.github.set_status(pull.head_sha, PLAN, "success", "Plan: 1 to add", RUN)
+        event = status_event(pull.head_sha, PLAN, "success", branches=(pull.branch,), status_id=status["id"])
+        body = json.dumps(event).encode()
+        assert post_webhook(p.bot.server.url, body, secret="not-the-secret", event="status")[0] == 401
+        p.bot.settle()
+        assert merges(p) == []
+
+        # A forged-but-signed "success" for a head whose real status says otherwise moves nothing: the bot
+        # reads the status back from GitHub.
+        p.github.set_status(pull.head_sha, PLAN, "pending", "planning again", RUN)
+        assert post_webhook(p.bot.server.url, body, secret=SECRET, delivery="same", event="status")[0] == 202
+        p.bot.settle()
+        assert merges(p) == []
+
+        p.github.set_status(pull.head_sha, PLAN, "success", "Plan: 1 to add", RUN)
+        assert post_webhook(p.bot.server.url, body, secret=SECRET, delivery="same", event="status") == (
+            200,
+            {"duplicate": True},
+        )
+        p.bot.settle()
+        assert merges(p) == []
+        assert post_webhook(p.bot.server.url, body, secret=SECRET, delivery="another", event="status")[0] == 202
+        p.bot.settle()
+        assert len(merges(p)) == 1

@@ -45,6 +45,7 @@ class Pipeline:
     bot: Harness
     github: GitHubServer
     applied: threading.Event
+    kept: set[str]  # paths whose resources Google still has, whatever the base branch says
     deliveries: int = 0
 
     def pull_request(self, request_id: str) -> Any:
@@ -107,19 +108,20 @@ class Pipeline:
 @contextmanager
 def pipeline(tmp_path: Path, store: Store, policy: Policy, **kwargs: Any) -> Iterator[Pipeline]:
     """The bot wired to a loopback GitHub (token auth, signed webhooks) and a simulated Google that has an
-    environment once its file is on the base branch and ``applied`` is set."""
+    environment once its file is on the base branch and ``applied`` is set (or while its path is ``kept``)."""
     applied = threading.Event()
+    kept: set[str] = set()
     with GitHubServer(REPO, token="ghp_test") as github:
         client = github_client(token="ghp_test", api_url=github.url, retries=1, backoff_factor=0.001)
         repo = GitHubRepo(REPO, github=client, pacer=Pacer.scaled(1000))
 
         def cloud(the_repo: InfraRepo) -> SimulatedCloud:
-            return SimulatedCloud(lambda path: applied.is_set() and the_repo.exists_on_base(path))
+            return SimulatedCloud(lambda path: path in kept or (applied.is_set() and the_repo.exists_on_base(path)))
 
         env = {"GITHUB_WEBHOOK_SECRET": SECRET, "NOTEBOOK_BOT_REPO": f"github:{REPO}"}
         try:
             with running_bot(tmp_path, store, policy=policy, repo=repo, cloud=cloud, env=env, **kwargs) as bot:
-                yield Pipeline(bot, github, applied)
+                yield Pipeline(bot, github, applied, kept)
         finally:
             repo.close()
             client.close()
