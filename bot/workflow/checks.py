@@ -145,27 +145,39 @@ class Checks:
     # -- the apply -------------------------------------------------------------------------------------
 
     def apply_reported(self, sha: str) -> list[EnvironmentRequest]:
-        """The status webhook said an apply finished on commit ``sha``: the requests merged there."""
+        """The status webhook said an apply finished on commit ``sha``: for the requests merged there, a
+        failure fails them; a success has the cloud asked at once (the URL need not wait for the next poll)."""
         d = self.deps
         found = []
         for request in d.store.find(states=[State.APPLYING, State.DELETING]):
             ref = request.pull_request
-            if ref is not None and ref.merge_sha == sha:
-                after = self.apply_failed(request)
-                found.append(after or request)
+            if ref is None or ref.merge_sha != sha:
+                continue
+            status = self._apply_status(request)
+            after = self._apply_failed(request, status) if status is not None else None
+            if after is None and status is not None and status.state == "success":
+                steps = self.events.provisioning.check_ready, self.events.removal.advance
+                after = (steps[0] if request.state == State.APPLYING else steps[1])(request.id)
+            found.append(after or request)
         return found
 
     def apply_failed(self, request: EnvironmentRequest) -> EnvironmentRequest | None:
         """The request, ``failed``, if the apply of its merged commit failed (a failure not acted on yet);
         None otherwise (no report, success, still running: readiness goes on as before)."""
-        d = self.deps
+        status = self._apply_status(request)
+        return self._apply_failed(request, status) if status is not None else None
+
+    def _apply_status(self, request: EnvironmentRequest) -> CommitStatus | None:
         ref = request.pull_request
         if ref is None or not ref.merge_sha or request.state not in (State.APPLYING, State.DELETING):
             return None
         if request.state == State.DELETING and MERGED_AT not in request.options:
             return None
-        status = d.repo.commit_status(ref.merge_sha, APPLY)
-        if status is None or not status.failed:
+        return self.deps.repo.commit_status(ref.merge_sha, APPLY)
+
+    def _apply_failed(self, request: EnvironmentRequest, status: CommitStatus) -> EnvironmentRequest | None:
+        ref = request.pull_request
+        if ref is None or not status.failed:
             return None
         return self._failed(request, request.state, APPLY_FAILED, status, f"apply:{status.id or ref.merge_sha}")
 

@@ -145,3 +145,15 @@ def test_one_listing_of_open_pull_requests_per_pass_serves_creations_and_removal
         assert len(listings) == 1
         deleted = p.bot.store.get(request_id)
         assert deleted is not None and deleted.state == State.DELETED
+
+
+def test_a_passed_apply_has_google_asked_at_once_so_the_url_need_not_wait_for_the_next_poll(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    with pipeline(tmp_path, sqlite_store, merging_policy("manual")) as p:
+        request_id, sha = merged(p)  # Google had nothing yet when the merge was seen
+        p.applied.set()
+        p.apply(sha, "success", "Apply complete! Resources: 1 added.")  # no reconcile pass, no time passing
+        final = p.bot.store.get(request_id)
+        assert final is not None and final.state == State.READY
+        assert any("Open JupyterLab" in json.dumps(m) for m in p.bot.messages_to(ALICE.id))
