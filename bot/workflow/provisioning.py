@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 from bot.cloud.base import CloudError
@@ -16,6 +15,8 @@ from bot.infra.base import FileChange, PullRequest
 from bot.workflow.ports import Deps
 from bot.workflow.pull_requests import (
     BOT,
+    OpenedHook,
+    after_opening,
     branch_for,
     fail,
     pull_request_body,
@@ -39,7 +40,7 @@ class Provisioning:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         # Called when a pull request was opened or pushed to (wiring sets it: the bot's merge follows it).
-        self.on_opened: Callable[[EnvironmentRequest, PullRequest], object] | None = None
+        self.on_opened: OpenedHook | None = None
         self._queued: set[str] = set()
         self._queued_lock = threading.Lock()
 
@@ -102,8 +103,7 @@ class Provisioning:
         d.notifier.progress(opened)
         if pr.state != "open":  # a retry found the pull request already merged or closed
             return self.pull_request_changed(opened, pr)
-        if self.on_opened is not None:  # its plan may have passed already (the local repository's at once)
-            self.on_opened(opened, pr)
+        after_opening(self.on_opened, opened, pr)  # its plan may have passed already (the local one's at once)
         return opened
 
     def _change(self, request: EnvironmentRequest) -> FileChange | str:
@@ -138,12 +138,14 @@ class Provisioning:
         if isinstance(change, str):
             return fail(d, request, State.PR_OPEN, change)
         try:
+            found = d.repo.find_pull_request(change.branch)
+            if found is not None and found.state != "open":  # merged or closed by a person meanwhile
+                return self.pull_request_changed(request, found)
             pr = d.repo.push_to_pull_request(change)
         except TryAgainLater as e:
             return fail(d, request, State.PR_OPEN, f"could not push the files again: {e.message}")
         d.store.record(note(request, actor=BOT, at=d.clock(), action="pushed again", detail=pr.head_sha))
-        if self.on_opened is not None:
-            self.on_opened(request, pr)
+        after_opening(self.on_opened, request, pr)
         return d.store.get(request_id)
 
     def pull_request_changed(self, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
@@ -155,6 +157,8 @@ class Provisioning:
         if known is not None and known.purpose == "create" and known.number and known.number != pr.number:
             log.warning("ignoring pull request #%s of %s: the request's is #%s", pr.number, pr.branch, known.number)
             return request
+        # A failed plan stops the bot, not a person: merged or closed by hand, the request follows it.
+        under_review = {State.PR_OPEN} | ({State.FAILED} if request.failed_from == State.PR_OPEN else set())
         if pr.state == "merged":
             applying = d.store.apply(
                 request_id,
@@ -162,11 +166,13 @@ class Provisioning:
                     pr,
                     step_to(
                         State.APPLYING,
-                        expected={State.PR_OPEN},
+                        expected=under_review,
                         actor=BOT,
                         at=d.clock(),
                         detail=f"merged {pr.url}",
                         due_at=d.clock(),
+                        failed_from=None,
+                        last_error=None,
                     ),
                 ),
             )
@@ -178,7 +184,7 @@ class Provisioning:
                 request_id,
                 step_to(
                     State.CANCELLED,
-                    expected={State.PR_OPEN},
+                    expected=under_review,
                     actor=BOT,
                     at=d.clock(),
                     detail=f"pull request closed without merging: {pr.url}",

@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from bot.config.policy import Policy
+from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.domain.transitions import Change, Step, step_to, step_update
@@ -174,3 +176,17 @@ def with_merge_sha(pr: PullRequest, step: Step) -> Step:
         return Change(change.request.with_changes(pull_request=replace(ref, merge_sha=pr.merge_sha)), change.audit)
 
     return recorded
+
+
+OpenedHook = Callable[[EnvironmentRequest, PullRequest], object]
+
+
+def after_opening(hook: OpenedHook | None, request: EnvironmentRequest, pr: PullRequest) -> None:
+    """Runs the hook set for a pull request just opened or pushed to (the bot's merge looks at its plan);
+    the repository failing there changes nothing: reconcile looks at the plan again on its next pass."""
+    if hook is None:
+        return
+    try:
+        hook(request, pr)
+    except TryAgainLater as e:
+        log.warning("request %s: the pull request's plan was not looked at (%s); reconcile will", request.id, e.message)

@@ -162,7 +162,8 @@ class Reconciler:
         alike. Those no longer open are looked up one by one and routed; open ones have their plan looked at
         when the bot merges (``repo.merge: when_checks_pass``)."""
         d = self.deps
-        waiting = [r for r in d.store.find(states=[State.PR_OPEN, State.DELETING]) if _waits_on_pull_request(r)]
+        states = [State.PR_OPEN, State.DELETING, State.FAILED]
+        waiting = [r for r in d.store.find(states=states) if _waits_on_pull_request(r)]
         report.looked_at += len(waiting)
         if not waiting:
             return
@@ -200,10 +201,13 @@ class Reconciler:
 
 
 def _waits_on_pull_request(request: EnvironmentRequest) -> bool:
-    """A creation pull request under review, or an opened removal pull request not yet merged."""
+    """A creation pull request under review (its plan may have failed: a person may still merge it), or an
+    opened removal pull request not yet merged."""
     ref = request.pull_request
     if ref is None:
         return False
-    if request.state == State.PR_OPEN:
+    if request.state == State.PR_OPEN or (request.state == State.FAILED and request.failed_from == State.PR_OPEN):
         return ref.purpose == "create"
+    if request.state == State.FAILED:
+        return False
     return ref.purpose == "remove" and ref.number > 0 and MERGED_AT not in request.options

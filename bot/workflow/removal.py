@@ -8,7 +8,7 @@ pull request or follows it, and ``pull_request_changed`` reacts to its merge or 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -20,7 +20,16 @@ from bot.domain.states import State
 from bot.domain.transitions import Change, move, note, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
 from bot.workflow.ports import Deps
-from bot.workflow.pull_requests import BOT, branch_for, fail, pull_request_body, pull_request_title, retry_later
+from bot.workflow.pull_requests import (
+    BOT,
+    OpenedHook,
+    after_opening,
+    branch_for,
+    fail,
+    pull_request_body,
+    pull_request_title,
+    retry_later,
+)
 from bot.workflow.rendering import cloud_environment
 
 log = logging.getLogger(__name__)
@@ -57,7 +66,7 @@ class Removal:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         # Called when a removal pull request was opened or pushed to (wiring sets it: the bot's merge).
-        self.on_opened: Callable[[EnvironmentRequest, PullRequest], object] | None = None
+        self.on_opened: OpenedHook | None = None
 
     def begin(
         self,
@@ -159,8 +168,8 @@ class Removal:
         current = opened or d.store.get(request.id)
         if current is not None and pr.state != "open":  # a retry found it already merged or closed
             return self.pull_request_changed(current, pr)
-        if opened is not None and self.on_opened is not None:
-            self.on_opened(opened, pr)
+        if opened is not None:
+            after_opening(self.on_opened, opened, pr)
         return current
 
     def push_again(self, request_id: str) -> EnvironmentRequest | None:
@@ -176,8 +185,7 @@ class Removal:
         except TryAgainLater as e:
             return retry_later(d, request, State.DELETING, e.message)
         d.store.record(note(request, actor=BOT, at=d.clock(), action="pushed again", detail=pr.head_sha))
-        if self.on_opened is not None:
-            self.on_opened(request, pr)
+        after_opening(self.on_opened, request, pr)
         return d.store.get(request_id)
 
     def pull_request_changed(self, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:

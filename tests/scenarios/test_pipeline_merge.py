@@ -234,3 +234,18 @@ def test_a_status_webhook_is_verified_and_deduped_like_the_pull_request_one(
         assert post_webhook(p.bot.server.url, body, secret=SECRET, delivery="another", event="status")[0] == 202
         p.bot.settle()
         assert len(merges(p)) == 1
+
+
+def test_a_person_may_still_merge_after_a_failed_plan_and_the_request_follows(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    with pipeline(tmp_path, sqlite_store, merging_policy()) as p:
+        request_id = approved(p)
+        p.plan(request_id, "failure", PLAN_ERROR)
+        failed = p.bot.store.get(request_id)
+        assert failed is not None and failed.state == State.FAILED
+        p.applied.set()
+        p.github.merge(p.pull_request(request_id).number)  # the admin knows better; the webhook is lost
+        p.bot.reconcile()
+        final = p.bot.store.get(request_id)
+        assert final is not None and final.state == State.READY and final.last_error is None
