@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.domain.states import State
 from bot.slack.ids import Action, View
+from bot.store.base import Store
 from bot.store.sqlite import SqliteStore
 from tests.support.harness import ADMIN, ALICE
 from tests.support.pipeline import RUN, TERRAFORM_ERROR, Pipeline, merging_policy, pipeline
@@ -29,10 +30,8 @@ def alerts(p: Pipeline, words: str) -> list[dict[str, object]]:
     return [m for m in p.bot.messages_to("C0ADMINS") if words in json.dumps(m)]
 
 
-def test_a_failed_apply_fails_the_request_at_once_with_terraforms_error(
-    tmp_path: Path, sqlite_store: SqliteStore
-) -> None:
-    with pipeline(tmp_path, sqlite_store, merging_policy("manual")) as p:
+def test_a_failed_apply_fails_the_request_at_once_with_terraforms_error(tmp_path: Path, any_store: Store) -> None:
+    with pipeline(tmp_path, any_store, merging_policy("manual")) as p:
         request_id, sha = merged(p)
         p.apply(sha, "failure", TERRAFORM_ERROR)
         failed = p.bot.store.get(request_id)

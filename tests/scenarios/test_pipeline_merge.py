@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.domain.states import State
 from bot.infra.base import PLAN
 from bot.slack.ids import Action, View
+from bot.store.base import Store
 from bot.store.sqlite import SqliteStore
 from tests.support.github_webhook import post_webhook, status_event
 from tests.support.harness import ADMIN, ALICE
@@ -38,9 +39,9 @@ def said_to(p: Pipeline, channel: str) -> str:
 
 
 def test_an_approved_pull_request_is_merged_once_its_plan_passed_and_the_url_follows(
-    tmp_path: Path, sqlite_store: SqliteStore
+    tmp_path: Path, any_store: Store
 ) -> None:
-    with pipeline(tmp_path, sqlite_store, merging_policy()) as p:
+    with pipeline(tmp_path, any_store, merging_policy()) as p:
         request_id = approved(p)
         pull = p.pull_request(request_id)
         assert merges(p) == []  # the plan has not run yet: nothing is merged
