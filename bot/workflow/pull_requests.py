@@ -37,6 +37,19 @@ def branch_for(policy: Policy, request: EnvironmentRequest, purpose: str = "crea
     return f"{policy.repo.branch_prefix}{request.id}{suffix}"
 
 
+def removal_branch(request: EnvironmentRequest, policy: Policy) -> str:
+    """``…-remove`` the first time; ``…-remove-2``, ``-3``… after a removal pull request was closed unmerged,
+    because a closed pull request keeps its branch name for good (opening is idempotent by branch)."""
+    base = branch_for(policy, request, "remove")
+    previous = request.pull_request
+    if previous is None or previous.purpose != "remove" or not previous.branch.startswith(base):
+        return base
+    if request.state == State.FAILED and request.failed_from == State.DELETING:
+        return previous.branch  # retrying a removal that failed: its pull request may exist; reuse it
+    suffix = previous.branch.removeprefix(base).lstrip("-")
+    return f"{base}-{int(suffix) + 1 if suffix.isdigit() else 2}"
+
+
 def parse_branch(policy: Policy, branch: str) -> tuple[str, str] | None:
     """``(request id, purpose)`` of one of our branches (purpose ``""`` to create, ``remove``,
     ``remove-2``…), or None for a branch the bot did not name."""

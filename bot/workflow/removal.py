@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.cloud.base import CloudError
-from bot.config.policy import Policy
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest, PullRequestRef, iso, parse_iso
 from bot.domain.states import State
@@ -24,10 +23,10 @@ from bot.workflow.pull_requests import (
     BOT,
     OpenedHook,
     after_opening,
-    branch_for,
     fail,
     pull_request_body,
     pull_request_title,
+    removal_branch,
     retry_later,
 )
 from bot.workflow.rendering import cloud_environment
@@ -41,19 +40,6 @@ PULL_REQUEST_POLL = timedelta(minutes=5)
 GONE_POLL = timedelta(minutes=1)
 # When the removal was merged (the wait for the cloud to delete it counts from there, not from the request).
 MERGED_AT = "removal_merged_at"
-
-
-def removal_branch(request: EnvironmentRequest, policy: Policy) -> str:
-    """``…-remove`` the first time; ``…-remove-2``, ``-3``… after a removal pull request was closed unmerged,
-    because a closed pull request keeps its branch name for good (opening is idempotent by branch)."""
-    base = branch_for(policy, request, "remove")
-    previous = request.pull_request
-    if previous is None or previous.purpose != "remove" or not previous.branch.startswith(base):
-        return base
-    if request.state == State.FAILED and request.failed_from == State.DELETING:
-        return previous.branch  # retrying a removal that failed: its pull request may exist; reuse it
-    suffix = previous.branch.removeprefix(base).lstrip("-")
-    return f"{base}-{int(suffix) + 1 if suffix.isdigit() else 2}"
 
 
 def _without_merge_mark(request: EnvironmentRequest) -> dict[str, object]:

@@ -250,3 +250,27 @@ def test_a_person_may_still_merge_after_a_failed_plan_and_the_request_follows(
         p.bot.reconcile()
         final = p.bot.store.get(request_id)
         assert final is not None and final.state == State.READY and final.last_error is None
+
+
+def test_a_removal_whose_plan_failed_is_pushed_again_by_retry_and_then_merged(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    with pipeline(tmp_path, sqlite_store, merging_policy()) as p:
+        request_id = approved(p)
+        p.applied.set()
+        p.plan(request_id, "success", "Plan: 1 to add")
+        delete(p, ALICE.id, request_id)
+        removal = p.pull_request(request_id)
+        first_head = removal.head_sha
+        p.plan(request_id, "failure", "Error: Instance cannot be destroyed: lifecycle.prevent_destroy is set")
+        failed = p.bot.store.get(request_id)
+        assert failed is not None and failed.state == State.FAILED and failed.failed_from == State.DELETING
+        assert not removal.merged and "prevent_destroy" in (failed.last_error or "")
+
+        p.bot.send.click(ADMIN.id, Action.RETRY.value, request_id)
+        p.bot.settle()
+        assert wait_until(lambda: removal.head_sha != first_head), "Retry pushed no new commit to the removal"
+        p.plan(request_id, "success", "Plan: 0 to add, 0 to change, 1 to destroy.")
+        assert removal.merged
+        deleted = p.bot.store.get(request_id)
+        assert deleted is not None and deleted.state == State.DELETED
