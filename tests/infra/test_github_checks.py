@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from bot.infra.base import APPLY, PLAN, FileChange, MergeRefused, RepoUnavailable
 from bot.infra.github import GitHubRepo
@@ -110,3 +111,24 @@ def test_a_push_moves_the_pull_requests_head_so_its_plan_runs_again(server: GitH
     assert len(server.writes()) == writes + 3  # tree, commit, ref
     empty = repo.push_to_pull_request(FileChange(branch="notebook-bot/r1", title="t", body="plan again"))
     assert empty.head_sha != again.head_sha and server.files_on("notebook-bot/r1")["a.tf"] == "x = 2\n"
+
+
+def test_a_status_set_over_http_as_the_pipeline_does_is_read_back(server: GitHubServer, repo: GitHubRepo) -> None:
+    pr = repo.open_pull_request(FileChange(branch="notebook-bot/r1", title="t", body="b", files={"a.tf": "x\n"}))
+    body = {"state": "failure", "target_url": RUN, "description": "Error: Unsupported block type", "context": PLAN}
+    answer = requests.post(
+        f"{server.url}/repos/{REPO}/statuses/{pr.head_sha}",
+        json=body,
+        headers={"Authorization": "Bearer test-token", "Accept": "application/vnd.github+json"},
+        timeout=5,
+    )
+    assert answer.status_code == 201 and answer.json()["context"] == PLAN
+    bad = requests.post(
+        f"{server.url}/repos/{REPO}/statuses/{pr.head_sha}",
+        json={**body, "state": "done"},
+        headers={"Authorization": "Bearer test-token"},
+        timeout=5,
+    )
+    assert bad.status_code == 422
+    status = repo.commit_status(pr.head_sha, PLAN)
+    assert status is not None and (status.state, status.description) == ("failure", "Error: Unsupported block type")

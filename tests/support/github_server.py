@@ -353,11 +353,13 @@ class GitHubServer:
         if method == "GET" and (m := re.fullmatch(r"/commits/([^/]+)/status", rest)):
             return self._combined_status(unquote(m[1]))
         if method == "POST" and (m := re.fullmatch(r"/statuses/([0-9a-f]{40})", rest)):
-            return (
-                (201, self._create_status(m[1], body), {})
-                if m[1] in self.commits
-                else _error(422, "No commit found for SHA: " + m[1])
-            )
+            if m[1] not in self.commits:
+                return _error(422, f"No commit found for SHA: {m[1]}")
+            if body.get("state") not in ("error", "failure", "pending", "success"):
+                return _error(
+                    422, "Validation Failed", errors=[{"resource": "Status", "field": "state", "code": "custom"}]
+                )
+            return 201, self._create_status(m[1], body), {}
         if method == "PUT" and (m := re.fullmatch(r"/pulls/(\d+)/merge", rest)) and int(m[1]) <= len(self.pulls):
             return self._merge_pull(self.pulls[int(m[1]) - 1], body)
         return _error(404, "Not Found")
