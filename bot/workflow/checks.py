@@ -43,7 +43,12 @@ class Checks:
     def status_reported(self, event: StatusEvent) -> None:
         """The ``status`` webhook: a plan finished on one of our branches, or an apply on a merged commit."""
         if event.context == PLAN:
-            for branch in event.branches:
+            # GitHub names at most 10 branches holding the commit, none when there are more: then the one
+            # listing of open pull requests says whose head it is.
+            branches = event.branches or tuple(
+                pr.branch for pr in self.deps.repo.open_pull_requests() if pr.head_sha == event.sha
+            )
+            for branch in branches:
                 self.plan_reported(branch)
         elif event.context == APPLY:
             self.apply_reported(event.sha)

@@ -274,3 +274,15 @@ def test_a_removal_whose_plan_failed_is_pushed_again_by_retry_and_then_merged(
         assert removal.merged
         deleted = p.bot.store.get(request_id)
         assert deleted is not None and deleted.state == State.DELETED
+
+
+def test_a_plan_status_that_names_no_branch_is_matched_to_its_pull_request_by_head(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    with pipeline(tmp_path, sqlite_store, merging_policy()) as p:
+        request_id = approved(p)
+        pull = p.pull_request(request_id)
+        status = p.github.set_status(pull.head_sha, PLAN, "success", "Plan: 1 to add", RUN)
+        event = status_event(pull.head_sha, PLAN, "success", branches=(), status_id=status["id"])
+        assert p.webhook(event, "status") == 202
+        assert len(merges(p)) == 1 and pull.merged
