@@ -65,8 +65,9 @@ def is_removal(purpose: str) -> bool:
     return purpose == "remove" or purpose.startswith("remove-")
 
 
-# Markdown's punctuation that can start a link, an image, HTML, emphasis, code, a table cell or an entity.
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>|~&!])")
+# Markdown's punctuation that can start a link, an image, HTML, emphasis, code, a table cell or an entity
+# (an underscore inside a word, as in first_last@example.com, emphasises nothing: it stays as it is).
+_MARKDOWN = re.compile(r"([\\`*{}\[\]<>|~&!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 # GitHub mentions (@user, @org/team) start at an @ that does not follow a letter or digit.
 _MENTION = re.compile(r"(?<![A-Za-z0-9])@")
 # GitHub links bare URLs (scheme://…, www.…) by itself.

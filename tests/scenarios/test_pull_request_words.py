@@ -73,3 +73,7 @@ def test_an_admins_slack_name_in_a_removal_pull_request_pings_nobody(tmp_path: P
             assert "Approve here" in text  # shown as typed...
             assert not MENTION.search(text) and not BARE_URL.search(text), text  # ...but pings and links nobody
             assert "<!channel>" not in text and "<https://" not in text, text
+
+
+def test_an_email_reads_as_it_is() -> None:
+    assert github_plain("first_last@example.com") == "first_last@example.com"
