@@ -101,9 +101,14 @@ class Checks:
                 pr,
                 method=d.policy.repo.merge_method,
                 title=f"{pull_request_title(request, purpose)} (#{pr.number})",
-                message=f"Merged by notebook-bot: approved in Slack, and its plan passed. Request {request.id}.",
+                message=f"Merged by notebook-bot once its plan passed (repo.merge: when_checks_pass). "
+                f"Request {request.id}.",
             )
         except MergeRefused as e:
+            # Another instance (or a person) may have merged or closed it a moment ago: that is no refusal.
+            now = d.repo.find_pull_request(pr.branch)
+            if now is not None and now.state != "open":
+                return self.events.pull_request_changed(now)
             return self._merge_refused(request, pr, e.reason)
         self._record(request, merged_by=BOT, action="merged by the bot", detail=f"its plan passed: {pr.url}")
         return self.events.pull_request_changed(merged)

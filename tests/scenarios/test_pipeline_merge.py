@@ -286,3 +286,25 @@ def test_a_plan_status_that_names_no_branch_is_matched_to_its_pull_request_by_he
         event = status_event(pull.head_sha, PLAN, "success", branches=(), status_id=status["id"])
         assert p.webhook(event, "status") == 202
         assert len(merges(p)) == 1 and pull.merged
+
+
+def test_a_pull_request_merged_meanwhile_by_someone_else_is_no_refusal(
+    tmp_path: Path, sqlite_store: SqliteStore
+) -> None:
+    with pipeline(tmp_path, sqlite_store, merging_policy()) as p:
+        request_id = approved(p)
+        pull = p.pull_request(request_id)
+        p.github.set_status(pull.head_sha, PLAN, "success", "Plan: 1 to add", RUN)
+        p.applied.set()
+        # While the bot reads the plan, another instance (or a person) merges: GitHub then answers 405.
+        p.github.delay("GET", r"/commits/[0-9a-f]+/status$", 1.0)
+        calls = len(p.github.calls)
+        p.bot.app.background.submit("reconcile", p.bot.app.reconciler.run_once)
+        assert wait_until(lambda: any(c.path.endswith("/status") for c in p.github.calls[calls:]), 5)
+        p.github.merge(pull.number)
+        p.bot.settle()
+        assert any(c.path.endswith("/merge") and c.status == 405 for c in p.github.calls)
+        final = p.bot.store.get(request_id)
+        assert final is not None and final.state == State.READY
+        assert final.pull_request is not None and not final.pull_request.merge_refused
+        assert not [m for m in p.bot.messages_to("C0ADMINS") if "did not merge" in str(m.get("text"))]
