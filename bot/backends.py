@@ -1,4 +1,4 @@
-"""Choosing the backends named by the environment variables (DESIGN §3, §5)."""
+"""Choosing the backends named by the environment variables (README; docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The whole policy file (DESIGN §3): what admins decide, read once and validated at start."""
+"""The whole policy file (README, "The policy file"): what admins decide, read once and validated at start."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ class Approval(_Strict):
 
 
 class Policy(_Strict):
-    """Everything an admin decides. The minimal file of DESIGN §3 is accepted as it is."""
+    """Everything an admin decides. The README's minimal file is accepted as it is."""
 
     gcp: Gcp
     slack: Slack

@@ -99,7 +99,7 @@ _REPO = re.compile(r"^github:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 @dataclass(frozen=True)
 class Settings:
-    """Every environment variable of DESIGN §3, typed."""
+    """Every environment variable of the README's table, typed."""
 
     slack_bot_token: Secret | None = None
     slack_signing_secret: Secret | None = None

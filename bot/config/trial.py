@@ -1,4 +1,4 @@
-"""The trial render: every template rendered as approvals will render it, before anyone asks (DESIGN §3).
+"""The trial render: every template rendered as approvals will render it, before anyone asks (README, ``check-config``).
 
 The policy's own checks hold the modules' bounds; this is the net under them. Each template is
 rendered with its defaults and at every edge a user can choose (idle time, worker count, each zone)

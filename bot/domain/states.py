@@ -1,4 +1,4 @@
-"""The states of an environment request and the moves allowed between them (DESIGN §2)."""
+"""The states of an environment request and the moves allowed between them (docs/architecture.md, "The states")."""
 
 from __future__ import annotations
 

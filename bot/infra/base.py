@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 from bot.domain.errors import TryAgainLater
 
 PullRequestState = Literal["open", "merged", "closed"]
-# The commit statuses the infrastructure pipeline sets (DESIGN §4): the plan on a pull request's head commit,
+# The commit statuses the infrastructure pipeline sets (README): the plan on a pull request's head commit,
 # the apply on the merged commit.
 PLAN = "notebook-bot/plan"
 APPLY = "notebook-bot/apply"

@@ -1,6 +1,6 @@
 """Commit statuses, the bot's merge and a new commit on a pull request's branch, on GitHub (PyGithub).
 
-The plan and apply jobs of the infrastructure repository report as commit statuses (DESIGN §4); the bot reads
+The plan and apply jobs of the infrastructure repository report as commit statuses (README); the bot reads
 them from a commit's combined status (one GET). It merges with the REST merge endpoint at the head commit the
 plan ran on, so a branch that moved since is refused (409) rather than merged unchecked.
 """

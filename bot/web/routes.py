@@ -1,4 +1,4 @@
-"""The WSGI application: routes of DESIGN §3 in front of Bolt and the workflow."""
+"""The WSGI application: the routes the README lists in front of Bolt and the workflow."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the infrastructure pipeline reports back (DESIGN §4): the plan on a pull request's head commit and the
+"""What the infrastructure pipeline reports back (README): the plan on a pull request's head commit and the
 apply on the merged commit, as the commit statuses ``notebook-bot/plan`` and ``notebook-bot/apply``.
 
 - With ``repo.merge: when_checks_pass`` the bot merges an approved pull request (creation or removal) once

@@ -33,7 +33,7 @@ CUSTOM_ROLE_PERMISSIONS = {
     "dataproc.clusters.stop",
     "dataproc.operations.get",
 }
-# DESIGN §3: the only names the bot reads from its environment (PORT is Cloud Run's to set).
+# README, "Environment variables": the only names the bot reads from its environment (PORT is Cloud Run's to set).
 CONTRACT_ENV = {
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",

@@ -1,4 +1,4 @@
-"""The state machine of DESIGN §2: every legal move works and is audited, every other move is refused."""
+"""The state machine of docs/architecture.md: every legal move works and is audited, every other move is refused."""
 
 from __future__ import annotations
 

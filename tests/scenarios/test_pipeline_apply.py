@@ -1,4 +1,4 @@
-"""Applies report back (DESIGN §4): a failed apply reaches the owner and the admins with Terraform's error at
+"""Applies report back (README): a failed apply reaches the owner and the admins with Terraform's error at
 once (status webhook) or within one reconcile pass, for a creation and for a removal; Retry waits again."""
 
 from __future__ import annotations
