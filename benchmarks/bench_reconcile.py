@@ -29,12 +29,14 @@ from bot.demo.slack_api import LoopbackSlack
 from bot.domain.request import AuditRecord, EnvironmentRequest, PullRequestRef, SlackRefs
 from bot.domain.states import State
 from bot.infra.local_git import LocalGitRepo
+from bot.slack.delivery import AdminChannel
 from bot.slack.notifier import SlackNotifier
 from bot.slack.reminders import SlackReminders
 from bot.store.sqlite import SqliteStore
 from bot.wiring import slack_client
 from bot.workflow.background import Inline
 from bot.workflow.lifecycle import Lifecycle
+from bot.workflow.message_refs import StoredMessageRefs
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.reconcile import Reconciler
@@ -132,7 +134,8 @@ def measure(n: int, root: Path, slack: LoopbackSlack) -> list[tuple[float, Count
     now = [NOW]
     clock: Callable[[], datetime] = lambda: now[0]  # noqa: E731 - a settable clock
     client = slack_client(Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": slack.url}))
-    notifier = SlackNotifier(client, store, policy, clock)  # type: ignore[arg-type]
+    channel = AdminChannel(client, store, policy, clock)  # type: ignore[arg-type]
+    notifier = SlackNotifier(client, store, StoredMessageRefs(store), policy, clock, channel)  # type: ignore[arg-type]
     deps = Deps(
         policy=policy,
         store=store,

@@ -33,6 +33,7 @@ from bot.web.routes import Routes
 from bot.workflow.background import BackgroundWork, TrackedExecutor
 from bot.workflow.checks import Checks
 from bot.workflow.lifecycle import Lifecycle
+from bot.workflow.message_refs import StoredMessageRefs
 from bot.workflow.ports import Background, Clock, Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.pull_request_events import PullRequestEvents
@@ -137,7 +138,8 @@ def build_app(
     """Wires the bot from the parts it is given; nothing here reaches a network by itself."""
     work = background or BackgroundWork(workers=max(4, settings.threads // 2))
     admin_channel = AdminChannel(slack, store, policy, clock)
-    notifier = SlackNotifier(slack, store, policy, clock, admin_channel)
+    # The notifier reaches the store through two narrow ports: claims (send once) and message references.
+    notifier = SlackNotifier(slack, store, StoredMessageRefs(store), policy, clock, admin_channel)
     if callable(watch := getattr(repo, "watch", None)):  # GitHub: missing permissions, writes refused for long
         watch(SetupAlerts(slack, store, policy, clock).tell_once)
     deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work)

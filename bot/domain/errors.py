@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from bot.domain.notices import Notice
 from bot.domain.states import State
 
 
 class NotebookBotError(Exception):
-    """A problem we expected and can explain: ``message`` is shown to the person as it is."""
+    """A problem we expected and can explain: ``message`` is shown to the person as it is.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    Given a :data:`~bot.domain.notices.Notice` instead (the facts of a refusal), the Slack layer words it
+    (``bot/slack/replies.py``: ``said``) and ``message`` is only what the logs read."""
+
+    def __init__(self, message: str | Notice) -> None:
+        self.notice: Notice | None = None if isinstance(message, str) else message
+        text = message if isinstance(message, str) else repr(message)
+        super().__init__(text)
+        self.message = text
 
 
 class Refused(NotebookBotError):

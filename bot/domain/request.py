@@ -6,10 +6,13 @@ import dataclasses
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.domain.states import State
 
+# Where ``removal_merged_at`` was kept before it had a field of its own (read from old records).
+_OLD_REMOVAL_MERGED_AT = "removal_merged_at"
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o/1/l: ids get read aloud and typed
 
 
@@ -32,6 +35,17 @@ def parse_iso(text: str | None) -> datetime | None:
     if not text:
         return None
     return utc(datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+class EndReason(StrEnum):
+    """Why an environment ended, where the bot decided it (a person's own reason is kept as they said it).
+
+    Not to be confused with ``State.EXPIRED``: that is where an approval nobody decided on ends. An
+    environment whose lifetime ended goes through ``deleting`` to ``deleted`` with ``LIFETIME`` as its reason
+    (the stored word stays ``"expired"``, so that records written before read the same)."""
+
+    LIFETIME = "expired"
+    VANISHED = "deleted outside the bot"
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,7 @@ class EnvironmentRequest:
     expires_at: datetime | None = None
     reminded_at: datetime | None = None
     due_at: datetime | None = None
+    removal_merged_at: datetime | None = None  # the wait for the cloud to delete it counts from here
     attempts: int = 0
     last_error: str | None = None
     failed_from: State | None = None
@@ -136,7 +151,12 @@ class EnvironmentRequest:
                 slack[ref] = "before-recorded"
         values["slack"] = SlackRefs(**slack)
         values["files"] = tuple(values.get("files") or ())
-        values["options"] = dict(values.get("options") or {})
+        options = dict(values.get("options") or {})
+        # Records written before the bot's own marks left ``options`` (the user's choices only) kept this one
+        # there: read it from either place, and keep ``options`` to the user's choices.
+        merged = values.get("removal_merged_at") or options.pop(_OLD_REMOVAL_MERGED_AT, None)
+        values["removal_merged_at"] = parse_iso(str(merged)) if merged else None
+        values["options"] = options
         return cls(**values)
 
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config.policy import Policy, Template
+from bot.domain.notices import KeptAtMost, NotReady
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
-from bot.domain.states import ACTIVE, State
+from bot.domain.states import IN_USE, State
 
 SHORT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 
@@ -75,7 +76,7 @@ def form_problems(
         return {"template": "Choose one of the offered templates."}
     if not SHORT_NAME.match(form.display_name):
         problems["display_name"] = "Use 1-30 lowercase letters, digits and hyphens, e.g. churn-model."
-    elif any(r.display_name == form.display_name and r.state in ACTIVE for r in existing):
+    elif any(r.display_name == form.display_name and r.state in IN_USE for r in existing):
         problems["display_name"] = f"You already have an environment called {form.display_name}."
     for name, value in (
         ("idle_minutes", form.idle_minutes),
@@ -106,7 +107,7 @@ def may_still_exist(request: EnvironmentRequest) -> bool:
     removed it (and a removal closed unmerged brings it back to ready); one that failed while applying
     or deleting may be running in Google Cloud. One that failed before its pull request opened does not.
     """
-    if request.state in ACTIVE or request.state == State.DELETING:
+    if request.state in IN_USE or request.state == State.DELETING:
         return True
     return request.state == State.FAILED and request.failed_from in (State.APPLYING, State.DELETING)
 
@@ -181,7 +182,7 @@ class Extension:
     """What an extension request comes to: the new expiry, or why there is none."""
 
     until: datetime | None
-    refusal: str | None = None
+    refusal: str | NotReady | KeptAtMost | None = None
 
 
 def extension(
@@ -199,10 +200,7 @@ def extension(
     from each extension) is what makes the bound a bound: repeated clicks cannot keep it forever.
     """
     if request.state != State.READY or request.ready_at is None or request.expires_at is None:
-        return Extension(
-            None,
-            f"*{request.display_name}* is {request.state.label}; only a ready environment can be extended.",
-        )
+        return Extension(None, NotReady(request.display_name, request.state, "extended"))
     bound = policy.bound(template, "lifetime_days") if template else policy.limits.lifetime_days
     wanted = bound.default if days is None else days
     if wanted < 1:
@@ -210,12 +208,7 @@ def extension(
     limit = request.ready_at + timedelta(days=bound.max)
     until = min(max(request.expires_at, now) + timedelta(days=wanted), limit)
     if until <= request.expires_at:
-        return Extension(
-            None,
-            f"*{request.display_name}* is already kept until "
-            f"{request.expires_at:%Y-%m-%d}, the most the policy allows ({bound.max} days "
-            "from when it became ready). Ask an admin if you need it longer.",
-        )
+        return Extension(None, KeptAtMost(request.display_name, request.expires_at, bound.max))
     return Extension(until)
 
 

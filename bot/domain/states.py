@@ -41,7 +41,8 @@ _LABELS = {
 # `failed` is retriable: it goes back to the step that failed. `deleting -> ready` happens when a
 # removal pull request is closed without merging (the environment is still there); `deleting -> applying`
 # when that environment was deleted before it was ever ready (the bot goes back to waiting for it).
-# `expired` is where an approval request ends when nobody decided in time.
+# `expired` is where an approval request ends when nobody decided in time; an environment whose lifetime
+# ended is `deleted`, with ``EndReason.LIFETIME`` (bot/domain/request.py) as its end reason.
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.PENDING_APPROVAL: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
     State.APPROVED: frozenset({State.PR_OPEN, State.FAILED, State.CANCELLED}),
@@ -59,8 +60,9 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 }
 
 FINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
-# States in which an environment exists or is on its way to existing: they count against quotas.
-ACTIVE = frozenset({State.PENDING_APPROVAL, State.APPROVED, State.PR_OPEN, State.APPLYING, State.READY})
+# States in which an environment exists or is on its way to existing: they count against quotas. (Not
+# ``ACTIVE``: that is what Google says of a running instance, ``bot.cloud.base.ACTIVE``.)
+IN_USE = frozenset({State.PENDING_APPROVAL, State.APPROVED, State.PR_OPEN, State.APPLYING, State.READY})
 # The progress a user sees in their DM, in order.
 PROGRESS = (State.PENDING_APPROVAL, State.APPROVED, State.PR_OPEN, State.APPLYING, State.READY)
 

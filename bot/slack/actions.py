@@ -18,7 +18,7 @@ from bot.slack.context import SlackServices
 from bot.slack.forms import request_form, selected_template, text_input
 from bot.slack.ids import Action, Field, View
 from bot.slack.modals import notice_modal, reject_modal, request_modal
-from bot.slack.replies import explained, unexpected
+from bot.slack.replies import explained, said, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def register(app: App, s: SlackServices) -> None:
             ack(response_action="errors", errors=_inline(e.fields, view))
             return
         except NotebookBotError as e:
-            ack(response_action="errors", errors={Field.TEMPLATE.value: e.message[:150]})
+            ack(response_action="errors", errors={Field.TEMPLATE.value: said(e)[:150]})
             return
         except Exception:
             ack(
@@ -116,7 +116,7 @@ def register(app: App, s: SlackServices) -> None:
             admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
             request, won = s.requests.reject(view["private_metadata"], admin, reason)
         except NotebookBotError as e:
-            ack(response_action="errors", errors={Field.REJECT_REASON.value: e.message[:150]})
+            ack(response_action="errors", errors={Field.REJECT_REASON.value: said(e)[:150]})
             return
         if won:
             ack()

@@ -21,7 +21,7 @@ from bot.slack.context import Invocation, SlackServices
 from bot.slack.ids import COMMAND
 from bot.slack.lifecycle_commands import LIFECYCLE_SUBCOMMANDS
 from bot.slack.modals import checking_modal, notice_modal, request_modal
-from bot.slack.replies import explained, unexpected
+from bot.slack.replies import explained, said, unexpected
 
 log = logging.getLogger(__name__)
 # A handle typed without picking the person from Slack's menu: Slack sends it as text.
@@ -76,7 +76,7 @@ def open_request_modal_for(
         person = s.directory.person(user_id, team_id, budget=30.0)  # the trigger is spent: time is no object
         view = request_modal(offered_templates(s, person), s.policy)
     except NotebookBotError as e:
-        view = notice_modal("New notebook", e.message)
+        view = notice_modal("New notebook", said(e))
     except Exception:
         view = notice_modal("New notebook", unexpected("opening the request form"))
     try:

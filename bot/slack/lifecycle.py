@@ -24,9 +24,10 @@ from bot.slack.context import SlackServices
 from bot.slack.home import HomeRefresh, publish_home
 from bot.slack.ids import Action, View
 from bot.slack.modals import notice_modal, removal_dialog
+from bot.slack.notices import say
 from bot.slack.notifier import SlackNotifier
-from bot.slack.replies import explained, unexpected
-from bot.slack.texts import when
+from bot.slack.replies import Say, explained, said, unexpected
+from bot.slack.texts import when, words
 from bot.workflow.power import Tell
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ DM_HELP = "I answer `/notebook` commands (type them here or anywhere in Slack), 
 Work = Callable[[Person, str, Tell, dict[str, Any]], str | None]
 
 
-def _teller(body: dict[str, Any], respond: Respond, client: WebClient) -> Tell:
+def _teller(body: dict[str, Any], respond: Respond, client: WebClient) -> Say:
     if body.get("response_url"):
         return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
     user = body["user"]["id"]
@@ -63,7 +64,7 @@ def _clicked(
     user = body["user"]["id"]
     with explained(what, tell):
         person = s.directory.actor(user, (body.get("team") or {}).get("id", ""))
-        said = work(person, str(body["actions"][0].get("value") or ""), tell, body)
+        said = work(person, str(body["actions"][0].get("value") or ""), lambda notice: tell(say(notice)), body)
         if said:
             tell(said)
     if _in_home(body):
@@ -125,24 +126,24 @@ def register(app: App, s: SlackServices) -> None:
                     raise Refused(f"*{found.display_name}* is {found.state.label} now, so it was not withdrawn.")
             request = s.life.delete(person, ref)
         except NotebookBotError as e:
-            ack(response_action="update", view=notice_modal(not_done, e.message).to_dict())
+            ack(response_action="update", view=notice_modal(not_done, said(e)).to_dict())
             return
         except Exception:
             ack(response_action="update", view=notice_modal(not_done, unexpected("deleting")).to_dict())
             return
         ack()  # closes the dialog; the owner hears about the removal pull request from the background
         if request.state == State.CANCELLED:
-            said = f"Your request *{request.display_name}* is withdrawn."
+            confirmed = f"Your request *{words(request.display_name)}* is withdrawn."
         elif user != request.owner_user_id:
-            said = (
-                f"🗑️ Deleting *{request.display_name}* of <@{request.owner_user_id}>; they are told when it "
+            confirmed = (
+                f"🗑️ Deleting *{words(request.display_name)}* of <@{request.owner_user_id}>; they are told when it "
                 "is "
                 f"gone. `/notebook audit {request.id}` follows it."
             )
         else:
             return
         try:
-            client.chat_postMessage(channel=user, text=said)
+            client.chat_postMessage(channel=user, text=confirmed)
         except Exception:
             log.exception("could not confirm the deletion of %s to %s", request.id, user)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Respond
@@ -10,6 +11,7 @@ from bot.domain.errors import InvalidInput, Refused
 from bot.slack.context import Invocation
 from bot.slack.environments import admin_list_blocks, audit_blocks, status_blocks
 from bot.slack.modals import removal_dialog
+from bot.slack.notices import say
 from bot.slack.texts import when
 
 
@@ -36,7 +38,7 @@ def _power(verb: str) -> Any:
     def command(c: Invocation) -> None:
         ref = _name(c.args, f"/notebook {verb} NAME")
         switch = c.services.life.start if verb == "start" else c.services.life.stop
-        switch(c.person, ref, lambda text: _say(c.respond, text))
+        switch(c.person, ref, lambda notice: _say(c.respond, say(notice)))
 
     command.__name__ = verb
     return command
@@ -59,12 +61,21 @@ def delete(c: Invocation) -> None:
     c.client.views_open(trigger_id=c.body["trigger_id"], view=removal_dialog(request).to_dict())
 
 
+# A user as Slack writes a mention in a command's text (``<@U123|alice>``), or as typed (``@U123``).
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@([UW][A-Z0-9]{2,})$")
+
+
+def user_ids(words: list[str]) -> list[str]:
+    """The words of a command with each mention turned into the user id it names."""
+    return [(m.group(1) or m.group(2)) if (m := _MENTION.match(w)) else w for w in words]
+
+
 def list_all(c: Invocation) -> None:
-    found, wanted = c.services.life.list_all(c.person, c.args)
+    found, _ = c.services.life.list_all(c.person, user_ids(c.args))
     c.respond(
         response_type="ephemeral",
         text=f"{len(found)} environment(s)",
-        blocks=[b.to_dict() for b in admin_list_blocks(found, c.services.policy, wanted.words)],
+        blocks=[b.to_dict() for b in admin_list_blocks(found, c.services.policy, tuple(c.args))],
     )
 
 

@@ -14,14 +14,14 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web import SlackResponse
 
 from bot.config.policy import Policy
-from bot.domain.request import EnvironmentRequest, SlackRefs
+from bot.domain.notices import Notice, RequestFailed
+from bot.domain.request import EnvironmentRequest
 from bot.domain.states import FINAL, State
-from bot.domain.transitions import step_update
 from bot.slack import messages
 from bot.slack.delivery import SETUP_ERRORS, AdminChannel, AdminChannelUnavailable, setup_error
-from bot.slack.texts import MESSAGE_TEXT, fit, section
-from bot.store.base import Store
-from bot.workflow.ports import Clock, failure_key, failure_text
+from bot.slack.notices import say
+from bot.slack.texts import MESSAGE_TEXT, fit, section, words
+from bot.workflow.ports import Claims, Clock, MessageRefs, failure_key
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,20 @@ class SlackNotifier:
     """The workflow's Notifier, on Slack's Web API."""
 
     def __init__(
-        self, client: WebClient, store: Store, policy: Policy, clock: Clock, admin_channel: AdminChannel | None = None
+        self,
+        client: WebClient,
+        claims: Claims,
+        refs: MessageRefs,
+        policy: Policy,
+        clock: Clock,
+        admin_channel: AdminChannel,
     ) -> None:
         self.client = client
-        self.store = store
+        self.claims = claims
+        self.refs = refs
         self.policy = policy
         self.clock = clock
-        self.admin_channel = admin_channel or AdminChannel(client, store, policy, clock)
+        self.admin_channel = admin_channel
         # Updates of one request's messages go out one at a time, each with the state read just before it,
         # so a slow update never overwrites a newer one; updates asked for meanwhile fold into one more.
         self._updating: set[str] = set()
@@ -75,16 +82,16 @@ class SlackNotifier:
         """
         now = self.clock()
         claimed = key
-        if not self.store.claim(key, now):
+        if not self.claims.claim(key, now):
             if not again or again == UNCLAIMED_ONLY:
                 return False
             claimed = f"{key}:again-{again}"
-            if not self.store.claim(claimed, now):
+            if not self.claims.claim(claimed, now):
                 return False
         try:
             send()
         except Exception:
-            self.store.release(claimed)
+            self.claims.release(claimed)
             raise
         return True
 
@@ -92,18 +99,14 @@ class SlackNotifier:
         """Records where a message was posted. Slack already has the message, so a store failure here is
         logged, not raised: raising would release the claim and the message would be sent twice."""
 
-        def step(current: EnvironmentRequest):  # type: ignore[no-untyped-def]
-            merged = {**current.slack.__dict__, **refs}
-            return step_update(expected=set(State), at=current.updated_at, slack=SlackRefs(**merged))(current)
-
         try:
-            self.store.apply(request.id, step)
+            self.refs.remember(request.id, **refs)
         except Exception:
             log.exception("posted a message for %s but could not record where (%s)", request.id, sorted(refs))
 
     def _already(self, request: EnvironmentRequest, ref: str) -> bool:
         """Whether the message recorded in ``ref`` exists already (an earlier send got there first)."""
-        current = self.store.get(request.id)
+        current = self.refs.current(request.id)
         return current is not None and getattr(current.slack, ref) is not None
 
     def request_received(self, request: EnvironmentRequest, again: str = "") -> None:
@@ -138,12 +141,12 @@ class SlackNotifier:
             # The admins have been told how to fix it; the requester must not believe they were asked.
             error = e.error
             text = (
-                f"⚠️ Your request *{request.display_name}* (`{request.id}`) has not reached the admins yet: "
+                f"⚠️ Your request *{words(request.display_name)}* (`{request.id}`) has not reached the admins yet: "
                 f"their channel cannot receive it ({SETUP_ERRORS[error]}). They have been told how to fix "
                 "it; it reaches them as soon as they do, and nothing is lost meanwhile."
             )
             tells: tuple[Callable[[], None], ...] = (
-                lambda: self.tell_owner(request, f"card-undelivered-{error}", text),
+                lambda: self._tell_owner(request, f"card-undelivered-{error}", text),
                 lambda: self._progress_messages(request),
             )
             for tell in tells:
@@ -201,7 +204,7 @@ class SlackNotifier:
                 self._stale.discard(request.id)
 
     def _progress(self, request: EnvironmentRequest) -> None:
-        current = self.store.get(request.id) or request  # the freshest state, whoever calls last
+        current = self.refs.current(request.id) or request  # the freshest state, whoever calls last
         refs = current.slack
         if refs.dm_channel and refs.dm_ts:
             self._update(
@@ -239,14 +242,17 @@ class SlackNotifier:
 
         self._once(f"msg:{request.id}:ready:{request.url}", send, again)
 
-    def tell_owner(self, request: EnvironmentRequest, key: str, text: str) -> None:
+    def tell_owner(self, request: EnvironmentRequest, key: str, notice: Notice) -> None:
+        self._tell_owner(request, key, say(notice))
+
+    def _tell_owner(self, request: EnvironmentRequest, key: str, text: str) -> None:
         self._once(
             f"msg:{request.id}:{key}",
             lambda: self._post(request.owner_user_id, text, _dicts(lambda: [section(text)], f"a message ({key})")),
         )
 
-    def alert_admins(self, request: EnvironmentRequest, key: str, text: str, again: str = "") -> None:
-        self._alert(request, key, text, again)
+    def alert_admins(self, request: EnvironmentRequest, key: str, notice: Notice) -> None:
+        self._alert(request, key, say(notice))
 
     def _alert(self, request: EnvironmentRequest, key: str, text: str, again: str = "") -> bool:
         failed = request.state == State.FAILED
@@ -284,7 +290,7 @@ class SlackNotifier:
         if refs.ready_ts is None and state == State.READY and request.url:
             sent += self._resend(lambda: self.ready(request, again=hour))
         if refs.alert_ts is None and state == State.FAILED:
-            text = failure_text(request, request.last_error or "")
+            text = say(RequestFailed(request.id, request.owner_email, request.last_error or ""))
             sent += self._resend(lambda: self._alert(request, failure_key(request), text, again=hour))
         return sent
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from bot.domain.errors import NotebookBotError
+from bot.slack import notices
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +27,17 @@ def unexpected(what: str) -> str:
     )
 
 
+def said(error: NotebookBotError) -> str:
+    """What a person reads for a known error: its notice in words, or its sentence as it is."""
+    return notices.say(error.notice) if error.notice is not None else error.message
+
+
 @contextmanager
 def explained(what: str, say: Say) -> Iterator[None]:
     """Runs a listener body; anything that goes wrong is told to the person, never swallowed silently."""
     try:
         yield
     except NotebookBotError as e:
-        say(e.message)
+        say(said(e))
     except Exception:
         say(unexpected(what))

@@ -8,8 +8,9 @@ import logging
 from slack_sdk import WebClient
 
 from bot.config.policy import Policy
+from bot.slack.texts import plain
 from bot.store.base import Store
-from bot.workflow.ports import Clock, plain
+from bot.workflow.ports import Clock
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.workflow.ports import plain
-
 # Slack's limits (Block Kit reference): a section's text, a section field, a context element, a button's
 # label, a header, a modal's title, a message's top-level text (its notification; Slack cuts at 4,000).
 SECTION = 3000
@@ -40,6 +38,13 @@ def fit(text: str, limit: int) -> str:
     if lt > cut.rfind(">"):
         cut = cut[:lt]
     return cut + _MORE
+
+
+def plain(text: str) -> str:
+    """People's own words (a reason, an error) inside a message's mrkdwn, shown exactly as typed:
+    ``<!channel>``, ``<@U…>`` and ``<https://…|label>`` lose their power. Slack's mrkdwn gives meaning only
+    to ``&``, ``<`` and ``>``, and escaping those three is what Slack asks for."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def words(text: str | None) -> str:

@@ -17,15 +17,16 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from bot.domain import notices
+from bot.domain.notices import Link, PipelineFailed
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.domain.transitions import Change, note
 from bot.infra.base import APPLY, PLAN, CommitStatus, MergeRefused, PullRequest
 from bot.infra.webhook import StatusEvent
-from bot.workflow.ports import Deps, plain
+from bot.workflow.ports import Deps
 from bot.workflow.pull_request_events import PullRequestEvents
 from bot.workflow.pull_requests import BOT, PLAN_FAILED, fail, is_removal, parse_branch, pull_request_title
-from bot.workflow.removal import MERGED_AT
 
 log = logging.getLogger(__name__)
 APPLY_FAILED = "the apply failed"
@@ -90,7 +91,7 @@ class Checks:
             and ref.branch == pr.branch
             and (not ref.number or ref.number == pr.number)
             and request.state == _WAITING.get(ref.purpose)
-            and MERGED_AT not in request.options
+            and request.removal_merged_at is None
         )
 
     def _merge(self, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
@@ -118,13 +119,10 @@ class Checks:
         recorded = self._record(request, merge_refused=reason, action="merge refused", detail=reason)
         if recorded is not None:
             d.notifier.progress(recorded)
-            d.notifier.alert_admins(
-                recorded,
-                f"merge-refused-{pr.number}",
-                f"I did not merge <{pr.url}|pull request #{pr.number}> for *{plain(request.display_name)}* "
-                f"(`{request.id}`, {plain(request.owner_email)}): {plain(reason)}. It needs a person: merge it "
-                "on GitHub (the bot follows it from there), or close it to cancel.",
+            refused = notices.MergeRefused(
+                request.display_name, request.id, request.owner_email, reason, Link(pr.url, pr.number)
             )
+            d.notifier.alert_admins(recorded, f"merge-refused-{pr.number}", refused)
         return recorded or d.store.get(request.id)
 
     def _record(
@@ -181,7 +179,7 @@ class Checks:
         ref = request.pull_request
         if ref is None or not ref.merge_sha or request.state not in (State.APPLYING, State.DELETING):
             return None
-        if request.state == State.DELETING and MERGED_AT not in request.options:
+        if request.state == State.DELETING and request.removal_merged_at is None:
             return None
         return self.deps.repo.commit_status(ref.merge_sha, APPLY)
 
@@ -201,21 +199,16 @@ class Checks:
         if ref is None or ref.reported == key:  # acted on already; a Retry went past it
             return None
         error = status.description.strip() or f"{status.context} says {status.state}, without a message"
-        run = f" · <{status.target_url}|the run>" if status.target_url.startswith("https://") else ""
+        run = Link(status.target_url) if status.target_url.startswith("https://") else None
         failed = fail(
             d,
             request,
             state,
             f"{what}: {error}",
-            for_admins=run,
+            run=run,
             pull_request=replace(ref, reported=key),
         )
         if failed is not None:
-            doing = "removing" if state == State.DELETING else "creating"
-            d.notifier.tell_owner(
-                failed,
-                f"pipeline-{key}",
-                f"⚠️ The infrastructure pipeline failed while {doing} *{plain(failed.display_name)}*: "
-                f"{plain(error)}. The admins were told and can retry it.",
-            )
+            told = PipelineFailed(failed.display_name, removing=state == State.DELETING, error=error)
+            d.notifier.tell_owner(failed, f"pipeline-{key}", told)
         return failed

@@ -10,12 +10,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from bot.cloud.base import CloudError
-from bot.domain.request import EnvironmentRequest
+from bot.domain.notices import MassVanishing
+from bot.domain.request import EndReason, EnvironmentRequest
 from bot.domain.states import State
 from bot.workflow.live import LiveStatus
 from bot.workflow.ports import Deps
 from bot.workflow.pull_requests import BOT
-from bot.workflow.removal import DRIFT, Removal
+from bot.workflow.removal import Removal
 
 log = logging.getLogger(__name__)
 
@@ -64,21 +65,15 @@ class Drift:
                 vanished.append(request)
         if len(vanished) > MASS_VANISHING and len(vanished) > MASS_FRACTION * len(todo):
             first = vanished[0]
-            d.notifier.alert_admins(
-                first,
-                f"drift-mass-{d.clock():%Y-%m-%d}",
-                f"{len(vanished)} of {len(todo)} ready environments are missing in Google Cloud "
-                f"(for example {first.env_name}). That looks like a wrong project or a missing "
-                "permission rather than drift, so the bot removed none of them. Check the bot's "
-                "credentials and `gcp.project`.",
-            )
+            held = MassVanishing(len(vanished), len(todo), first.env_name)
+            d.notifier.alert_admins(first, f"drift-mass-{d.clock():%Y-%m-%d}", held)
             actions["drift held back"] += len(vanished)
             return len(todo)
         for request in vanished:
             moved = self.removal.begin(
                 request.id,
                 actor=BOT,
-                end_reason=DRIFT,
+                end_reason=EndReason.VANISHED.value,
                 detail="Google Cloud has no such environment any more",
             )
             if moved is not None:

@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain import rules
-from bot.domain.request import EnvironmentRequest
+from bot.domain.notices import ApprovalExpired
+from bot.domain.request import EndReason, EnvironmentRequest
 from bot.domain.states import State
 from bot.domain.transitions import Change, step_to
 from bot.workflow.ports import Deps
 from bot.workflow.pull_requests import BOT
-from bot.workflow.removal import EXPIRED, Removal
+from bot.workflow.removal import Removal
 
 
 class Reminders(Protocol):
@@ -40,7 +41,7 @@ class Expiry:
             moved = self.removal.begin(
                 request.id,
                 actor=BOT,
-                end_reason=EXPIRED,
+                end_reason=EndReason.LIFETIME.value,
                 detail=f"lifetime ended {expires:%Y-%m-%d %H:%M} UTC",
             )
             if moved is None:
@@ -93,11 +94,5 @@ class Expiry:
         if expired is None:
             return None
         d.notifier.progress(expired)
-        d.notifier.tell_owner(
-            expired,
-            "approval-expired",
-            f"⌛ Nobody decided on your request *{expired.display_name}* ({expired.id}) within "
-            f"{hours} hours, so it has expired. Ask again with `/notebook new`, and perhaps tell "
-            "an admin why it matters.",
-        )
+        d.notifier.tell_owner(expired, "approval-expired", ApprovalExpired(expired.display_name, expired.id, hours))
         return "approvals expired"

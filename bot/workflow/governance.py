@@ -14,9 +14,9 @@ from bot.domain.transitions import note, step_to
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.pull_requests import PLAN_FAILED
-from bot.workflow.removal import MERGED_AT, Removal
+from bot.workflow.removal import Removal
 
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _BY_LABEL = {s.label: s for s in State} | {s.value: s for s in State} | {"pending": State.PENDING_APPROVAL}
 
 
@@ -38,14 +38,14 @@ class ListFilter:
 
 
 def parse_list_filter(words: list[str], template_ids: set[str]) -> ListFilter:
-    """Each word is a state (``ready``, ``pending``…), a user (``<@U…>``) or a template id."""
+    """Each word is a state (``ready``, ``pending``…), a user id (``U…``) or a template id. (The Slack layer
+    turns a mention into the user id it names.)"""
     states: set[State] = set()
     owners: set[str] = set()
     templates: set[str] = set()
     for word in words:
-        mention = _MENTION.match(word)
-        if mention:
-            owners.add(mention.group(1) or mention.group(3))
+        if _USER_ID.match(word):
+            owners.add(word)
         elif word.lower() in _BY_LABEL:
             states.add(_BY_LABEL[word.lower()])
         elif word in template_ids:
@@ -124,7 +124,6 @@ class Governance:
         if request.state != State.FAILED or target is None:
             raise Refused(f"Request `{request.id}` is {request.state.label}, not failed: there is nothing to retry.")
         now = d.clock()
-        options = {k: v for k, v in request.options.items() if k != MERGED_AT}  # the wait for the cloud restarts
         moved = d.store.apply(
             request.id,
             step_to(
@@ -137,7 +136,7 @@ class Governance:
                 attempts=0,
                 last_error=None,
                 due_at=now,
-                options=options,
+                removal_merged_at=None,  # the wait for the cloud restarts
             ),
         )
         if moved is None:

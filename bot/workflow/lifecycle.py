@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from bot.domain import rules
 from bot.domain.errors import NotFound, Refused
+from bot.domain.notices import ChangedMeanwhile, DecidedMeanwhile, NothingToDelete, NotYours
 from bot.domain.people import Person
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
@@ -92,10 +93,7 @@ class Lifecycle:
                     detail="neither its owner nor an admin",
                 )
             )
-            raise Refused(
-                f"*{request.display_name}* belongs to <@{request.owner_user_id}>; only its owner or a "
-                f"notebook admin can {action} it."
-            )
+            raise Refused(NotYours(request.display_name, request.owner_user_id, action))
         return request
 
     def overview(self, person: Person) -> list[EnvironmentView]:
@@ -142,10 +140,10 @@ class Lifecycle:
 
         extended = d.store.apply(request.id, step)
         if extended is None:
-            raise Refused(f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again.")
+            raise Refused(ChangedMeanwhile(request.display_name))
         return extended
 
-    def delete_refusal(self, request: EnvironmentRequest) -> str | None:
+    def delete_refusal(self, request: EnvironmentRequest) -> NothingToDelete | None:
         """Why this environment cannot be deleted now, or None."""
         s = request.state
         if (
@@ -154,14 +152,10 @@ class Lifecycle:
             or (s == State.FAILED and request.failed_from in _REMOVABLE_AFTER_FAILURE)
         ):
             return None
+        name = request.display_name
         if s == State.DELETING:
-            return f"*{request.display_name}* is already being deleted."
-        if s in FINAL:
-            return f"*{request.display_name}* is {s.label}; there is nothing left to delete."
-        return (
-            f"*{request.display_name}* is {s.label}: its pull request is being prepared or reviewed. Ask an "
-            "admin to close it, which cancels the request."
-        )
+            return NothingToDelete(name, s, being_deleted=True)
+        return NothingToDelete(name, s, in_review=s not in FINAL)
 
     def deletable(self, person: Person, ref: str) -> EnvironmentRequest:
         """The environment, checked before the confirmation dialog opens (and again when it is submitted)."""
@@ -189,7 +183,7 @@ class Lifecycle:
                 ),
             )
             if cancelled is None:
-                raise Refused(f"*{request.display_name}* was decided on meanwhile; try again.")
+                raise Refused(DecidedMeanwhile(request.display_name))
             d.background.submit(f"withdrawn {request.id}", lambda: d.notifier.progress(cancelled))
             return cancelled
         moved = self.removal.begin(
@@ -200,7 +194,7 @@ class Lifecycle:
             expected={request.state},
         )
         if moved is None:
-            raise Refused(f"*{request.display_name}* changed meanwhile; look at `/notebook status` and try again.")
+            raise Refused(ChangedMeanwhile(request.display_name))
         self.live.forget(request.id)
         d.background.submit(f"deleting {request.id}", lambda: d.notifier.progress(moved))
         # The removal pull request may wait for GitHub's write pacing: the repo lane keeps messages flowing.

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.cloud.base import Cloud
 from bot.config.policy import Policy
+from bot.domain.notices import Notice
 from bot.domain.request import EnvironmentRequest
 from bot.infra.base import InfraRepo
 from bot.store.base import Store
@@ -19,17 +20,6 @@ Clock = Callable[[], datetime]
 def failure_key(request: EnvironmentRequest) -> str:
     """The once-key of the admins' alert about a request's current failure (the instant it failed)."""
     return f"failed-{request.updated_at:%Y%m%dT%H%M%S%f}"
-
-
-def failure_text(request: EnvironmentRequest, reason: str) -> str:
-    return f"Request {request.id} ({request.owner_email}) failed: {plain(reason)[:2800]}"
-
-
-def plain(text: str) -> str:
-    """People's own words (a reason, an error) inside a message's mrkdwn, shown exactly as typed:
-    ``<!channel>``, ``<@U…>`` and ``<https://…|label>`` lose their power. Slack's mrkdwn gives meaning only
-    to ``&``, ``<`` and ``>``, and escaping those three is what Slack asks for."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class Notifier(Protocol):
@@ -47,14 +37,34 @@ class Notifier(Protocol):
     def ready(self, request: EnvironmentRequest) -> None:
         """A new message with the JupyterLab URL (sent once)."""
 
-    def tell_owner(self, request: EnvironmentRequest, key: str, text: str) -> None:
+    def tell_owner(self, request: EnvironmentRequest, key: str, notice: Notice) -> None:
         """A new message to the owner where they must act or know (sent once per ``key``)."""
 
-    def alert_admins(self, request: EnvironmentRequest, key: str, text: str) -> None:
+    def alert_admins(self, request: EnvironmentRequest, key: str, notice: Notice) -> None:
         """A message in the admin channel (sent once per ``key``), with a Retry button when it failed."""
 
     def resend_missing(self, request: EnvironmentRequest) -> int:
         """Sends again the messages this request should have had but has not; returns how many."""
+
+
+class Claims(Protocol):
+    """Send-once across every instance: the first to claim a key sends; a send that failed releases it."""
+
+    def claim(self, key: str, at: datetime) -> bool:
+        """True for the one caller that got ``key`` first."""
+
+    def release(self, key: str) -> None:
+        """Gives ``key`` back (the send it guarded did not happen)."""
+
+
+class MessageRefs(Protocol):
+    """Where a request's messages are, so that they are updated in place (``bot/workflow/message_refs.py``)."""
+
+    def current(self, request_id: str) -> EnvironmentRequest | None:
+        """The request as it is now."""
+
+    def remember(self, request_id: str, **refs: str) -> None:
+        """Records where messages were posted (``SlackRefs`` fields)."""
 
 
 class Background(Protocol):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.cloud.base import ACTIVE, ERROR, NOT_FOUND, STOPPED, CloudError, CloudStatus
 from bot.domain.errors import Refused
+from bot.domain.notices import Notice, NotReady, PowerAsked, PowerDone, PowerFailed, PowerSlow
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
@@ -16,11 +17,9 @@ from bot.workflow.live import LiveStatus
 from bot.workflow.ports import Deps
 from bot.workflow.rendering import cloud_environment
 
-Tell = Callable[[str], object]  # says something to the person who asked, after the ack
+Tell = Callable[[Notice], object]  # says something to the person who asked, after the ack
 
 _TARGET = {"start": ACTIVE, "stop": STOPPED}
-_DONE_WORD = {"start": "running", "stop": "stopped"}
-_GOING_WORD = {"start": "Starting", "stop": "Stopping"}
 
 
 @dataclass
@@ -47,10 +46,7 @@ class Power:
         """
         d = self.deps
         if request.state != State.READY:
-            raise Refused(
-                f"*{request.display_name}* is {request.state.label}; only a ready environment can be "
-                f"{'started' if verb == 'start' else 'stopped'}."
-            )
+            raise Refused(NotReady(request.display_name, request.state, "started" if verb == "start" else "stopped"))
         env = cloud_environment(request, d.policy)
         self.live.forget(request.id)
         status = d.cloud.start(env) if verb == "start" else d.cloud.stop(env)  # CloudError reaches the person
@@ -66,10 +62,10 @@ class Power:
         )
         self.live.remember(request.id, status)
         if status.state == _TARGET[verb]:
-            tell(f"✅ *{request.display_name}* is {_DONE_WORD[verb]}.")
+            tell(PowerDone(request.display_name, running=verb == "start"))
             return
         # Said before the follow-up starts, so that the two messages arrive in order.
-        tell(f"{_GOING_WORD[verb]} *{request.display_name}*… I'll tell you when it is {_DONE_WORD[verb]}.")
+        tell(PowerAsked(request.display_name, running=verb == "start"))
         # Following a start or stop waits minutes on Google: its own lane keeps messages flowing meanwhile.
         d.background.submit(f"{verb} {request.id}", lambda: self._follow(request, verb, tell), lane="wait")
 
@@ -86,20 +82,11 @@ class Power:
                 continue  # a passing failure: the next poll may answer
             self.live.remember(request.id, last)
             if last.state == _TARGET[verb]:
-                tell(
-                    f"✅ *{request.display_name}* is {_DONE_WORD[verb]}."
-                    + (f" <{last.url}|Open JupyterLab>" if verb == "start" and last.url else "")
-                )
+                tell(PowerDone(request.display_name, running=verb == "start", url=last.url))
                 return
             if last.state in (ERROR, NOT_FOUND):
-                tell(
-                    f"⚠️ *{request.display_name}* did not get {_DONE_WORD[verb]}: Google says {last.state}. "
-                    f"{last.detail} The admins can help; `/notebook status` shows its state."
-                )
+                tell(PowerFailed(request.display_name, verb == "start", last.state, last.detail))
                 return
         minutes = round(w.interval_seconds * w.max_polls / 60)
         state = last.state if last else "unknown"
-        tell(
-            f"*{request.display_name}* is still {state} after {minutes} minutes. `/notebook status` shows "
-            "when it settles."
-        )
+        tell(PowerSlow(request.display_name, state, minutes))

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.cloud.base import CloudError
 from bot.domain.errors import TryAgainLater
+from bot.domain.notices import CreationClosed
 from bot.domain.request import EnvironmentRequest, PullRequestRef
 from bot.domain.states import State
 from bot.domain.transitions import note, step_to, step_update
@@ -193,13 +194,7 @@ class Provisioning:
             )
             if cancelled is not None:
                 d.notifier.progress(cancelled)
-                d.notifier.tell_owner(
-                    cancelled,
-                    "cancelled",
-                    f"The pull request for *{cancelled.display_name}* was closed without "
-                    "merging, so the environment will not be created. Ask an admin why, or "
-                    "request it again with /notebook new.",
-                )
+                d.notifier.tell_owner(cancelled, "cancelled", CreationClosed(cancelled.display_name))
                 return cancelled
         return d.store.get(request_id)
 

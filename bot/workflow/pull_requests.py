@@ -14,11 +14,12 @@ from typing import Any
 
 from bot.config.policy import Policy
 from bot.domain.errors import TryAgainLater
+from bot.domain.notices import Link, RequestFailed
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.domain.transitions import Change, Step, step_to, step_update
 from bot.infra.base import RETRY_PROMISE, PullRequest
-from bot.workflow.ports import Deps, failure_key, failure_text
+from bot.workflow.ports import Deps, failure_key
 
 log = logging.getLogger(__name__)
 BOT = "notebook-bot"
@@ -145,13 +146,13 @@ def fail(
     state: State,
     reason: str,
     *,
-    for_admins: str = "",
+    run: Link | None = None,
     **changes: Any,
 ) -> EnvironmentRequest | None:
     """Moves the request from ``state`` to ``failed`` (retriable) and tells the owner and the admins once.
 
-    ``for_admins`` is added to the admins' alert only (a link to the pipeline's run); ``changes`` are written
-    with the move."""
+    ``run`` is the pipeline's run that failed, linked in the admins' alert; ``changes`` are written with the
+    move."""
     to_failed = step_to(
         State.FAILED,
         expected={state},
@@ -175,7 +176,8 @@ def fail(
     failed = d.store.apply(request.id, step)
     if failed is not None:
         d.notifier.progress(failed)
-        d.notifier.alert_admins(failed, failure_key(failed), failure_text(failed, reason) + for_admins)
+        alert = RequestFailed(failed.id, failed.owner_email, reason, run)
+        d.notifier.alert_admins(failed, failure_key(failed), alert)
     return failed
 
 

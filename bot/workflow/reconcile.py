@@ -22,7 +22,7 @@ from bot.workflow.checks import Checks
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import PROVISION_GRACE, Provisioning
 from bot.workflow.pull_request_events import PullRequestEvents
-from bot.workflow.removal import MERGED_AT, Removal
+from bot.workflow.removal import Removal
 
 log = logging.getLogger(__name__)
 
@@ -210,4 +210,4 @@ def _waits_on_pull_request(request: EnvironmentRequest) -> bool:
         return ref.purpose == "create"
     if request.state == State.FAILED:
         return False
-    return ref.purpose == "remove" and ref.number > 0 and MERGED_AT not in request.options
+    return ref.purpose == "remove" and ref.number > 0 and request.removal_merged_at is None

@@ -14,11 +14,12 @@ from datetime import timedelta
 
 from bot.cloud.base import CloudError
 from bot.domain.errors import TryAgainLater
-from bot.domain.request import EnvironmentRequest, PullRequestRef, iso, parse_iso
+from bot.domain.notices import Deleted, Link, RemovalClosed, RemovalOpened
+from bot.domain.request import EndReason, EnvironmentRequest, PullRequestRef
 from bot.domain.states import State
 from bot.domain.transitions import Change, move, note, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
-from bot.workflow.ports import Deps, plain
+from bot.workflow.ports import Deps
 from bot.workflow.pull_requests import (
     BOT,
     OpenedHook,
@@ -33,17 +34,9 @@ from bot.workflow.rendering import cloud_environment
 
 log = logging.getLogger(__name__)
 
-EXPIRED = "expired"
-DRIFT = "deleted outside the bot"
 # Webhooks are the fast path; these are how often reconcile looks when they are lost.
 PULL_REQUEST_POLL = timedelta(minutes=5)
 GONE_POLL = timedelta(minutes=1)
-# When the removal was merged (the wait for the cloud to delete it counts from there, not from the request).
-MERGED_AT = "removal_merged_at"
-
-
-def _without_merge_mark(request: EnvironmentRequest) -> dict[str, object]:
-    return {k: v for k, v in request.options.items() if k != MERGED_AT}
 
 
 class Removal:
@@ -84,7 +77,7 @@ class Removal:
                 attempts=0,
                 last_error=None,
                 failed_from=None,
-                options=_without_merge_mark(current),
+                removal_merged_at=None,
             )
 
         # No message here: a listener calls this before its ack; callers tell people afterwards.
@@ -99,7 +92,7 @@ class Removal:
         ref = request.pull_request
         if ref is None or ref.purpose != "remove":
             return request  # cannot happen: begin() always writes the removal's (pending) pull request
-        if MERGED_AT in request.options:
+        if request.removal_merged_at is not None:
             return self.check_gone(request)
         if ref.number == 0 and not request.files:  # never rendered: nothing to remove from the repository
             return self.check_gone(self._mark_merged(request))
@@ -150,7 +143,11 @@ class Removal:
         opened = d.store.apply(request.id, step)
         if opened is not None:
             d.notifier.progress(opened)
-            d.notifier.tell_owner(opened, f"removal-{pr.branch}", _opened_text(opened, pr))
+            d.notifier.tell_owner(
+                opened,
+                f"removal-{pr.branch}",
+                RemovalOpened(opened.display_name, opened.end_reason or "", Link(pr.url, pr.number), opened.expires_at),
+            )
         current = opened or d.store.get(request.id)
         if current is not None and pr.state != "open":  # a retry found it already merged or closed
             return self.pull_request_changed(current, pr)
@@ -163,7 +160,7 @@ class Removal:
         d = self.deps
         request = d.store.get(request_id)
         ref = request.pull_request if request is not None else None
-        if request is None or request.state != State.DELETING or ref is None or MERGED_AT in request.options:
+        if request is None or request.state != State.DELETING or ref is None or request.removal_merged_at is not None:
             return request
         change = FileChange(branch=ref.branch, title=pull_request_title(request, "remove"), body="Run the plan again.")
         try:
@@ -201,7 +198,7 @@ class Removal:
                     detail=f"removal pull request closed without merging: {pr.url}",
                     end_reason=None,
                     pull_request=PullRequestRef(pr.number, pr.url, pr.branch, "remove"),
-                    options=_without_merge_mark(request),
+                    removal_merged_at=None,
                 ),
             )
             if back is not None:
@@ -218,39 +215,29 @@ class Removal:
                 end_reason=None,
                 due_at=due,
                 pull_request=PullRequestRef(pr.number, pr.url, pr.branch, "remove"),
-                options=_without_merge_mark(request),
+                removal_merged_at=None,
             ),
         )
         if kept is not None:
             d.notifier.progress(kept)
-            again = (
-                " It is past its expiry, so I will propose removing it again in a while unless it is extended."
-                if kept.expires_at is not None and kept.expires_at <= now
-                else ""
-            )
-            d.notifier.tell_owner(
-                kept,
-                f"removal-closed-{pr.branch}",
-                f"The pull request that would remove *{kept.display_name}* (<{pr.url}|#{pr.number}>) "
-                f"was closed without merging, so it stays.{again}",
-            )
+            past_expiry = kept.expires_at is not None and kept.expires_at <= now
+            closed = RemovalClosed(kept.display_name, Link(pr.url, pr.number), past_expiry)
+            d.notifier.tell_owner(kept, f"removal-closed-{pr.branch}", closed)
         return kept or d.store.get(request.id)
 
     def _mark_merged(self, request: EnvironmentRequest, url: str = "", merge_sha: str = "") -> EnvironmentRequest:
-        if MERGED_AT in request.options:
+        if request.removal_merged_at is not None:
             return request
         d = self.deps
         now = d.clock()
 
         def step(current: EnvironmentRequest) -> Change | None:
-            if current.state != State.DELETING or MERGED_AT in current.options:
+            if current.state != State.DELETING or current.removal_merged_at is not None:
                 return None
             ref = current.pull_request
             if ref is not None and merge_sha:  # where the removal's apply reports
                 ref = replace(ref, merge_sha=merge_sha)
-            new = current.with_changes(
-                options={**current.options, MERGED_AT: iso(now)}, pull_request=ref, updated_at=now, due_at=now
-            )
+            new = current.with_changes(removal_merged_at=now, pull_request=ref, updated_at=now, due_at=now)
             return Change(
                 new,
                 note(current, actor=BOT, at=now, action="removal merged", detail=url or "no files to remove"),
@@ -274,7 +261,7 @@ class Removal:
                 step_update(expected={State.DELETING}, at=request.updated_at, due_at=now + GONE_POLL),
             )
         if not status.gone:
-            merged_at = parse_iso(str(request.options.get(MERGED_AT) or "")) or request.updated_at
+            merged_at = request.removal_merged_at or request.updated_at
             limit = timedelta(minutes=d.policy.limits.readiness_timeout_minutes)
             if now - merged_at > limit:
                 return fail(
@@ -302,32 +289,6 @@ class Removal:
         )
         if deleted is not None:
             d.notifier.progress(deleted)
-            d.notifier.tell_owner(deleted, "deleted", _deleted_text(deleted))
+            gone = Deleted(deleted.display_name, vanished=deleted.end_reason == EndReason.VANISHED)
+            d.notifier.tell_owner(deleted, "deleted", gone)
         return deleted or d.store.get(request.id)
-
-
-def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
-    link = f"<{pr.url}|pull request #{pr.number}>"
-    if request.end_reason == EXPIRED:
-        until = f" ({request.expires_at:%Y-%m-%d %H:%M} UTC)" if request.expires_at else ""
-        return (
-            f"⌛ *{request.display_name}* reached the end of its lifetime{until}. I opened {link} to remove "
-            "it; "
-            "it is deleted once that is merged. Copy anything you want to keep now."
-        )
-    if request.end_reason == DRIFT:
-        return (
-            f"*{request.display_name}* no longer exists in Google Cloud (it was deleted outside the bot). "
-            f"I opened {link} to remove its file so that it is not created again. "
-            "`/notebook new` asks for a new one."
-        )
-    return (
-        f"🗑️ Deleting *{request.display_name}* ({plain(request.end_reason or '')}): {link} removes it. "
-        "I'll tell you when it is gone."
-    )
-
-
-def _deleted_text(request: EnvironmentRequest) -> str:
-    if request.end_reason == DRIFT:
-        return f"🗑️ *{request.display_name}* is removed from the infrastructure repository too; it will not come back."
-    return f"🗑️ *{request.display_name}* is deleted: Google Cloud confirms it is gone."

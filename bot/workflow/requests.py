@@ -5,11 +5,12 @@ from __future__ import annotations
 from bot.config.policy import Template
 from bot.domain import rules
 from bot.domain.errors import InvalidInput, NotFound, Refused
+from bot.domain.notices import NotApproved
 from bot.domain.people import Person
 from bot.domain.request import AuditRecord, EnvironmentRequest, new_request_id
 from bot.domain.states import State
 from bot.domain.transitions import note, step_to
-from bot.workflow.ports import Deps, plain
+from bot.workflow.ports import Deps
 from bot.workflow.provisioning import PROVISION_GRACE, Provisioning
 from bot.workflow.rendering import team_labels
 from renderers import environment_name
@@ -193,11 +194,7 @@ class Requests:
 
         def work() -> None:
             d.notifier.progress(rejected)
-            d.notifier.tell_owner(
-                rejected,
-                "rejected",
-                f"Your request *{rejected.display_name}* ({rejected.id}) was not approved: {plain(reason)}",
-            )
+            d.notifier.tell_owner(rejected, "rejected", NotApproved(rejected.display_name, rejected.id, reason))
 
         d.background.submit(f"rejected {request_id}", work)
         return rejected, True

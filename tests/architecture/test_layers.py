@@ -115,33 +115,14 @@ def test_layer_imports_only_what_docs_architecture_allows(layer: str) -> None:
     assert not wrong, "\n".join(wrong)
 
 
-# Markup still written below bot/slack/, file by file, while it moves there. Exact counts: a file that gains
-# one fails, and so does a file that lost one without this table shrinking with it.
-NOT_MOVED_YET: dict[str, int] = {
-    "bot/domain/rules.py": 2,
-    "bot/workflow/checks.py": 3,
-    "bot/workflow/expiry.py": 1,
-    "bot/workflow/governance.py": 1,
-    "bot/workflow/lifecycle.py": 7,
-    "bot/workflow/power.py": 7,
-    "bot/workflow/provisioning.py": 1,
-    "bot/workflow/removal.py": 7,
-    "bot/workflow/requests.py": 1,
-}
-
-
 @pytest.mark.parametrize("layer", BELOW_SLACK)
 def test_layer_below_slack_writes_no_slack_markup(layer: str) -> None:
-    found: dict[str, list[str]] = {}
-    for path in python_files(layer):
-        name = str(path.relative_to(ROOT))
-        for line, text in markup_in(path.read_text(), str(path)):
-            found.setdefault(name, []).append(f"{name}:{line}: {text[:100]!r}")
-    expected = {name: n for name, n in NOT_MOVED_YET.items() if name.startswith(layer + "/")}
-    wrong = [line for name, lines in found.items() if len(lines) != expected.get(name) for line in lines]
-    gone = [name for name in expected if name not in found]
-    assert not wrong, "Slack markup belongs in bot/slack/ (docs/architecture.md):\n" + "\n".join(wrong)
-    assert not gone, f"no markup left in {gone}: take them out of NOT_MOVED_YET"
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {text[:100]!r}"
+        for path in python_files(layer)
+        for line, text in markup_in(path.read_text(), str(path))
+    ]
+    assert not found, "Slack markup belongs in bot/slack/ (docs/architecture.md):\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,9 @@ import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
-from bot.domain.request import AuditRecord
+from bot.domain.request import AuditRecord, EndReason
 from bot.domain.states import State
 from bot.store.sqlite import SqliteStore
-from bot.workflow.removal import DRIFT
 from tests.support.harness import ALICE, Harness, running_bot
 from tests.support.lifecycle_support import ScriptedCloud, texts_to
 
@@ -23,7 +22,7 @@ def test_a_ready_environment_deleted_outside_the_bot_gets_its_file_removed(
     bot.clock.advance(minutes=11)
     bot.reconcile()
     drifted = bot.store.get(env.id)
-    assert drifted.state == State.DELETING and drifted.end_reason == DRIFT
+    assert drifted.state == State.DELETING and drifted.end_reason == EndReason.VANISHED
     assert drifted.pull_request.purpose == "remove"
     assert any("no longer exists in Google Cloud" in t for t in texts_to(bot, ALICE.id))
 

@@ -52,7 +52,7 @@ def test_two_submissions_at_the_same_moment_cannot_go_over_the_quota(bot: Harnes
 
     from bot.domain.people import Person
     from bot.domain.rules import RequestForm
-    from bot.domain.states import ACTIVE
+    from bot.domain.states import IN_USE
 
     bot.ask(ALICE, "cpu-small", "first")  # one of two allowed
     store = bot.app.deps.store
@@ -80,7 +80,7 @@ def test_two_submissions_at_the_same_moment_cannot_go_over_the_quota(bot: Harnes
     for t in threads:
         t.join()
     bot.settle()
-    active = [r for r in bot.store.find(owner_user_id=ALICE.id) if r.state in ACTIVE]
+    active = [r for r in bot.store.find(owner_user_id=ALICE.id) if r.state in IN_USE]
     assert len(active) <= 2
     assert "Refused" in outcomes
 
