@@ -156,11 +156,12 @@ def build_app(
     lifecycle = Lifecycle(deps, provisioning, SlackReminders(slack, store, clock), removal=removal)
     lifecycle.install(reconciler)  # stale approvals, reminders and expiry, removals, drift
     services = SlackServices(
-        deps=deps,
+        policy=policy,
         requests=requests,
-        provisioning=provisioning,
         directory=Directory(lookup_client(slack), policy, store, clock=clock),
         lifecycle=lifecycle,
+        background=work,
+        notifier=notifier,
     )
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     listeners = TrackedExecutor(max_workers=settings.threads, thread_name_prefix="bolt")

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.domain import rules
-from bot.domain.errors import InvalidInput, NotebookBotError, NotFound, Refused
+from bot.domain.errors import InvalidInput, NotebookBotError
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.slack import messages
@@ -95,12 +95,7 @@ def register(app: App, s: SlackServices) -> None:
         request_id = body["actions"][0]["value"]
         with explained("opening the reject dialog", _ephemeral(respond)):
             admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
-            request = s.store.get(request_id)
-            if request is None:
-                raise NotFound(f"There is no request {request_id}.")
-            refusal = rules.decision_refusal(request, admin, s.policy)
-            if refusal:
-                raise Refused(refusal)
+            request = s.requests.rejectable(request_id, admin)
             if request.state != State.PENDING_APPROVAL:  # a card clicked after the decision
                 _ephemeral(respond)(messages.already_decided(request, _decided_at(s, request)))
                 return
@@ -134,14 +129,7 @@ def register(app: App, s: SlackServices) -> None:
 
 
 def _decided_at(s: SlackServices, request: EnvironmentRequest) -> datetime | None:
-    """When the request stopped waiting for a decision (its audit trail says), if it did."""
-    for record in s.store.audit_trail(request.id):
-        if record.from_state == State.PENDING_APPROVAL.value and record.to_state not in (
-            None,
-            State.PENDING_APPROVAL.value,
-        ):
-            return record.at
-    return None
+    return s.requests.decided_at(request)
 
 
 def _ephemeral(respond: Respond) -> Any:

@@ -13,8 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config.policy import Template
-from bot.domain import rules
-from bot.domain.errors import NotebookBotError, NotFound, Refused
+from bot.domain.errors import NotebookBotError, NotFound
 from bot.domain.people import Person
 from bot.slack import messages
 from bot.slack.context import Invocation, SlackServices
@@ -38,17 +37,7 @@ Subcommand = Callable[[Invocation], None]
 
 def offered_templates(s: SlackServices, person: Person) -> list[Template]:
     """The templates this person may ask for now; Refused (said before any form) if there is none."""
-    refusal = rules.identity_refusal(person, s.policy)
-    if refusal:
-        raise Refused(refusal)
-    templates = rules.templates_for(person, s.policy)
-    if not templates:
-        raise Refused("No template is offered to you yet. Ask an admin to give you access to one.")
-    existing = s.store.find(owner_user_id=person.user_id)
-    within = [t for t in templates if rules.quota_refusal(t, s.policy, existing) is None]
-    if not within:
-        raise Refused(rules.quota_refusal(templates[0], s.policy, existing) or "You are at your limit.")
-    return within
+    return s.requests.offered_templates(person)
 
 
 def open_request_modal(s: SlackServices, person: Person, trigger_id: str, client: WebClient) -> None:

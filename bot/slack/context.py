@@ -11,32 +11,26 @@ from slack_sdk import WebClient
 from bot.config.policy import Policy
 from bot.domain.people import Person
 from bot.slack.people import Directory
-from bot.store.base import Store
 from bot.workflow.lifecycle import Lifecycle
-from bot.workflow.ports import Deps
-from bot.workflow.provisioning import Provisioning
+from bot.workflow.ports import Background, Notifier
 from bot.workflow.requests import Requests
 
 
 @dataclass
 class SlackServices:
-    deps: Deps
-    requests: Requests
-    provisioning: Provisioning
+    """The workflow's services and the narrow ports the listeners need, never the store itself: what a
+    listener reads or changes goes through the workflow, which checks and audits it."""
+
+    policy: Policy
+    requests: Requests  # submit, approve, reject, the templates offered, pending approvals
     directory: Directory
     lifecycle: Lifecycle  # start, stop, extend, delete, list, audit, retry, App Home
+    background: Background
+    notifier: Notifier
 
     @property
     def life(self) -> Lifecycle:
         return self.lifecycle
-
-    @property
-    def policy(self) -> Policy:
-        return self.deps.policy
-
-    @property
-    def store(self) -> Store:
-        return self.deps.store
 
 
 @dataclass

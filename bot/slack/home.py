@@ -11,9 +11,8 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBl
 from slack_sdk.models.views import View as SlackView
 
 from bot.config.policy import Policy
-from bot.domain import rules
 from bot.domain.people import Person
-from bot.domain.states import FINAL, State
+from bot.domain.states import FINAL
 from bot.slack.context import SlackServices
 from bot.slack.environments import HOME_BLOCKS, environment_list
 from bot.slack.ids import Action, View
@@ -63,9 +62,7 @@ def publish_home(s: SlackServices, client: WebClient, user_id: str, person: Pers
     """Publishes the person's Home tab (each open, and after they act from it)."""
     assert s.lifecycle is not None
     person = person or s.directory.person(user_id)
-    pending = None
-    if rules.is_admin(person, s.policy):
-        pending = len(s.store.find(states=[State.PENDING_APPROVAL]))
+    pending = s.requests.pending_approvals(person)
     view = home_view(s.lifecycle.overview(person), s.policy, pending_approvals=pending)
     client.views_publish(user_id=user_id, view=view.to_dict())
 

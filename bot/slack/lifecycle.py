@@ -74,10 +74,10 @@ def _clicked(
 def register(app: App, s: SlackServices) -> None:
     """Adds the lifecycle's listeners (passed to ``build_bolt_app(extras=...)``)."""
 
-    if isinstance(s.deps.notifier, SlackNotifier):  # the owner's Home follows their environments
+    if isinstance(s.notifier, SlackNotifier):  # the owner's Home follows their environments
         client: WebClient = app.client
-        refresh = HomeRefresh(lambda user: publish_home(s, client, user), s.deps.background.submit)
-        s.deps.notifier.on_change = refresh.changed
+        refresh = HomeRefresh(lambda user: publish_home(s, client, user), s.background.submit)
+        s.notifier.on_change = refresh.changed
 
     def button(action: Action, what: str, work: Work) -> None:
         def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.config.policy import Template
 from bot.domain import rules
 from bot.domain.errors import InvalidInput, NotFound, Refused
@@ -130,6 +132,43 @@ class Requests:
             d.background.submit(f"card {request.id}", lambda: d.notifier.approval_needed(request))
         if request.state == State.APPROVED:
             self.provisioning.provision_later(request.id)
+
+    def offered_templates(self, person: Person) -> list[Template]:
+        """The templates this person may ask for now; Refused (said before any form) if there is none."""
+        d = self.deps
+        refusal = rules.identity_refusal(person, d.policy)
+        if refusal:
+            raise Refused(refusal)
+        templates = rules.templates_for(person, d.policy)
+        if not templates:
+            raise Refused("No template is offered to you yet. Ask an admin to give you access to one.")
+        existing = d.store.find(owner_user_id=person.user_id)
+        within = [t for t in templates if rules.quota_refusal(t, d.policy, existing) is None]
+        if not within:
+            raise Refused(rules.quota_refusal(templates[0], d.policy, existing) or "You are at your limit.")
+        return within
+
+    def pending_approvals(self, person: Person) -> int | None:
+        """How many requests wait for an admin's decision, for an admin; None for anyone else."""
+        if not rules.is_admin(person, self.deps.policy):
+            return None
+        return len(self.deps.store.find(states=[State.PENDING_APPROVAL]))
+
+    def decided_at(self, request: EnvironmentRequest) -> datetime | None:
+        """When the request stopped waiting for a decision (its audit trail says), if it did."""
+        for record in self.deps.store.audit_trail(request.id):
+            if record.from_state == State.PENDING_APPROVAL.value and record.to_state not in (
+                None,
+                State.PENDING_APPROVAL.value,
+            ):
+                return record.at
+        return None
+
+    def rejectable(self, request_id: str, admin: Person) -> EnvironmentRequest:
+        """The request, before the reject dialog opens: only an admin who may decide on it gets it, and a
+        refusal is on the audit trail as the rejection itself would be (the state may have moved on since:
+        the caller says who decided first)."""
+        return self._decidable(request_id, admin, "reject")
 
     def _decidable(self, request_id: str, admin: Person, action: str) -> EnvironmentRequest:
         d = self.deps

@@ -115,6 +115,22 @@ def test_layer_imports_only_what_docs_architecture_allows(layer: str) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+# The Slack modules that hold the store themselves: the directory cache, and send-once claims. Every other one
+# (listeners, the notifier) reaches requests through the workflow and narrow ports (docs/architecture.md).
+SLACK_STORE_USERS = {"people.py", "delivery.py", "reminders.py", "setup_alerts.py"}
+
+
+def test_slack_listeners_and_the_notifier_reach_the_store_only_through_the_workflow() -> None:
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for path in python_files("bot/slack")
+        if path.name not in SLACK_STORE_USERS
+        for line, name in imported_names(ast.parse(path.read_text(), str(path)))
+        if is_within(name, "bot.store")
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 @pytest.mark.parametrize("layer", BELOW_SLACK)
 def test_layer_below_slack_writes_no_slack_markup(layer: str) -> None:
     found = [

@@ -11,7 +11,7 @@ from bot.demo.slack_events import text_value
 from bot.domain.states import State
 from bot.slack.ids import Action, Field, View
 from bot.store.sqlite import SqliteStore
-from tests.support.harness import ADMIN, ADMIN2, ALICE, Harness, running_bot
+from tests.support.harness import ADMIN, ADMIN2, ALICE, BOB, Harness, running_bot
 from tests.support.lifecycle_support import FlakyRepo, click, open_home, wait_until
 
 
@@ -46,6 +46,17 @@ def test_a_reject_submitted_after_someone_approved_says_who_and_when_and_is_audi
     assert bot.store.get(request.id).state == State.PR_OPEN  # type: ignore[union-attr]
     (late,) = [a for a in bot.store.audit_trail(request.id) if a.action == "reject too late"]
     assert late.actor == ADMIN2.id
+
+
+def test_reject_by_someone_who_is_not_an_admin_is_refused_audited_and_opens_no_dialog(bot: Harness) -> None:
+    bot.ask(ALICE)
+    request = bot.only_request(ALICE)
+    (reply,) = click(bot, BOB.id, Action.REJECT.value, request.id)
+    assert "Only notebook admins can approve or reject" in reply
+    assert not bot.slack.calls("views.open")
+    (refused,) = [a for a in bot.store.audit_trail(request.id) if a.action == "reject refused"]
+    assert refused.actor == BOB.id
+    assert bot.store.get(request.id).state == State.PENDING_APPROVAL  # type: ignore[union-attr]
 
 
 def test_withdraw_has_its_own_dialog_and_the_card_says_it_was_withdrawn(bot: Harness) -> None:
