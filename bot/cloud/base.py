@@ -5,20 +5,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from bot.domain.cloud_states import (
+    ACTIVE,
+    DELETING,
+    ERROR,
+    NOT_FOUND,
+    PROVISIONING,
+    STARTING,
+    STOPPED,
+    STOPPING,
+    UNKNOWN,
+)
 from bot.domain.errors import NotebookBotError
 
 Kind = Literal["workbench", "dataproc"]
 
-# States as people read them; Workbench and Dataproc states are mapped onto these.
-ACTIVE = "ACTIVE"
-PROVISIONING = "PROVISIONING"
-STOPPING = "STOPPING"
-STOPPED = "STOPPED"
-STARTING = "STARTING"
-DELETING = "DELETING"
-NOT_FOUND = "NOT_FOUND"
-ERROR = "ERROR"
-UNKNOWN = "UNKNOWN"
+# The states as people read them are the domain's words (bot/domain/cloud_states.py); the cloud's callers
+# read them from here too.
+__all__ = [
+    "ACTIVE",
+    "DELETING",
+    "ERROR",
+    "NOT_FOUND",
+    "PROVISIONING",
+    "STARTING",
+    "STOPPED",
+    "STOPPING",
+    "UNKNOWN",
+    "Cloud",
+    "CloudEnvironment",
+    "CloudError",
+    "CloudStatus",
+    "Kind",
+]
 
 
 class CloudError(NotebookBotError):

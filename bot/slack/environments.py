@@ -7,8 +7,8 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
 
-from bot.cloud.base import ACTIVE, STOPPED
 from bot.config.policy import Policy
+from bot.domain.cloud_states import ACTIVE, STOPPED
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
 from bot.slack.ids import Action
