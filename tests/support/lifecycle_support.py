@@ -48,12 +48,16 @@ def reply_texts(bot: Harness) -> list[str]:
     return [str(r.get("text") or "") + " " + json.dumps(r.get("blocks") or []) for r in bot.replies()]
 
 
-def wait_until(check: Any, timeout: float = 10.0) -> Any:
+def wait_until(check: Any, timeout: float = 10.0, what: str = "") -> Any:
+    """Waits until ``check()`` is true and returns its value; fails the test (``TimeoutError``) when it is
+    still false after ``timeout`` seconds. A wait that ran out is never taken for an answer."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
-        if value or time.monotonic() > deadline:
+        if value:
             return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still not true after {timeout:g} s: {what or getattr(check, '__name__', check)}")
         time.sleep(0.02)
 
 
