@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from bot.cloud.base import NOT_FOUND, CloudEnvironment, CloudError, CloudStatus
+from bot.cloud.base import ACTIVE, NOT_FOUND, CloudEnvironment, CloudError, CloudStatus
 from bot.cloud.simulated import SimulatedCloud
 from bot.demo.slack_events import Response, SlackSender
 from bot.infra.base import FileChange, PullRequest, RepoUnavailable
@@ -69,6 +69,7 @@ class ScriptedCloud(SimulatedCloud):
         self.calls: Counter[str] = Counter()
         self.failing = False
         self.vanished: set[str] = set()
+        self.lingering: set[str] = set()  # still running after their file left (the apply never ran)
         self.settle_after = 0  # polls a start/stop stays STARTING/STOPPING for
         self._pending: dict[str, tuple[str, int]] = {}
         self._guard = threading.Lock()
@@ -80,6 +81,8 @@ class ScriptedCloud(SimulatedCloud):
                 raise CloudError("Google Cloud is not answering.", retriable=True)
             if env.name in self.vanished:
                 return CloudStatus(NOT_FOUND, detail="deleted in the console")
+            if env.name in self.lingering:
+                return CloudStatus(ACTIVE, url=f"https://{env.name}.example")
             pending = self._pending.get(env.name)
             if pending is not None:
                 word, left = pending
