@@ -4,6 +4,7 @@ same run. Slow work happens after the ack, so the bot's latency should not depen
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import socket
@@ -88,9 +89,9 @@ def run(url: str, signing: str, slack_url: str, users: list[str], store_path: Pa
         ids = [f"rbench{i:04d}" for i in range(len(users))]
     jobs: list[tuple[str, Callable[[], object]]] = []
     for i, u in enumerate(users):
-        jobs.append(("command", lambda u=u: send.command(u, "status")))
-        jobs.append(("command", lambda u=u: send.command(u, "new")))
-        jobs.append(("click", lambda i=i: send.click("U0ADMIN1", "approve", ids[i])))
+        jobs.append(("command", functools.partial(send.command, u, "status")))
+        jobs.append(("command", functools.partial(send.command, u, "new")))
+        jobs.append(("click", functools.partial(send.click, "U0ADMIN1", "approve", ids[i])))
     calm, burst = jobs[: 3 * CALM_USERS], jobs[3 * CALM_USERS :]
     calm_ms = []
     for _, job in calm:  # one at a time, the work after each ack done before the next: the ack path alone

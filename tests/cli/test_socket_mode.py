@@ -54,7 +54,12 @@ class Lines:
         self._queue: queue.Queue[str] = queue.Queue()
         assert process.stderr is not None
         stream = process.stderr
-        self.reader = threading.Thread(target=lambda: [self._queue.put(line.rstrip("\n")) for line in stream])
+
+        def read() -> None:
+            for line in stream:
+                self._queue.put(line.rstrip("\n"))
+
+        self.reader = threading.Thread(target=read)
         self.reader.start()
 
     def wait_for(self, text: str, timeout: float = 30.0) -> str:

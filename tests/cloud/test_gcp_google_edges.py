@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qs
 
 import pytest
@@ -135,7 +136,7 @@ def test_the_jitter_takes_at_most_half_of_the_backoff_off() -> None:
                 credentials=AnonymousCredentials(),
                 notebooks_api_url=google.url,
                 sleep=sleeps.append,
-                jitter=lambda j=jitter: j,
+                jitter=functools.partial(float, jitter),
             )
             cloud.status(workbench())
             cloud.close()

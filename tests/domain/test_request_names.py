@@ -58,5 +58,5 @@ def test_in_use_is_a_set_of_states_and_active_is_no_longer_one() -> None:
 
 
 def test_an_ended_lifetime_is_an_end_reason_and_keeps_the_word_records_were_written_with() -> None:
-    assert EndReason.LIFETIME == "expired"  # stored before the name changed: old records read the same
+    assert EndReason.LIFETIME.value == "expired"  # stored before the name changed: old records read the same
     assert not isinstance(State.EXPIRED, EndReason) and State.EXPIRED.label == "expired"

@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 from bot.domain.states import State
 from bot.slack.ids import Action, View
 from bot.store.sqlite import SqliteStore
 from tests.support.github_webhook import post_webhook, pull_request_closed
 from tests.support.harness import ADMIN, ALICE, BOB, Harness, running_bot
-from tests.support.lifecycle_support import click, say, texts_to, wait_until
+from tests.support.lifecycle_support import ScriptedCloud, click, say, texts_to, wait_until
+
+
+def remember(made: list[ScriptedCloud], repo: Any) -> ScriptedCloud:
+    """The scripted cloud of the bot's own local repository, kept for the test to drive."""
+    made.append(ScriptedCloud(repo))
+    return made[-1]
 
 
 def confirm_delete(bot: Harness, user_id: str, request_id: str) -> dict[str, object]:
@@ -138,12 +145,8 @@ def test_a_removal_closed_before_the_environment_was_ever_ready_goes_back_to_wai
     tmp_path: Path, sqlite_store: SqliteStore
 ) -> None:
     from tests.support.harness import running_bot
-    from tests.support.lifecycle_support import ScriptedCloud
-
     clouds: list[ScriptedCloud] = []
-    with running_bot(
-        tmp_path, sqlite_store, cloud=lambda repo: clouds.append(ScriptedCloud(repo)) or clouds[-1]
-    ) as bot:  # type: ignore[arg-type]
+    with running_bot(tmp_path, sqlite_store, cloud=lambda repo: remember(clouds, repo)) as bot:
         bot.ask(ALICE)
         request = bot.only_request(ALICE)
         bot.approve(request.id)
@@ -168,13 +171,11 @@ def test_deleting_again_after_a_closed_removal_and_a_failure_opens_a_new_removal
     tmp_path: Path, sqlite_store: SqliteStore
 ) -> None:
     from tests.support.harness import running_bot
-    from tests.support.lifecycle_support import ScriptedCloud
-
     clouds: list[ScriptedCloud] = []
     with running_bot(
         tmp_path,
         sqlite_store,
-        cloud=lambda repo: clouds.append(ScriptedCloud(repo)) or clouds[-1],  # type: ignore[arg-type]
+        cloud=lambda repo: remember(clouds, repo),
     ) as bot:
         bot.ask(ALICE)
         request = bot.only_request(ALICE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import State
@@ -12,7 +13,7 @@ from tests.support.harness import ADMIN, ALICE, Harness
 from tests.support.lifecycle_support import ScriptedCloud, open_home, say, wait_until
 
 
-def published(bot: Harness, count: int = 1) -> dict[str, object]:
+def published(bot: Harness, count: int = 1) -> dict[str, Any]:
     calls = wait_until(
         lambda: bot.slack.calls("views.publish") if len(bot.slack.calls("views.publish")) >= count else None
     )

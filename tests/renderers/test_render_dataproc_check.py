@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_the_2023_templates_corrupted_key_is_reported_with_its_path() -> None:
 
 
 def test_with_the_key_fixed_the_retired_image_and_missing_settings_are_reported() -> None:
-    fixed = copy.deepcopy(SAMPLE_2023)
+    fixed: Any = copy.deepcopy(SAMPLE_2023)
     software = fixed["config"]["softwareConfig"]
     software["optionalComponents"] = software.pop("optioimage-versionnalComponents")
     problems = validate_cluster_config(fixed)

@@ -18,7 +18,7 @@ from renderers.hcl import hcl_bool, hcl_map, hcl_number
 from renderers.readback import decode_hcl_string
 
 # Any Unicode text a Python str can hold and a file can carry (no lone surrogates).
-any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+any_text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=200)
 # Fragments that break naive escaping, glued together in any order.
 nasty_fragment = st.sampled_from(
     [

@@ -62,7 +62,7 @@ def rendered_values(spec: EnvironmentSpec) -> dict[str, Any]:
 
 def with_settings(spec: EnvironmentSpec, **changes: Any) -> EnvironmentSpec:
     settings = spec.workbench if spec.kind == "workbench" else spec.dataproc
-    return dataclasses.replace(spec, **{spec.kind: dataclasses.replace(settings, **changes)})
+    return dataclasses.replace(spec, **{spec.kind: dataclasses.replace(settings, **changes)})  # type: ignore[arg-type]
 
 
 def _workbench_edges(low: bool) -> dict[str, Any]:

@@ -85,7 +85,7 @@ fragments = st.sampled_from(
     ]
 )
 display_names = st.lists(
-    st.one_of(fragments, st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)),
+    st.one_of(fragments, st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30)),
     max_size=20,
 ).map("".join)
 long_display_names = display_names.filter(bool).map(lambda s: (s * (10_000 // len(s) + 1))[:10_000])

@@ -9,11 +9,12 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.demo.slack_api import SlackUser
 from bot.domain.states import State
 from bot.slack.ids import View
 from bot.store.sqlite import SqliteStore
 from bot.workflow.pull_requests import github_plain
-from tests.support.harness import ALICE, EVERYONE, SlackUser
+from tests.support.harness import ALICE, EVERYONE
 from tests.support.pipeline import merging_policy, pipeline
 
 EVIL = "<!channel> <https://evil.example|Approve here> @acme/infra-admins"

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ def busy_on_any_store(tmp_path: Path, any_store: Store) -> Iterator[Harness]:
         yield h
 
 
-def form_blocks(view: dict[str, object]) -> set[str]:
+def form_blocks(view: dict[str, Any]) -> set[str]:
     return {str(b.get("block_id")) for b in view.get("blocks") or [] if isinstance(b, dict)}
 
 

@@ -66,7 +66,7 @@ class Harness:
     slack: LoopbackSlack
     send: SlackSender
     store: Store
-    repo: InfraRepo
+    repo: Any  # a LocalGitRepo (merge, close, path) unless a test injected another repository
     clock: FakeClock
     policy: Policy
     signing_secret: str
