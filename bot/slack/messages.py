@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 from bot.config.policy import Policy
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import PROGRESS, State
+from bot.slack.costs import request_estimate_text
 from bot.slack.ids import Action
 from bot.slack.modals import confirm
 from bot.workflow.ports import plain
@@ -118,6 +119,9 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
     ]
     if request.reason:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Reason: {plain(request.reason)[:2900]}")]))
+    cost = request_estimate_text(request, policy)
+    if cost:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=cost[:3000])]))
     if request.state == State.PENDING_APPROVAL:
         blocks.append(
             ActionsBlock(

@@ -20,15 +20,19 @@ from slack_sdk.models.views import View as SlackView
 
 from bot.config.policy import Policy, Template
 from bot.domain.request import EnvironmentRequest
+from bot.slack.costs import option_suffix, template_estimate_block
 from bot.slack.ids import Action, Field, View
 
 
-def _template_option(t: Template) -> Option:
+def _template_option(t: Template, policy: Policy) -> Option:
     description = {"workbench": "Vertex AI Workbench", "dataproc": "Dataproc cluster"}[t.kind]
     if t.gpu:
         description += f", {t.gpu.count}x {t.gpu.type.removeprefix('NVIDIA_').replace('_', ' ')}"
     if t.approval == "auto":
         description += ", no approval needed"
+    cost = option_suffix(t, policy)
+    if cost:
+        description += f", {cost}"
     return Option(value=t.id, text=t.title[:75], description=description[:75])
 
 
@@ -70,7 +74,7 @@ _CLUSTER_IDLE = (
 def request_modal(templates: list[Template], policy: Policy, chosen: Template | None = None) -> SlackView:
     """The ``/notebook new`` modal: only the templates this user may use, only the chosen one's fields."""
     chosen = chosen or templates[0]
-    options = [_template_option(t) for t in templates]
+    options = [_template_option(t, policy) for t in templates]
     initial = next(o for o in options if o.value == chosen.id)
     blocks: list[Block] = [
         InputBlock(
@@ -87,6 +91,9 @@ def request_modal(templates: list[Template], policy: Policy, chosen: Template | 
             element=PlainTextInputElement(action_id=Field.DISPLAY_NAME.value, max_length=30, placeholder="churn-model"),
         ),
     ]
+    estimate = template_estimate_block(chosen, policy)
+    if estimate is not None:
+        blocks.insert(1, estimate)
     numbers = [_CLUSTER_IDLE if n[0] == "idle_minutes" and chosen.kind == "dataproc" else n for n in _NUMBERS]
     for name, field, label, hint in numbers:
         if name in chosen.changeable:
