@@ -141,6 +141,7 @@ def _machine_hourly(machine_type: str, prices: RegionPrices, region: str, missin
 
 
 def money(amount: float, currency: str) -> str:
-    """An amount as people read it: $0.19, $1,234; other currencies after the figure."""
-    text = f"{amount:,.2f}" if amount < 100 else f"{amount:,.0f}"
+    """An amount as people read it: cents under 10 ($0.19, $4.50), whole above ($64, $1,234); other
+    currencies after the figure."""
+    text = f"{amount:,.2f}" if amount < 10 else f"{amount:,.0f}"
     return f"${text}" if currency == "USD" else f"{text} {currency}"

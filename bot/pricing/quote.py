@@ -68,7 +68,7 @@ def cost_decision(e: Estimate, policy: Policy) -> CostDecision:
         return CostDecision("unchanged")
     if not e.priced:
         if c.auto_approve_below_monthly is not None:
-            return CostDecision("approval", f"no price for {', '.join(e.unpriced)}: an admin decides")
+            return CostDecision("approval", f"no price for {', '.join(e.unpriced)}")
         return CostDecision("unchanged")
     figure = money(e.monthly, e.currency)
     if c.refuse_above_monthly is not None and e.monthly > c.refuse_above_monthly:
@@ -80,6 +80,6 @@ def cost_decision(e: Estimate, policy: Policy) -> CostDecision:
     if c.auto_approve_below_monthly is not None:
         limit = money(c.auto_approve_below_monthly, e.currency)
         if e.monthly < c.auto_approve_below_monthly:
-            return CostDecision("auto", f"estimated {figure}/month, under {limit}: approved by policy")
-        return CostDecision("approval", f"estimated {figure}/month, at or above {limit}: an admin decides")
+            return CostDecision("auto", f"estimated {figure}/month, under {limit}")
+        return CostDecision("approval", f"estimated {figure}/month, at or above {limit}")
     return CostDecision("unchanged")

@@ -62,8 +62,10 @@ def template_estimate_block(template: Template, policy: Policy) -> ContextBlock 
     decision = cost_decision(e, policy)
     if decision.verdict == "refuse":
         text += f"\n⛔ {decision.reason}"
-    elif decision.verdict in ("auto", "approval"):
-        text += f"\n{decision.reason[0].upper()}{decision.reason[1:]}."
+    elif decision.verdict == "auto":
+        text += f"\n✅ Approved without an admin: {decision.reason}."
+    elif decision.verdict == "approval":
+        text += f"\n🧑‍⚖️ An admin approves it: {decision.reason}."
     return ContextBlock(block_id=ESTIMATE_BLOCK, elements=[MarkdownTextObject(text=text[:3000])])
 
 

@@ -138,5 +138,5 @@ def test_cost_limits_approve_cheap_ask_for_dearer_and_refuse_above_the_cap() -> 
 
 
 def test_cost_limits_in_the_wrong_order_are_refused_naming_the_keys() -> None:
-    with pytest.raises(Exception, match="auto_approve_below_monthly .* is above refuse_above_monthly"):
+    with pytest.raises(Exception, match=r"auto_approve_below_monthly .* is above refuse_above_monthly"):
         parse_policy(_LIMITS.replace("refuse_above_monthly: 120", "refuse_above_monthly: 10"))
