@@ -17,6 +17,7 @@ from bot.slack.ids import COMMAND
 from bot.slack.lifecycle_commands import LIFECYCLE_SUBCOMMANDS
 from bot.slack.modals import request_modal
 from bot.slack.replies import explained
+from bot.slack.spend import SPEND_SUBCOMMANDS
 
 
 def _ephemeral(respond: Respond) -> Callable[[str], object]:
@@ -43,7 +44,7 @@ def _new(c: Invocation) -> None:
 
 
 # Everything after ``new`` is the lifecycle: status, start, stop, extend, delete, list, audit.
-SUBCOMMANDS: dict[str, Subcommand] = {"new": _new, **LIFECYCLE_SUBCOMMANDS}
+SUBCOMMANDS: dict[str, Subcommand] = {"new": _new, **LIFECYCLE_SUBCOMMANDS, **SPEND_SUBCOMMANDS}
 
 
 def register(app: App, s: SlackServices) -> None:

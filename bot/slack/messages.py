@@ -27,6 +27,7 @@ HELP = """*notebook-bot* gives you your own Jupyter environment on Google Cloud,
 • `/notebook delete NAME` — delete it (after a confirmation)
 • `/notebook list [STATE|@user|TEMPLATE]` — admins: every environment
 • `/notebook audit REQUEST_ID` — admins: the history of a request
+• `/notebook costs [@user|TEAM|teams]` — admins: spend this month and last, from the billing export
 • `/notebook help` — this message"""
 
 _STEP_NAMES = {
