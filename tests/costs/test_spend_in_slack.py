@@ -31,8 +31,8 @@ POLICY = (
 NB = {"managed-by": "notebook-bot"}
 
 
-def export_rows(alice_request: str) -> list[ExportRow]:
-    alice = NB | {"owner": "alice_example_com", "team": "growth", "template": "cpu-small", "request-id": alice_request}
+def export_rows() -> list[ExportRow]:
+    alice = NB | {"owner": "alice_example_com", "team": "growth", "template": "cpu-small", "request-id": "ralicecpu1"}
     bob = NB | {"owner": "bob_example_com", "template": "gpu-t4", "request-id": "rbobgpu001"}
     return [
         ExportRow(alice, "202611", 40.0, credits=-2.5),  # net of a credit
@@ -56,9 +56,11 @@ def bigquery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[BigQue
 def billed(
     tmp_path: Path, sqlite_store: SqliteStore, bigquery: BigQueryServer
 ) -> Iterator[tuple[Harness, EnvironmentRequest]]:
+    bigquery.rows = export_rows()
     with running_bot(tmp_path, sqlite_store, policy=POLICY) as bot:
         env = bot.ready()
-        bigquery.rows = export_rows(env.id)
+        bot.settle()
+        bigquery.queries.clear()  # App Home may have asked for Alice's month while her notebook was made
         yield bot, env
 
 
@@ -68,8 +70,8 @@ def test_admins_see_this_month_and_last_by_person_and_the_top_environments(bille
     assert "November 2026 so far: *$168*" in reply and "(October 2026: $30)" in reply
     assert "<@U0ALICE>: $48 this month \\u00b7 $30 last month" in reply  # 40 - 2.50 + 10, mapped to the person
     assert "bob_example_com: $120 this month" in reply  # a label the bot has no request for stays a label
-    assert "`rbobgpu001` gpu-t4" in reply and f"`{env.id}` cpu-small \\u00b7 <@U0ALICE> \\u00b7 $48" in reply
-    assert reply.index("rbobgpu001") < reply.index(env.id)  # most expensive first
+    assert "`rbobgpu001` gpu-t4" in reply and "`ralicecpu1` cpu-small \\u00b7 <@U0ALICE> \\u00b7 $48" in reply
+    assert reply.index("rbobgpu001") < reply.index("ralicecpu1")  # most expensive first
     assert "999" not in reply and "500" not in reply
     (query,) = bigquery.queries
     assert f"FROM `{TABLE}`" in query["query"] and "alice" not in query["query"]
@@ -144,20 +146,23 @@ def test_bigquery_refusals_say_what_to_fix(billed, bigquery: BigQueryServer) -> 
 def test_each_person_sees_their_own_month_in_app_home(billed, bigquery: BigQueryServer) -> None:
     bot, _ = billed
     before = len(bot.slack.calls("views.publish"))
-    open_home(bot.send, ALICE.id)
+    open_home(bot.send, BOB.id)
     published = wait_until(
         lambda: next(
-            (c.args for c in bot.slack.calls("views.publish")[before:] if "cost *$48* so far" in json.dumps(c.args)),
+            (c.args for c in bot.slack.calls("views.publish")[before:] if "cost *$120* so far" in json.dumps(c.args)),
             None,
         )
     )
-    assert published["user_id"] == ALICE.id and "(October 2026: $30)" in json.dumps(published)
+    assert published is not None, "Bob's Home never showed his month"
+    assert published["user_id"] == BOB.id and "(October 2026: $0.00)" in json.dumps(published)
     (query,) = bigquery.queries
-    assert {p["name"]: p["parameterValue"]["value"] for p in query["queryParameters"]}["who"] == "alice_example_com"
-    # Opening it again soon after answers from what the bot already knows.
+    assert {p["name"]: p["parameterValue"]["value"] for p in query["queryParameters"]}["who"] == "bob_example_com"
+    # Alice's month was asked for when her Home followed her new notebook; opening it answers from that.
+    before = len(bot.slack.calls("views.publish"))
     open_home(bot.send, ALICE.id)
-    wait_until(lambda: len(bot.slack.calls("views.publish")) >= before + 3)
+    wait_until(lambda: len(bot.slack.calls("views.publish")) > before)
     bot.settle()
+    assert "cost *$48* so far" in json.dumps(bot.slack.calls("views.publish")[-1].args)
     assert len(bigquery.queries) == 1
 
 
