@@ -31,10 +31,12 @@ class Usage:
         return days * (self.hours_per_day + self.idle_minutes / 60)
 
     def sentence(self) -> str:
-        lifetime = f", over its {self.lifetime_days}-day lifetime" if self.lifetime_days < DAYS_IN_MONTH else ""
+        """What the monthly figure assumes, in words (shown wherever the figure is)."""
+        short = self.lifetime_days < DAYS_IN_MONTH
+        span = f", for its {self.lifetime_days}-day lifetime; disks all that time" if short else "; disks all month"
         return (
             f"assumes {self.hours_per_day} working hours a day on {self.days_per_month} days a month, plus "
-            f"{self.idle_minutes} idle minutes before it stops each day; disks all month{lifetime}"
+            f"{self.idle_minutes} idle minutes before it stops each day{span}"
         )
 
 

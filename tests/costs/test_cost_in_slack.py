@@ -55,7 +55,7 @@ def test_the_approval_card_shows_the_estimate_for_what_was_chosen(bot: Harness) 
     bot.ask(template="spark-cluster", worker_count=4, idle_minutes=60, lifetime_days=10)
     (card,) = [m for m in bot.messages_to("C0ADMINS") if "New notebook request" in json.dumps(m.get("blocks"))]
     text = json.dumps(card["blocks"])
-    assert "/hour* while running" in text and "60 idle minutes" in text and "over its 10-day lifetime" in text
+    assert "/hour* while running" in text and "60 idle minutes" in text and "for its 10-day lifetime" in text
     # Four workers cost more than the template's default two: the card prices what the user chose.
     two = bot.app.policy.template("spark-cluster")
     assert two is not None and two.dataproc_shape.worker_count == 2

@@ -65,7 +65,7 @@ def billed(
 
 
 def test_admins_see_this_month_and_last_by_person_and_the_top_environments(billed, bigquery: BigQueryServer) -> None:
-    bot, env = billed
+    bot, _ = billed
     (reply,) = say(bot, ADMIN.id, "costs")
     assert "November 2026 so far: *$168*" in reply and "(October 2026: $30)" in reply
     assert "<@U0ALICE>: $48 this month \\u00b7 $30 last month" in reply  # 40 - 2.50 + 10, mapped to the person

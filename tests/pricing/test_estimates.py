@@ -74,7 +74,7 @@ def test_a_short_lifetime_counts_only_its_days() -> None:
     month = estimate(shape, "r1", USAGE, TABLE)
     week = estimate(shape, "r1", Usage(8, 21, 60, lifetime_days=6), TABLE)
     assert week.monthly == pytest.approx(month.monthly * 6 / 30)
-    assert "over its 6-day lifetime" in week.usage.sentence()
+    assert "for its 6-day lifetime; disks all that time" in week.usage.sentence()
 
 
 def test_what_the_table_lacks_is_named_and_never_priced_as_zero() -> None:
