@@ -108,7 +108,14 @@ def estimate(shape: Shape, region: str, usage: Usage, table: PriceTable) -> Esti
         stopped += price * gb
     share = min(usage.lifetime_days, DAYS_IN_MONTH) / DAYS_IN_MONTH
     monthly = hourly * usage.running_hours() + stopped * share
-    notes = ("serverless Spark is billed per use and is not included",) if shape.serverless_spark else ()
+    included = (
+        "includes the Workbench management fee per vCPU and GPU hour"
+        if shape.kind == "workbench"
+        else "includes the Dataproc premium per vCPU hour"
+    )
+    notes = (included,) + (
+        ("serverless Spark is billed per use and is not included",) if shape.serverless_spark else ()
+    )
     return Estimate(
         currency=table.currency,
         running_hourly=hourly,

@@ -23,6 +23,7 @@ limits: {environments_per_user: 5}
 costs: {auto_approve_below_monthly: 80, refuse_above_monthly: 120}
 templates:
   - {id: cpu-small, title: CPU notebook, kind: workbench, machine_type: e2-standard-4, approval: required}
+  - {id: cpu-auto, title: CPU notebook (no approval), kind: workbench, machine_type: e2-standard-4, approval: auto}
   - {id: big, title: Big notebook, kind: workbench, machine_type: n2-standard-8, approval: auto}
 """
 
@@ -77,7 +78,7 @@ def test_a_request_under_the_threshold_is_approved_by_policy(limited: Harness) -
 
 
 def test_a_request_above_the_threshold_waits_for_an_admin_even_on_an_auto_template(limited: Harness) -> None:
-    limited.ask(template="cpu-small", idle_minutes=600, name="long-idle")
+    limited.ask(template="cpu-auto", idle_minutes=600, name="long-idle")
     request = limited.only_request()
     assert request.state == State.PENDING_APPROVAL
 
