@@ -135,5 +135,5 @@ def register(app: App, s: SlackServices) -> None:
                 open_request_modal_for(s, user, team, body["trigger_id"], client, _ephemeral(respond))
                 return
             person = s.directory.actor(user, team)
-            args = mentions_resolved(s, words[1:]) if sub == "list" else words[1:]
+            args = mentions_resolved(s, words[1:]) if sub in ("list", "costs") else words[1:]
             SUBCOMMANDS[sub](Invocation(s, person, args, respond, body, client))

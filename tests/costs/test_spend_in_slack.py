@@ -87,10 +87,16 @@ def test_a_mention_narrows_to_that_person_and_a_team_name_to_the_team(billed, bi
     bot, _ = billed
     (reply,) = say(bot, ADMIN.id, "costs <@U0ALICE|alice>")
     assert "Spend of <@U0ALICE>" in reply and "$48" in reply and "$120" not in reply
+    (typed,) = say(bot, ADMIN.id, "costs @alice")  # a handle typed as text, not picked from Slack's menu
+    assert "Spend of <@U0ALICE>" in typed
     (team,) = say(bot, ADMIN.id, "costs growth")
     assert "Spend of team growth" in team and "growth: $48 this month" in team
     params = [{p["name"]: p["parameterValue"]["value"] for p in q["queryParameters"]} for q in bigquery.queries]
-    assert [(p["group_key"], p["who"]) for p in params] == [("owner", "alice_example_com"), ("team", "growth")]
+    assert [(p["group_key"], p["who"]) for p in params] == [
+        ("owner", "alice_example_com"),
+        ("owner", "alice_example_com"),
+        ("team", "growth"),
+    ]
 
 
 def test_an_unknown_word_and_a_non_admin_are_told_why_and_bigquery_is_not_asked(
