@@ -104,6 +104,7 @@ class GitHubServer:
         self.trees: dict[str, dict[str, str]] = {}
         self.commits: dict[str, dict[str, Any]] = {}
         self.refs: dict[str, str] = {}
+        self.statuses: list[dict[str, Any]] = []  # commit statuses, oldest first, each with its "sha"
         self._faults: list[_Fault] = []
         self._lock = threading.RLock()
         start = files if files is not None else {"README.md": "# Infrastructure\n", "environments/.gitkeep": ""}
@@ -317,7 +318,35 @@ class GitHubServer:
             return 201, self._pull_json(pull), {}
         if method == "GET" and rest.startswith("/contents/"):
             return self._contents(unquote(rest[len("/contents/") :]), query.get("ref", self.base_branch))
+        if method == "POST" and (m := re.fullmatch(r"/statuses/([0-9a-f]{40})", rest)):
+            return self._create_status(m[1], body)
         return _error(404, "Not Found")
+
+    def _create_status(self, sha: str, body: dict[str, Any]) -> Reply:
+        """POST /repos/{repo}/statuses/{sha}, with GitHub's refusals (unknown commit, bad state, long text)."""
+        if sha not in self.commits:
+            return _error(422, f"No commit found for SHA: {sha}")
+        problems = []
+        if body.get("state") not in ("error", "failure", "pending", "success"):
+            problems.append({"resource": "Status", "field": "state", "code": "invalid"})
+        if len(body.get("description") or "") > 140:
+            message = "description is too long (maximum is 140 characters)"
+            problems.append({"resource": "Status", "field": "description", "code": "custom", "message": message})
+        if problems:
+            return _error(422, "Validation Failed", errors=problems)
+        status = {
+            "id": len(self.statuses) + 1,
+            "sha": sha,
+            "state": body["state"],
+            "description": body.get("description"),
+            "target_url": body.get("target_url"),
+            "context": body.get("context") or "default",
+            "created_at": _now_iso(),
+            "updated_at": _now_iso(),
+            "url": self._api(f"/statuses/{sha}"),
+        }
+        self.statuses.append(status)
+        return 201, status, {}
 
     def _create_tree(self, body: dict[str, Any]) -> Reply:
         files = dict(self.trees.get(body.get("base_tree", ""), {}))
