@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +61,14 @@ def github() -> Iterator[GitHubServer]:
         yield server
 
 
+def posted(server: GitHubServer) -> list[dict[str, Any]]:
+    """Every status the server recorded, oldest first, each with its commit as "sha"."""
+    recorded: Any = server.statuses
+    if isinstance(recorded, dict):  # sha -> statuses
+        return [{**status, "sha": sha} for sha, statuses in recorded.items() for status in statuses]
+    return list(recorded)
+
+
 def github_env(server: GitHubServer) -> dict[str, str]:
     return {**os.environ, "GITHUB_API_URL": server.url, "GITHUB_REPOSITORY": server.repo, "GITHUB_TOKEN": "test-token"}
 
@@ -89,7 +98,7 @@ def test_a_failed_apply_sets_failure_with_the_first_terraform_error_and_the_run(
     record(results, "environments", "failure", GOOGLE_403)
     done = post(github, results, "notebook-bot/apply", ["environments"], "choosing the roots=success")
     assert done.returncode == 0, done.stderr
-    (status,) = github.statuses
+    (status,) = posted(github)
     assert status["sha"] == github.refs["heads/main"]
     assert (status["context"], status["state"], status["target_url"]) == ("notebook-bot/apply", "failure", RUN_URL)
     assert status["description"].startswith("Error: Error creating Instance: googleapi: Error 403: Permission")
@@ -105,7 +114,7 @@ def test_one_failed_shard_fails_the_status_even_when_a_later_shard_succeeded(
     record(results, "environments/shard-02", "success", "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n")
     done = post(github, results, "notebook-bot/apply", ["environments/shard-01", "environments/shard-02"])
     assert done.returncode == 0, done.stderr
-    (status,) = github.statuses
+    (status,) = posted(github)
     assert status["state"] == "failure"
     assert status["description"] == (
         "environments/shard-01: Error: Quota 'CPUS' exceeded. Limit: 24.0 in region europe-west1."
@@ -118,7 +127,7 @@ def test_every_root_applied_sets_success(github: GitHubServer, tmp_path: Path) -
         record(results, root, "success", "Apply complete!\n")
     done = post(github, results, "notebook-bot/apply", ["environments/shard-00", "environments/shard-03"])
     assert done.returncode == 0, done.stderr
-    (status,) = github.statuses
+    (status,) = posted(github)
     assert status["state"] == "success"
     assert status["description"] == "2 roots applied: environments/shard-00, environments/shard-03"
 
@@ -130,7 +139,7 @@ def test_a_plan_whose_job_never_reported_is_a_failure_not_a_silent_success(
     record(results, "environments/shard-00", "success", "No changes.\n")
     done = post(github, results, "notebook-bot/plan", ["environments/shard-00", "environments/shard-05"])
     assert done.returncode == 0, done.stderr
-    (status,) = github.statuses
+    (status,) = posted(github)
     assert (status["context"], status["state"]) == ("notebook-bot/plan", "failure")
     assert status["description"] == "environments/shard-05: no result (job cancelled or skipped); see the run"
 
@@ -140,7 +149,7 @@ def test_a_failed_fmt_fails_the_plan_status(github: GitHubServer, tmp_path: Path
     record(results, "environments", "success", "No changes.\n")
     done = post(github, results, "notebook-bot/plan", ["environments"], "terraform fmt=failure")
     assert done.returncode == 0, done.stderr
-    assert [(s["state"], s["description"]) for s in github.statuses] == [
+    assert [(s["state"], s["description"]) for s in posted(github)] == [
         ("failure", "terraform fmt did not pass (failure); see the run")
     ]
 
@@ -148,7 +157,7 @@ def test_a_failed_fmt_fails_the_plan_status(github: GitHubServer, tmp_path: Path
 def test_a_pull_request_that_changes_no_root_still_gets_its_status(github: GitHubServer, tmp_path: Path) -> None:
     done = post(github, tmp_path / "none", "notebook-bot/plan", [])
     assert done.returncode == 0, done.stderr
-    assert [(s["state"], s["description"]) for s in github.statuses] == [
+    assert [(s["state"], s["description"]) for s in posted(github)] == [
         ("success", "no Terraform root changed: nothing to plan")
     ]
 
@@ -160,7 +169,7 @@ def test_a_github_outage_is_retried_and_the_status_posted_once(github: GitHubSer
     done = post(github, results, "notebook-bot/apply", ["environments"])
     assert done.returncode == 0, done.stderr
     assert [c.status for c in github.calls if "/statuses/" in c.path] == [502, 201]
-    assert len(github.statuses) == 1
+    assert len(posted(github)) == 1
 
 
 def test_a_refusal_fails_the_job_with_githubs_message_and_is_not_retried(github: GitHubServer, tmp_path: Path) -> None:
@@ -215,7 +224,7 @@ def test_the_first_error_of_a_real_terraform_apply_reaches_the_status(github: Gi
     record(results, "environments", "failure", applied.stdout + applied.stderr)
     done = post(github, results, "notebook-bot/apply", ["environments"])
     assert done.returncode == 0, done.stderr
-    (status,) = github.statuses
+    (status,) = posted(github)
     assert (status["state"], status["description"]) == ("failure", "Error: Resource precondition failed")
 
 

@@ -45,4 +45,7 @@ resource "google_service_account_iam_member" "notebook_user_vm" {
   service_account_id = "projects/${local.environments_project}/serviceAccounts/${each.value[1]}"
   role               = "roles/iam.serviceAccountUser"
   member             = each.value[0]
+
+  # The Compute Engine default service account appears when the Compute API is enabled.
+  depends_on = [google_project_service.enabled]
 }
