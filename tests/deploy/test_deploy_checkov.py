@@ -1,6 +1,10 @@
 """checkov (offline) finds nothing in what ships under deploy/: every finding is fixed, or skipped in the code
-with its reason (`# checkov:skip=ID: why`). checkov is not a project dependency (it is large): install it with
-`.venv/bin/pip install checkov`; without it these tests are skipped with that reason.
+with its reason (`# checkov:skip=ID: why`).
+
+checkov is not a project dependency, and must not go into the project's venv: it depends on bc-python-hcl2,
+which replaces python-hcl2's `hcl2` module with another parser. Give it a venv of its own:
+`python3 -m venv /tmp/checkov && /tmp/checkov/bin/pip install checkov`, then run with
+`CHECKOV=/tmp/checkov/bin/checkov` (or put it on PATH). Without it these tests are skipped with that reason.
 """
 
 from __future__ import annotations
@@ -9,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +23,11 @@ DEPLOY = REPO / "deploy"
 
 
 def checkov() -> str:
-    candidates = [os.environ.get("CHECKOV"), str(Path(sys.executable).parent / "checkov"), shutil.which("checkov")]
+    candidates = [os.environ.get("CHECKOV"), shutil.which("checkov")]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return candidate
-    pytest.skip("checkov is not installed (.venv/bin/pip install checkov)")
+    pytest.skip("checkov is not installed (in a venv of its own; set CHECKOV=PATH, see this file's docstring)")
 
 
 def findings(*target: str) -> list[str]:
