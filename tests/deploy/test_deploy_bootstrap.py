@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.deploy.cli_flags import FLAGS, GCLOUD_WIDE, problems_with
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +34,9 @@ def install_stubs(bin_dir: Path) -> None:
         path.chmod(0o755)
 
 
-def bootstrap(tmp_path: Path, scenario: str, *extra: str) -> tuple[subprocess.CompletedProcess[str], list[list[str]]]:
+def bootstrap(
+    tmp_path: Path, scenario: str, *extra: str, dry_run: bool = True
+) -> tuple[subprocess.CompletedProcess[str], list[list[str]]]:
     """Run a copy of deploy/ (so no file of this checkout is written) with the stubs first on PATH."""
     checkout = tmp_path / "checkout"
     shutil.copytree(REPO / "deploy", checkout / "deploy", ignore=shutil.ignore_patterns(".terraform", "*.tfvars"))
@@ -63,7 +66,8 @@ def bootstrap(tmp_path: Path, scenario: str, *extra: str) -> tuple[subprocess.Co
         "STUB_SCENARIO": scenario,
         "STUB_POLICY": str(policy),
     }
-    command = [sys.executable, str(checkout / "deploy" / "bootstrap"), "--dry-run", "--project", "acme-bot",
+    command = [sys.executable, str(checkout / "deploy" / "bootstrap"), *(["--dry-run"] if dry_run else []),
+               "--project", "acme-bot",
                "--environments-project", "acme-analytics", "--repo", "acme/notebook-infra", "--github-app-id", "4242",
                "--github-app-key", str(key), "--policy", str(policy), "--image-tag", "v1", *extra]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
@@ -158,6 +162,32 @@ def test_a_second_run_over_a_finished_deployment_only_lets_terraform_decide(tmp_
     ]
     assert done.stdout.count("✓") >= 15
     assert "would write" not in done.stdout
+
+
+def test_a_real_run_over_a_finished_deployment_pipes_the_webhook_secret_and_ends_with_doctor(
+    tmp_path: Path,
+) -> None:
+    done, _ = bootstrap(tmp_path, "done", "--yes", dry_run=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    records = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text(encoding="utf-8").splitlines()]
+    changes = [
+        r
+        for r in records
+        if (r["argv"][0] in ("terraform", "notebook-bot") and r["argv"][-1] != "-json") or "--method" in r["argv"]
+    ]
+    assert [" ".join(a for a in r["argv"] if not a.startswith("-chdir")) for r in changes] == [
+        "terraform init -input=false",
+        "terraform apply -input=false -auto-approve",
+        "notebook-bot check-config --policy-only",
+        "terraform apply -input=false -auto-approve",
+        "gh api repos/acme/notebook-infra/hooks/7 --method PATCH --input - --silent",
+        "notebook-bot doctor",
+    ]
+    # The secret reached gh on stdin only: never an argument (visible in ps) nor printed.
+    assert next(r for r in records if "PATCH" in r["argv"])["stdin"] is True
+    assert not any(WEBHOOK_SECRET in arg for r in records for arg in r["argv"])
+    assert WEBHOOK_SECRET not in done.stdout + done.stderr
+    assert "notebook-bot doctor found nothing to fix" in done.stdout
 
 
 def test_yes_approves_terraform_and_a_missing_app_id_stops_with_what_to_do(tmp_path: Path) -> None:
