@@ -280,8 +280,9 @@ FOUNDATION: list[tuple[str, Callable[[Context], None]]] = [
     ("GitHub App", github_app),
     ("Infrastructure repository", infra_repository),
     ("Terraform variables", tfvars),
-    ("terraform apply (everything but the service)", first_apply),
+    # Before the long apply: a policy still to edit stops the run early.
     ("Policy file", policy),
+    ("terraform apply (everything but the service)", first_apply),
     ("Secret values", secret_values),
     # Variables before content: pushing the content runs apply.yml, which needs them.
     ("Infrastructure repository CI variables", ci_variables),

@@ -176,9 +176,9 @@ def test_a_real_run_over_a_finished_deployment_pipes_the_webhook_secret_and_ends
         if (r["argv"][0] in ("terraform", "notebook-bot") and r["argv"][-1] != "-json") or "--method" in r["argv"]
     ]
     assert [" ".join(a for a in r["argv"] if not a.startswith("-chdir")) for r in changes] == [
+        "notebook-bot check-config --policy-only",
         "terraform init -input=false",
         "terraform apply -input=false -auto-approve",
-        "notebook-bot check-config --policy-only",
         "terraform apply -input=false -auto-approve",
         "gh api repos/acme/notebook-infra/hooks/7 --method PATCH --input - --silent",
         "notebook-bot doctor",
