@@ -242,3 +242,28 @@ def test_a_new_root_plans_against_an_empty_state_without_touching_the_state_buck
     plan = tf(root, "plan", "-input=false", "-no-color", "-lock=false")
     assert plan.returncode == 0, plan.stderr
     assert "Plan: 1 to add, 0 to change, 0 to destroy." in plan.stdout
+
+
+def test_github_refuses_a_description_over_140_characters_which_is_why_the_script_cuts_it(
+    github: GitHubServer, tmp_path: Path
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    sha = github.refs["heads/main"]
+    body = json.dumps({"state": "failure", "context": "notebook-bot/apply", "description": "x" * 141}).encode()
+    request = urllib.request.Request(
+        f"{github.url}/repos/{github.repo}/statuses/{sha}",
+        data=body,
+        method="POST",
+        headers={"Authorization": "Bearer test-token", "Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 422
+    assert "description is too long (maximum is 140 characters)" in refused.value.read().decode()
+    results = tmp_path / "results"
+    record(results, "environments", "failure", "Error: " + "quota exceeded " * 20)
+    done = post(github, results, "notebook-bot/apply", ["environments"])
+    assert done.returncode == 0, done.stderr
+    assert [len(s["description"]) for s in posted(github)] == [140]
