@@ -162,6 +162,7 @@ def build_app(
         lifecycle=lifecycle,
         background=work,
         notifier=notifier,
+        clock=clock,
     )
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     listeners = TrackedExecutor(max_workers=settings.threads, thread_name_prefix="bolt")

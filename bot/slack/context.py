@@ -12,7 +12,7 @@ from bot.config.policy import Policy
 from bot.domain.people import Person
 from bot.slack.people import Directory
 from bot.workflow.lifecycle import Lifecycle
-from bot.workflow.ports import Background, Notifier
+from bot.workflow.ports import Background, Clock, Notifier
 from bot.workflow.requests import Requests
 
 
@@ -27,6 +27,7 @@ class SlackServices:
     lifecycle: Lifecycle  # start, stop, extend, delete, list, audit, retry, App Home
     background: Background
     notifier: Notifier
+    clock: Clock
 
     @property
     def life(self) -> Lifecycle:
