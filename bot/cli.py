@@ -140,6 +140,18 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Checks the live setup against Slack, GitHub and Google; non-zero on any problem."""
+    import os
+    from pathlib import Path
+
+    from bot.doctor import run_doctor
+
+    settings = Settings.from_env()
+    manifest = Path(args.manifest) if args.manifest else None
+    return run_doctor(settings, _policy(settings), os.environ, bot_url=args.url, manifest=manifest)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="notebook-bot", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -178,6 +190,12 @@ def parser() -> argparse.ArgumentParser:
         help="check only the policy file (e.g. in the policy repository's CI, without secrets)",
     )
     check.set_defaults(fn=cmd_check_config)
+    doctor = sub.add_parser("doctor", help=cmd_doctor.__doc__)
+    doctor.add_argument("--url", default=None, help="the bot's public URL (default: NOTEBOOK_BOT_RECONCILE_AUDIENCE)")
+    doctor.add_argument(
+        "--manifest", default=None, help="the Slack app manifest (default: deploy/slack-app-manifest.yaml)"
+    )
+    doctor.set_defaults(fn=cmd_doctor)
     return p
 
 

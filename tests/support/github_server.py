@@ -23,6 +23,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import jwt
 
+from tests.support.github_setup import GitHubSetup
+
 Reply = tuple[int, Any, dict[str, str]]
 PERMISSIONS = {"contents": "write", "pull_requests": "write"}
 SECONDARY_LIMIT = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
@@ -106,6 +108,7 @@ class GitHubServer:
         self.refs: dict[str, str] = {}
         self._faults: list[_Fault] = []
         self._lock = threading.RLock()
+        self.setup = GitHubSetup()  # permissions, branches, protection, webhooks (what doctor reads)
         start = files if files is not None else {"README.md": "# Infrastructure\n", "environments/.gitkeep": ""}
         self.refs[f"heads/{base_branch}"] = self._commit(start, [], "Start the infrastructure repository")
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -267,9 +270,12 @@ class GitHubServer:
                     "url": self._api(),
                     "owner": {"login": self.owner},
                     "default_branch": self.base_branch,
+                    "permissions": self.setup.permissions,
                 },
                 {},
             )
+        if (setup := self.setup.answer(method, rest, self._api(), self.refs)) is not None:
+            return setup
         if method == "GET" and (m := re.fullmatch(r"/git/refs?/(heads/.+)", rest)):
             return (200, self._ref_json(m[1]), {}) if m[1] in self.refs else _error(404, "Not Found")
         if method == "GET" and (m := re.fullmatch(r"/git/commits/([0-9a-f]{40})", rest)):

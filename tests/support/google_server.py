@@ -19,6 +19,7 @@ from typing import Any
 
 from tests.support.google_faults import Fault, google_error
 from tests.support.google_oidc import OidcIssuer
+from tests.support.google_setup import GoogleSetup
 
 __all__ = ["Call", "Fault", "GoogleServer", "OidcIssuer", "google_error"]
 
@@ -70,6 +71,7 @@ class GoogleServer:
         self.faults: list[Fault] = []
         self.issuers: list[OidcIssuer] = []
         self.next_operation_error: dict[str, Any] | None = None
+        self.setup = GoogleSetup()  # Service Usage, testIamPermissions, subnetworks (what doctor reads)
         self.lock = threading.RLock()
         self.connections: set[socket.socket] = set()
         self._ids = itertools.count(1)
@@ -164,9 +166,13 @@ class GoogleServer:
                     return fault
         return None
 
-    def answer(self, method: str, path: str) -> tuple[int, dict[str, Any]]:
+    def answer(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
         if path == "/oauth2/v1/certs" and method == "GET":
             return 200, {issuer.kid: issuer.cert_pem for issuer in self.issuers}
+        with self.lock:
+            setup = self.setup.answer(method, path, body)
+        if setup is not None:
+            return setup
         route = _ROUTE.match(path)
         if not route:
             return 404, google_error(404, f"Unknown path {path}", "NOT_FOUND")
@@ -274,15 +280,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         google: GoogleServer = self.server.google  # type: ignore[attr-defined]
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        sent = json.loads(raw) if raw else None
         path = self.path.split("?", 1)[0]
         headers = {k.lower(): v for k, v in self.headers.items()}
         with google.lock:
-            google.calls.append(Call(self.command, path, json.loads(raw) if raw else None, headers))
+            google.calls.append(Call(self.command, path, sent, headers))
         fault = google.take_fault(self.command, path)
         if fault and fault.delay:
             time.sleep(fault.delay)
         if fault is None or not fault.status or fault.after_applying:
-            status, body = google.answer(self.command, path)
+            status, body = google.answer(self.command, path, sent)
         if fault is not None and fault.status:
             status, body = fault.status, fault.body
         data = json.dumps(body).encode()
