@@ -3,8 +3,10 @@ a secret and the events it needs, and branch protection lets the bot merge when 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import requests
 from github import Auth, Consts, Github, GithubException, GithubIntegration
 from github.Repository import Repository
 
@@ -21,6 +23,15 @@ APP_PERMISSIONS = {"contents": "write", "pull_requests": "write", "statuses": "r
 _LEVEL = {"read": 1, "write": 2, "admin": 3}
 
 
+@dataclass(frozen=True)
+class AppInstallation:
+    """What a GitHub App installation was granted, and where the App's own webhook sends (None: unreadable)."""
+
+    permissions: dict[str, str]
+    events: list[str]
+    hook: dict[str, Any] | None
+
+
 def github_checks(settings: Settings, policy: Policy, *, bot_url: str | None) -> list[Check]:
     """Checks ``github:OWNER/NAME`` with the bot's own credentials; the local repository needs none."""
     if not settings.repo_url.startswith("github:"):
@@ -34,11 +45,11 @@ def github_checks(settings: Settings, policy: Policy, *, bot_url: str | None) ->
     }
     checks: list[Check] = []
     try:
-        client, app_permissions = _client(settings, full, options)
+        client, app = _client(settings, full, options)
         repo = client.get_repo(full)
-        checks.append(_write_access(repo, full, app_permissions))
+        checks.append(_write_access(repo, full, app))
         checks.append(_base_branch(repo, policy.repo.base_branch))
-        checks.append(_webhook(repo, bot_url))
+        checks.append(_app_webhook(app, bot_url) if app and _app_hook_used(app, bot_url) else _webhook(repo, bot_url))
         if str(getattr(policy.repo, "merge", "manual")) == "when_checks_pass":
             checks.append(_protection(repo, policy.repo.base_branch))
     except GithubException as e:
@@ -50,8 +61,8 @@ def github_checks(settings: Settings, policy: Policy, *, bot_url: str | None) ->
     return checks
 
 
-def _client(settings: Settings, full: str, options: dict[str, Any]) -> tuple[Github, dict[str, str] | None]:
-    """A client with the bot's credentials, and the App installation's permissions (None for a token)."""
+def _client(settings: Settings, full: str, options: dict[str, Any]) -> tuple[Github, AppInstallation | None]:
+    """A client with the bot's credentials, and what the App installation has (None for a token)."""
     if settings.github_app_id:
         if not settings.github_app_private_key:
             raise ValueError("GITHUB_APP_ID is set but GITHUB_APP_PRIVATE_KEY is empty")
@@ -64,19 +75,50 @@ def _client(settings: Settings, full: str, options: dict[str, Any]) -> tuple[Git
             installation = integration.get_repo_installation(owner, name)
         finally:
             integration.close()
-        permissions = {str(k): str(v) for k, v in (installation.raw_data.get("permissions") or {}).items()}
-        return Github(auth=app.get_installation_auth(installation.id), **options), permissions
+        raw = installation.raw_data
+        found = AppInstallation(
+            permissions={str(k): str(v) for k, v in (raw.get("permissions") or {}).items()},
+            events=[str(e) for e in raw.get("events") or []],
+            hook=_app_hook(options["base_url"], app.create_jwt()),
+        )
+        return Github(auth=app.get_installation_auth(installation.id), **options), found
     if settings.github_token:
         return Github(auth=Auth.Token(settings.github_token.reveal()), **options), None
     raise ValueError("no credentials for a github: repository")
 
 
-def _write_access(repo: Repository, full: str, app_permissions: dict[str, str] | None) -> Check:
-    if app_permissions is not None:
+def _app_hook(base_url: str, jwt: str) -> dict[str, Any] | None:
+    """The App's own webhook configuration (``GET /app/hook/config``, signed in as the App)."""
+    headers = {"Authorization": f"Bearer {jwt}", "Accept": "application/vnd.github+json"}
+    try:
+        answer = requests.get(f"{base_url}/app/hook/config", headers=headers, timeout=15)
+    except requests.RequestException:
+        return None
+    config = answer.json() if answer.ok else None
+    return config if isinstance(config, dict) else None
+
+
+def _app_hook_used(app: AppInstallation, bot_url: str | None) -> bool:
+    return app.hook is not None and _points_at(str(app.hook.get("url") or ""), _wanted(bot_url))
+
+
+def _app_webhook(app: AppInstallation, bot_url: str | None) -> Check:
+    assert app.hook is not None
+    problems = _hook_problems(True, app.events, app.hook)
+    if problems:
+        return fail(
+            f"GitHub: the App's webhook to {app.hook.get('url')} {'; '.join(problems)}",
+            "edit the App's settings (Webhook, and Permissions & events → Subscribe to events)",
+        )
+    return ok(f"GitHub: the App's webhook sends {', '.join(EVENTS)} to {app.hook.get('url')} with a secret")
+
+
+def _write_access(repo: Repository, full: str, app: AppInstallation | None) -> Check:
+    if app is not None:
         short = [
             f"{name}: {need}"
             for name, need in APP_PERMISSIONS.items()
-            if _LEVEL.get(app_permissions.get(name, ""), 0) < _LEVEL[need]
+            if _LEVEL.get(app.permissions.get(name, ""), 0) < _LEVEL[need]
         ]
         if short:
             return fail(
@@ -105,8 +147,12 @@ def _base_branch(repo: Repository, base: str) -> Check:
     return ok(f"GitHub: base branch {base} exists (at {branch.commit.sha[:7]})")
 
 
+def _wanted(bot_url: str | None) -> str | None:
+    return bot_url.rstrip("/") + WEBHOOK_PATH if bot_url else None
+
+
 def _webhook(repo: Repository, bot_url: str | None) -> Check:
-    wanted = bot_url.rstrip("/") + WEBHOOK_PATH if bot_url else None
+    wanted = _wanted(bot_url)
     target = wanted or f"the bot's {WEBHOOK_PATH}"
     try:
         hooks = [h for h in repo.get_hooks() if _points_at(str(h.config.get("url", "")), wanted)]

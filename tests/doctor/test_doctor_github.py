@@ -81,7 +81,7 @@ def test_branch_protection_that_requires_reviews_warns_when_the_bot_merges(world
     assert world.line("branch protection").startswith("✓ GitHub: no branch protection on main stands in the way")
 
 
-def test_a_github_app_installation_without_commit_statuses_is_named(world: World) -> None:
+def test_a_github_app_is_checked_by_its_installation_and_its_own_webhook(world: World) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -92,10 +92,20 @@ def test_a_github_app_installation_without_commit_statuses_is_named(world: World
         .decode()
     )
     with GitHubServer("acme/infra", token=None, app_id=77, app_public_key=public) as app_github:
-        app_github.setup.add_hook(app_github.url + "/repos/acme/infra", BOT_URL + "/github/webhook")
+        app_github.setup.hooks = None  # the installation may not read repository webhooks
+        app_github.setup.set_app_hook(BOT_URL + "/github/webhook")
         env = {"GITHUB_API_URL": app_github.url, "GITHUB_APP_ID": "77", "GITHUB_APP_PRIVATE_KEY": private}
         assert world.doctor(**env, GITHUB_TOKEN="") == 1
-    assert world.line("App installation").startswith(
-        "✗ GitHub: the App installation on acme/infra lacks statuses: read"
-    )
-    assert world.line("base branch main exists").startswith("✓")  # the rest was checked with the App's token
+        # The installation was granted contents and pull requests, not commit statuses.
+        assert world.line("App installation").startswith(
+            "✗ GitHub: the App installation on acme/infra lacks statuses: read"
+        )
+        assert world.line("base branch main exists").startswith("✓")  # checked with the App's own token
+        assert world.line("App's webhook").startswith("✓ GitHub: the App's webhook sends pull_request, status to")
+
+        app_github.setup.app_events = ["pull_request", "push"]
+        app_github.setup.set_app_hook(BOT_URL + "/github/webhook", secret=False)
+        assert world.doctor(**env, GITHUB_TOKEN="") == 1
+        line = world.line("App's webhook")
+        assert line.startswith("✗ GitHub: the App's webhook to") and "has no secret" in line
+        assert "does not send status events" in line

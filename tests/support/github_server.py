@@ -246,6 +246,7 @@ class GitHubServer:
             ("POST", r"/app/installations/(\d+)/access_tokens", self._access_token),
             ("GET", r"/repos/([^/]+/[^/]+)/installation", self._installation),
             ("GET", r"/rate_limit", lambda **_: (200, {"resources": {}, "rate": {}}, {})),
+            ("GET", r"/app/hook/config", self._app_hook),
         ]
         for verb, pattern, route in routes:
             if verb == method and (m := re.fullmatch(pattern, path)):
@@ -448,9 +449,15 @@ class GitHubServer:
                 "repository_selection": "selected",
                 "access_tokens_url": tokens_url,
                 "permissions": PERMISSIONS,
+                "events": self.setup.app_events,
             },
             {},
         )
+
+    def _app_hook(self, *, auth: str, **_: Any) -> Reply:
+        if not self._app_claims_ok(auth):
+            return _error(401, "A JSON web token could not be decoded")
+        return self.setup.app_hook_reply()
 
     def _access_token(self, *, match: re.Match[str], auth: str, **_: Any) -> Reply:
         if not self._app_claims_ok(auth):

@@ -20,6 +20,19 @@ class GitHubSetup:
     )
     hooks: list[dict[str, Any]] | None = field(default_factory=list)  # None: 404, as without admin rights
     protection: dict[str, dict[str, Any]] = field(default_factory=dict)  # branch -> protection JSON
+    # A GitHub App's own webhook (GET /app/hook/config; None: the App has none) and the installation's events.
+    app_hook: dict[str, Any] | None = None
+    app_events: list[str] = field(default_factory=lambda: ["pull_request", "status"])
+
+    def set_app_hook(self, url: str, *, secret: bool = True, content_type: str = "json") -> None:
+        self.app_hook = {"content_type": content_type, "insecure_ssl": "0", "url": url}
+        if secret:
+            self.app_hook["secret"] = "********"
+
+    def app_hook_reply(self) -> Reply:
+        if self.app_hook is None:
+            return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
+        return 200, self.app_hook, {}
 
     def add_hook(
         self,
