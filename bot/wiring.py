@@ -31,7 +31,9 @@ from bot.workflow.background import BackgroundWork, TrackedExecutor
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.ports import Background, Clock, Deps
 from bot.workflow.provisioning import Provisioning
+from bot.workflow.pull_request_events import PullRequestEvents
 from bot.workflow.reconcile import Reconciler
+from bot.workflow.removal import Removal
 from bot.workflow.requests import Requests
 
 
@@ -119,9 +121,12 @@ def build_app(
     notifier = SlackNotifier(slack, store, policy, clock)
     deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work)
     provisioning = Provisioning(deps)
+    removal = Removal(deps)
+    # Pull request events (webhook and reconcile) go through one router to the flow that opened the PR.
+    pull_request_events = PullRequestEvents(deps, provisioning, removal)
     requests = Requests(deps, provisioning)
-    reconciler = Reconciler(deps, provisioning)
-    lifecycle = Lifecycle(deps, provisioning, SlackReminders(slack, store, clock))
+    reconciler = Reconciler(deps, provisioning, pull_request_events)
+    lifecycle = Lifecycle(deps, provisioning, SlackReminders(slack, store, clock), removal=removal)
     lifecycle.install(reconciler)  # stale approvals, reminders and expiry, removals, drift
     services = SlackServices(
         deps=deps,
@@ -149,7 +154,7 @@ def build_app(
         store=store,
         webhook_secret=settings.github_webhook_secret.reveal().encode() if settings.github_webhook_secret else None,
         reconcile_auth=auth,
-        on_pull_request=provisioning.pull_request_event,
+        on_pull_request=pull_request_events.pull_request_event,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
         health=lambda: health_report(settings, store),

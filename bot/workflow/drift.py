@@ -13,7 +13,7 @@ from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.workflow.live import LiveStatus
 from bot.workflow.ports import Deps
-from bot.workflow.provisioning import BOT
+from bot.workflow.pull_requests import BOT
 from bot.workflow.removal import DRIFT, Removal
 
 log = logging.getLogger(__name__)

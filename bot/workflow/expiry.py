@@ -10,7 +10,7 @@ from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.domain.transitions import Change, step_to
 from bot.workflow.ports import Deps
-from bot.workflow.provisioning import BOT
+from bot.workflow.pull_requests import BOT
 from bot.workflow.removal import EXPIRED, Removal
 
 

@@ -152,4 +152,4 @@ class Governance:
         elif request.state == State.PR_OPEN and request.pull_request is not None:
             pr = d.repo.find_pull_request(request.pull_request.branch)
             if pr is not None and pr.state != "open":
-                self.provisioning.pull_request_changed(pr)
+                self.provisioning.pull_request_changed(request, pr)

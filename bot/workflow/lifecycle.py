@@ -15,7 +15,6 @@ from bot.domain.people import Person
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
 from bot.domain.transitions import Change, note, step_to
-from bot.infra.base import PullRequest
 from bot.workflow.drift import Drift
 from bot.workflow.expiry import Expiry, Reminders
 from bot.workflow.governance import Governance, ListFilter
@@ -33,11 +32,6 @@ _REMOVABLE = frozenset({State.READY, State.APPLYING})
 _REMOVABLE_AFTER_FAILURE = frozenset({State.APPLYING, State.DELETING})
 
 
-def removal_pull_request_changed(d: Deps, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
-    """A removal pull request (branch ``…-remove``) was merged or closed: webhook or reconcile."""
-    return Removal(d).pull_request_changed(request, pr)
-
-
 class Lifecycle:
     """The services behind status, start, stop, extend, delete, list, audit, retry; their reconcile steps."""
 
@@ -47,12 +41,13 @@ class Lifecycle:
         provisioning: Provisioning,
         reminders: Reminders,
         *,
+        removal: Removal | None = None,
         waiting: Waiting | None = None,
         status_ttl: timedelta = timedelta(seconds=30),
     ) -> None:
         self.deps = deps
         self.live = LiveStatus(deps, status_ttl)
-        self.removal = Removal(deps, provisioning)
+        self.removal = removal or Removal(deps)
         self.power = Power(deps, self.live, waiting)
         self.expiry = Expiry(deps, self.removal, reminders)
         self.drift = Drift(deps, self.live, self.removal)

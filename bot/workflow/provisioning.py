@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from datetime import timedelta
@@ -11,23 +10,18 @@ from bot.cloud.base import CloudError
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest, PullRequestRef
 from bot.domain.states import State
-from bot.domain.transitions import Change, step_to, step_update
+from bot.domain.transitions import step_to, step_update
 from bot.infra.base import FileChange, PullRequest
-from bot.workflow.ports import Deps, failure_key, failure_text
+from bot.workflow.ports import Deps
+from bot.workflow.pull_requests import BOT, branch_for, fail, pull_request_body, retry_later
 from bot.workflow.rendering import cloud_environment, render
 from renderers import RenderError
 
 log = logging.getLogger(__name__)
-BOT = "notebook-bot"
 READINESS_POLL = timedelta(seconds=30)
 # An approval opens its pull request at once, in the background; reconcile steps in only after this long,
 # so that it does not open the same pull request a second time while the first is on its way.
 PROVISION_GRACE = timedelta(minutes=2)
-
-
-def backoff(attempts: int) -> timedelta:
-    """1, 2, 4, 8... minutes between retries, at most an hour."""
-    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
 class Provisioning:
@@ -37,31 +31,6 @@ class Provisioning:
         self.deps = deps
         self._queued: set[str] = set()
         self._queued_lock = threading.Lock()
-
-    def branch_for(self, request: EnvironmentRequest, purpose: str = "create") -> str:
-        suffix = "" if purpose == "create" else f"-{purpose}"
-        return f"{self.deps.policy.repo.branch_prefix}{request.id}{suffix}"
-
-    def pull_request_body(self, request: EnvironmentRequest, purpose: str) -> str:
-        verb = "Creates" if purpose == "create" else "Removes"
-        approver = request.decided_by or "-"
-        return "\n".join(
-            [
-                f"{verb} the notebook environment `{request.env_name}` for {request.owner_email}.",
-                "",
-                "| | |",
-                "|---|---|",
-                f"| Request | `{request.id}` |",
-                f"| Owner | {request.owner_email} (Slack <@{request.owner_user_id}>) |",
-                f"| Template | `{request.template_id}` ({request.kind}) |",
-                f"| Name | `{request.display_name}` |",
-                f"| Idle shutdown | {request.idle_minutes} min |",
-                f"| Lifetime | {request.lifetime_days} days |",
-                f"| Approved by | {approver} |",
-                "",
-                "Opened by notebook-bot. `/notebook audit " + request.id + "` in Slack shows its history.",
-            ]
-        )
 
     def provision_later(self, request_id: str, *, retry: bool = False) -> bool:
         """Opens the pull request after the ack, in the lane that may wait for GitHub's pacing.
@@ -97,16 +66,16 @@ class Provisioning:
             return request
         template = d.policy.template(request.template_id)
         if template is None:
-            return self.fail(request, State.APPROVED, f"template {request.template_id} is no longer in the policy")
+            return fail(d, request, State.APPROVED, f"template {request.template_id} is no longer in the policy")
         try:
             rendered = render(request, template, d.policy)
         except RenderError as e:
-            return self.fail(request, State.APPROVED, f"the environment could not be rendered: {e}")
+            return fail(d, request, State.APPROVED, f"the environment could not be rendered: {e}")
         repo = d.policy.repo
         change = FileChange(
-            branch=self.branch_for(request),
+            branch=branch_for(d.policy, request),
             title=f"notebook: {request.display_name} for {request.owner_email} ({request.template_id})",
-            body=self.pull_request_body(request, "create"),
+            body=pull_request_body(request, "create"),
             files={f.path: f.content for f in rendered.files},
             labels=tuple(repo.labels),
             reviewers=tuple(repo.reviewers),
@@ -115,7 +84,7 @@ class Provisioning:
         try:
             pr = (d.repo.find_pull_request(change.branch) if retry else None) or d.repo.open_pull_request(change)
         except TryAgainLater as e:
-            return self.retry_later(request, State.APPROVED, e.message)
+            return retry_later(d, request, State.APPROVED, e.message)
         opened = d.store.apply(
             request_id,
             step_to(
@@ -135,75 +104,14 @@ class Provisioning:
             return d.store.get(request_id)
         d.notifier.progress(opened)
         if pr.state != "open":  # a retry found the pull request already merged or closed
-            return self.pull_request_changed(pr)
+            return self.pull_request_changed(opened, pr)
         return opened
 
-    def retry_later(self, request: EnvironmentRequest, state: State, reason: str) -> EnvironmentRequest | None:
+    def pull_request_changed(self, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
+        """The request's creation pull request was merged or closed (webhook or reconcile, through
+        ``PullRequestEvents``; or found so by a retry)."""
         d = self.deps
-        attempts = request.attempts + 1
-        if attempts >= d.policy.limits.provisioning_attempts:
-            return self.fail(request, state, f"gave up after {attempts} attempts: {reason}")
-        log.warning("request %s: attempt %d failed (%s); retrying later", request.id, attempts, reason)
-        return d.store.apply(
-            request.id,
-            step_update(
-                expected={state},
-                # updated_at keeps saying when the request entered this state: timeouts count from there.
-                at=request.updated_at,
-                attempts=attempts,
-                last_error=reason,
-                due_at=d.clock() + backoff(attempts),
-            ),
-        )
-
-    def fail(self, request: EnvironmentRequest, state: State, reason: str) -> EnvironmentRequest | None:
-        d = self.deps
-        to_failed = step_to(
-            State.FAILED,
-            expected={state},
-            actor=BOT,
-            at=d.clock(),
-            detail=reason,
-            failed_from=state,
-            last_error=reason,
-            due_at=None,
-        )
-
-        def step(current: EnvironmentRequest) -> Change | None:
-            change = to_failed(current)
-            if change is None:
-                return None
-            # A new failure needs a new alert: forget the one about an earlier failure.
-            fresh = dataclasses.replace(current.slack, alert_ts=None)
-            return Change(change.request.with_changes(slack=fresh), change.audit)
-
-        failed = d.store.apply(request.id, step)
-        if failed is not None:
-            d.notifier.progress(failed)
-            d.notifier.alert_admins(failed, failure_key(failed), failure_text(failed, reason))
-        return failed
-
-    def pull_request_event(self, branch: str) -> EnvironmentRequest | None:
-        """A webhook said this branch's pull request was closed: ask the repository what really happened."""
-        pr = self.deps.repo.find_pull_request(branch)
-        if pr is None or pr.state == "open":
-            return None
-        return self.pull_request_changed(pr)
-
-    def pull_request_changed(self, pr: PullRequest) -> EnvironmentRequest | None:
-        """A pull request of ours was merged or closed (from the webhook, or found by reconcile)."""
-        d = self.deps
-        prefix = d.policy.repo.branch_prefix
-        if not pr.branch.startswith(prefix):
-            return None
-        request_id, _, purpose = pr.branch.removeprefix(prefix).partition("-")
-        request = d.store.get(request_id)
-        if request is None:
-            return None
-        if purpose == "remove" or purpose.startswith("remove-"):  # -remove-2... after a closed removal PR
-            from bot.workflow.lifecycle import removal_pull_request_changed
-
-            return removal_pull_request_changed(d, request, pr)
+        request_id = request.id
         known = request.pull_request
         if known is not None and known.purpose == "create" and known.number and known.number != pr.number:
             log.warning("ignoring pull request #%s of %s: the request's is #%s", pr.number, pr.branch, known.number)
@@ -259,14 +167,14 @@ class Provisioning:
             status = d.cloud.status(cloud_environment(request, d.policy))
         except CloudError as e:
             if not e.retriable:
-                return self.retry_later(request, State.APPLYING, e.message)
+                return retry_later(d, request, State.APPLYING, e.message)
             if now - request.updated_at > limit:  # Google busy all along: the timeout still holds
-                return self.fail(request, State.APPLYING, f"not ready {limit} after the merge ({e.message})")
+                return fail(d, request, State.APPLYING, f"not ready {limit} after the merge ({e.message})")
             return request
         if not status.ready:
             if now - request.updated_at > limit:
-                return self.fail(
-                    request, State.APPLYING, f"not ready {limit} after the merge (cloud says {status.state})"
+                return fail(
+                    d, request, State.APPLYING, f"not ready {limit} after the merge (cloud says {status.state})"
                 )
             return d.store.apply(
                 request_id,

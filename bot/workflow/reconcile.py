@@ -19,6 +19,8 @@ from bot.domain.states import State
 from bot.domain.transitions import Change
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import PROVISION_GRACE, Provisioning
+from bot.workflow.pull_request_events import PullRequestEvents
+from bot.workflow.removal import Removal
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +61,10 @@ class Reconciler:
     store query per state plus work for what is due, not work for every environment.
     """
 
-    def __init__(self, deps: Deps, provisioning: Provisioning) -> None:
+    def __init__(self, deps: Deps, provisioning: Provisioning, events: PullRequestEvents | None = None) -> None:
         self.deps = deps
         self.provisioning = provisioning
+        self.events = events or PullRequestEvents(deps, provisioning, Removal(deps))
         self.handlers: dict[State, list[Handler]] = {
             State.APPROVED: [self._provision],
             State.APPLYING: [self._readiness],
@@ -171,5 +174,5 @@ class Reconciler:
         assert request.pull_request is not None
         pr = self.deps.repo.find_pull_request(request.pull_request.branch)
         if pr is not None and pr.state != "open":
-            self.provisioning.pull_request_changed(pr)
+            self.events.pull_request_changed(pr)
             report.actions[f"pull requests {pr.state}"] += 1

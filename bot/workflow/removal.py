@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from bot.cloud.base import CloudError
+from bot.config.policy import Policy
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest, PullRequestRef, iso, parse_iso
 from bot.domain.states import State
 from bot.domain.transitions import Change, move, note, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
 from bot.workflow.ports import Deps
-from bot.workflow.provisioning import BOT, Provisioning
+from bot.workflow.pull_requests import BOT, branch_for, fail, pull_request_body, retry_later
 from bot.workflow.rendering import cloud_environment
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,10 @@ GONE_POLL = timedelta(minutes=1)
 MERGED_AT = "removal_merged_at"
 
 
-def removal_branch(request: EnvironmentRequest, provisioning: Provisioning) -> str:
+def removal_branch(request: EnvironmentRequest, policy: Policy) -> str:
     """``…-remove`` the first time; ``…-remove-2``, ``-3``… after a removal pull request was closed unmerged,
     because a closed pull request keeps its branch name for good (opening is idempotent by branch)."""
-    base = provisioning.branch_for(request, "remove")
+    base = branch_for(policy, request, "remove")
     previous = request.pull_request
     if previous is None or previous.purpose != "remove" or not previous.branch.startswith(base):
         return base
@@ -52,9 +53,8 @@ def _without_merge_mark(request: EnvironmentRequest) -> dict[str, object]:
 class Removal:
     """Drives ``deleting`` to ``deleted``. Each step is a compare-and-set; each message is sent once."""
 
-    def __init__(self, deps: Deps, provisioning: Provisioning | None = None) -> None:
+    def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.provisioning = provisioning or Provisioning(deps)
 
     def begin(
         self,
@@ -73,7 +73,7 @@ class Removal:
         def step(current: EnvironmentRequest) -> Change | None:
             if current.state not in allowed:
                 return None
-            pending = PullRequestRef(0, "", removal_branch(current, self.provisioning), "remove")
+            pending = PullRequestRef(0, "", removal_branch(current, d.policy), "remove")
             return move(
                 current,
                 State.DELETING,
@@ -124,7 +124,7 @@ class Removal:
         change = FileChange(
             branch=request.pull_request.branch,
             title=f"notebook: remove {request.display_name} of {request.owner_email} ({request.end_reason})",
-            body=self.provisioning.pull_request_body(request, "remove") + f"\n\nWhy: {request.end_reason}.",
+            body=pull_request_body(request, "remove") + f"\n\nWhy: {request.end_reason}.",
             deletions=request.files,
             labels=tuple(repo.labels),
             reviewers=tuple(repo.reviewers),
@@ -133,7 +133,7 @@ class Removal:
         try:
             pr = d.repo.open_pull_request(change)
         except TryAgainLater as e:
-            return self.provisioning.retry_later(request, State.DELETING, e.message)
+            return retry_later(d, request, State.DELETING, e.message)
         now = d.clock()
         pending = request.pull_request
 
@@ -247,7 +247,7 @@ class Removal:
             status = d.cloud.status(cloud_environment(request, d.policy))
         except CloudError as e:
             if not e.retriable:
-                return self.provisioning.retry_later(request, State.DELETING, e.message)
+                return retry_later(d, request, State.DELETING, e.message)
             return d.store.apply(
                 request.id,
                 step_update(expected={State.DELETING}, at=request.updated_at, due_at=now + GONE_POLL),
@@ -256,7 +256,8 @@ class Removal:
             merged_at = parse_iso(str(request.options.get(MERGED_AT) or "")) or request.updated_at
             limit = timedelta(minutes=d.policy.limits.readiness_timeout_minutes)
             if now - merged_at > limit:
-                return self.provisioning.fail(
+                return fail(
+                    d,
                     request,
                     State.DELETING,
                     f"still {status.state} in Google Cloud {limit} after its removal was "
