@@ -158,6 +158,8 @@ class Routes:
             payload = json.loads(body)
         except ValueError:
             return _reply(start_response, "400 Bad Request", {"error": "body is not JSON"})
+        if not isinstance(payload, dict):
+            return _reply(start_response, "400 Bad Request", {"error": "body is not a JSON object"})
         event = parse_pull_request_event(
             headers.get("x-github-event", ""),
             payload,

@@ -15,8 +15,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.demo.slack_events import sign
+from bot.cloud.simulated import SimulatedCloud
+from bot.demo.slack_events import SlackSender, sign
 from bot.slack.ids import Action
+from bot.web.server import Server
+from bot.wiring import build_app, slack_client
 from tests.support.github_webhook import post_webhook
 from tests.support.harness import ALICE, Harness, running_bot
 
@@ -175,6 +178,33 @@ def test_a_replayed_signed_extend_is_applied_once(bot_on_any_store: Harness) -> 
     assert bot.send.post(body, timestamp=ts + 1).status == 200
 
 
+def test_a_replay_sent_to_another_instance_is_not_handled_again(bot_on_any_store: Harness) -> None:
+    one = bot_on_any_store
+    env = one.ready()
+    # A second instance of the service: its own app and server, the same store and signing secret.
+    two = build_app(
+        one.app.settings,
+        one.store,
+        one.repo,
+        SimulatedCloud(one.repo.exists_on_base, one.policy.gcp.region),
+        slack_client(one.app.settings),
+        policy=one.policy,
+        clock=one.clock,
+    )
+    server = Server(two.wsgi, host="127.0.0.1", port=0, threads=4).start()
+    try:
+        body, ts = _extend_click(one, env.id), int(time.time())
+        assert one.send.post(body, timestamp=ts).status == 200
+        one.settle()
+        replay = SlackSender(server.url, one.signing_secret, one.slack.response_url()).post(body, timestamp=ts)
+        assert two.wait_idle(30)
+    finally:
+        server.stop()
+        two.background.shutdown()  # type: ignore[attr-defined]
+    assert replay.status == 200 and replay.body == b""
+    assert len([a for a in one.store.audit_trail(env.id) if a.action == "extend"]) == 1
+
+
 def test_github_webhook_refuses_oversized_and_unsigned_junk_in_one_line(
     tmp_path: object, sqlite_store: object, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -189,6 +219,12 @@ def test_github_webhook_refuses_oversized_and_unsigned_junk_in_one_line(
         lines = [r.getMessage() for r in caplog.records]
         assert len(lines) == len(JUNK_BODIES) + 1, _logged(caplog)
         assert all(len(line) < 200 for line in lines) and not any(r.exc_info for r in caplog.records)
+
+
+def test_a_signed_github_body_that_is_not_an_event_is_400_never_500(tmp_path: object, sqlite_store: object) -> None:
+    with running_bot(tmp_path, sqlite_store, env={"GITHUB_WEBHOOK_SECRET": "s3cret"}) as bot:  # type: ignore[arg-type]
+        for body in (b"[]", b"5", b'"text"', b"null", b"{"):
+            assert post_webhook(bot.server.url, body, secret="s3cret", delivery="d-junk")[0] == 400, body
 
 
 def test_reconcile_refuses_a_large_body_before_checking_anything(tmp_path: object, sqlite_store: object) -> None:
