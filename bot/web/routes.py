@@ -130,10 +130,7 @@ class Routes:
                 log.info("answered /slack/events without dispatching: %s", verdict.reason)
                 start_response("200 OK", [("Content-Length", "0")])
                 return [b""]
-            status = {401: "401 Unauthorized", 503: "503 Service Unavailable"}[verdict.status]
-            if verdict.status == 503:
-                log.warning("refused %s: 503 %s", _path.get(), verdict.reason)
-            return _reply(start_response, status, {"error": verdict.reason})
+            return _reply(start_response, "401 Unauthorized", {"error": verdict.reason})
         bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
         try:
             request = BoltRequest(

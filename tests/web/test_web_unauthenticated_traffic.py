@@ -139,6 +139,15 @@ def test_a_signed_body_that_is_not_a_slack_payload_is_400_or_ignored_never_500(
     assert bot.store.find() == []
 
 
+def test_slacks_certificate_check_is_answered_200_and_dispatches_nothing(bot: Harness) -> None:
+    body = b"ssl_check=1&token=legacy"
+    status, answer = _raw_post(
+        bot.server.url + "/slack/events", body, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert (status, answer) == (200, b"")
+    assert bot.slack.calls() == [] and bot.store.find() == []
+
+
 def _extend_click(bot: Harness, request_id: str) -> bytes:
     payload = {
         "type": "block_actions",
