@@ -10,11 +10,14 @@ from bot.config.policy import Policy
 from bot.domain import rules
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest, new_request_id
-from bot.workflow.rendering import render
+from bot.workflow.rendering import render, team_labels
 from renderers import RenderError, environment_name
+from renderers.patterns import REQUEST_ID, email_problem
 
 _INTEGERS = {"idle_minutes", "lifetime_days", "worker_count"}
-_KEYS = _INTEGERS | {"display_name", "zone", "reason"}
+_KEYS = _INTEGERS | {"display_name", "zone", "reason", "team"}
+# Renderer fields that come from this command's own options.
+_OPTIONS = {"owner_email": "user", "request_id": "--request-id"}
 
 
 def _parse_sets(sets: list[str], problems: list[str]) -> dict[str, str]:
@@ -30,11 +33,30 @@ def _parse_sets(sets: list[str], problems: list[str]) -> dict[str, str]:
     return values
 
 
+def _labels(person: Person, policy: Policy, team_name: str | None, problems: list[str]) -> dict[str, str]:
+    """The team labels an approval would put on this person's environment; ``--set team=NAME`` picks the team."""
+    if team_name is None:
+        return team_labels(person, policy)
+    team = next((t for t in policy.identity.teams if t.name == team_name), None)
+    if team is None:
+        known = ", ".join(t.name for t in policy.identity.teams) or "none in identity.teams"
+        problems.append(f"--set team={team_name}: unknown team (known: {known})")
+        return {}
+    return team.labels()
+
+
 def render_command(
     policy: Policy, *, template_id: str, email: str, sets: list[str], out: str | None, request_id: str | None
 ) -> int:
+    """Renders one environment of ``template_id`` for ``email`` exactly as an approval would, team labels
+    included; prints the files (or writes them under ``out``). Bad input: one line per problem, exit 2."""
     problems: list[str] = []
     values = _parse_sets(sets, problems)
+    email_wrong = email_problem(email)
+    if email_wrong is not None:
+        problems.append(f"user: {email_wrong}")
+    if request_id is not None and not REQUEST_ID.fullmatch(request_id):
+        problems.append("--request-id: must be lowercase letters, digits and '-', at most 63 characters")
     numbers: dict[str, int | None] = {}
     for key in _INTEGERS:
         raw = values.get(key)
@@ -52,9 +74,10 @@ def render_command(
         name=email,
         usergroups=frozenset(template.usergroups) if template else frozenset(),
     )
-    refusal = rules.identity_refusal(person, policy)
+    refusal = rules.identity_refusal(person, policy) if email_wrong is None else None
     if refusal:
         problems.append(f"user: {refusal}")
+    labels = _labels(person, policy, values.get("team"), problems)
     if template is None:
         problems.append(
             f"template: unknown template {template_id!r} (known: {', '.join(t.id for t in policy.templates)})"
@@ -70,16 +93,18 @@ def render_command(
     if template is not None and not problems:
         problems += [f"{k}: {v}" for k, v in rules.form_problems(form, person, policy, []).items()]
     if problems or template is None:
-        for p in problems:
-            print(p, file=sys.stderr)
-        return 2
+        return _refuse(problems)
     rid = request_id or new_request_id()
     now = datetime.now(UTC)
-    options: dict[str, object] = {}
+    options: dict[str, object] = {"labels": labels}
     if form.worker_count is not None:
         options["worker_count"] = form.worker_count
     if form.zone:
         options["zone"] = form.zone
+    try:
+        env_name = environment_name(email, rid, template.kind)
+    except RenderError as e:
+        return _refuse([f"{_OPTIONS.get(p.field, p.field)}: {p.message}" for p in e.problems])
     request = EnvironmentRequest(
         id=rid,
         owner_user_id="UCLI",
@@ -92,7 +117,7 @@ def render_command(
         reason=values.get("reason", ""),
         idle_minutes=form.idle_minutes or policy.bound(template, "idle_minutes").default,
         lifetime_days=form.lifetime_days or policy.bound(template, "lifetime_days").default,
-        env_name=environment_name(email, rid, template.kind),
+        env_name=env_name,
         created_at=now,
         updated_at=now,
         options=options,
@@ -100,9 +125,7 @@ def render_command(
     try:
         rendered = render(request, template, policy)
     except RenderError as e:
-        for problem in e.problems:
-            print(f"{problem.field}: {problem.message}", file=sys.stderr)
-        return 2
+        return _refuse([f"{_OPTIONS.get(p.field, p.field)}: {p.message}" for p in e.problems])
     for f in rendered.files:
         if out:
             target = Path(out) / f.path
@@ -113,3 +136,9 @@ def render_command(
             print(f"# {f.path}")
             print(f.content, end="")
     return 0
+
+
+def _refuse(problems: list[str]) -> int:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 2

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from google.cloud.dataproc_v1.types import Cluster
     from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from renderers.bounds import DATAPROC_BOUNDS
 from renderers.labels import environment_labels
 from renderers.patterns import DATAPROC_IMAGE
 from renderers.spec import DataprocSettings, EnvironmentSpec
@@ -24,8 +25,7 @@ PERSONAL_AUTH_PROPERTY = "dataproc:dataproc.personal-auth.user"
 ZERO_WORKERS_PROPERTY = "dataproc:dataproc.allow.zero.workers"
 DISPLAY_NAME_METADATA = "notebook-bot-display-name"
 DEFAULT_IMAGE_OS = "debian12"
-MIN_IDLE_TTL_SECONDS = 300
-MAX_IDLE_TTL_SECONDS = 14 * 24 * 3600
+MIN_IDLE_STOP_SECONDS, MAX_IDLE_STOP_SECONDS = DATAPROC_BOUNDS["idle_stop_ttl_seconds"]
 
 
 def full_image_version(image_version: str) -> str:
@@ -70,8 +70,10 @@ def build_cluster_config(spec: EnvironmentSpec) -> dict[str, Any]:
             "properties": properties,
         },
         "endpointConfig": {"enableHttpPortAccess": True},
-        "lifecycleConfig": {"idleDeleteTtl": f"{settings.idle_delete_ttl_seconds}s"},
+        "lifecycleConfig": {"idleStopTtl": f"{settings.idle_stop_ttl_seconds}s"},
     }
+    if settings.kms_key is not None:
+        config["encryptionConfig"] = {"gcePdKmsKeyName": settings.kms_key}
     if settings.worker_count > 0:
         config["workerConfig"] = _instance_group(
             settings.worker_count, settings.worker_machine_type, settings.worker_disk_gb
@@ -96,7 +98,9 @@ def validate_cluster_config(config: dict[str, Any]) -> list[str]:
     First every key unknown to the Dataproc API, each with its path; then, if the keys are
     right, what ``json_format.ParseDict`` (unknown fields refused) says about the values; then
     the rules a personal notebook cluster must follow: image 2.2 or 2.3, the JUPYTER component,
-    personal authentication, Component Gateway, and an idle-deletion TTL of 5 min to 14 days.
+    personal authentication, Component Gateway, and an idle *stop* TTL of 10 min to 14 days -- never
+    an idle *delete* TTL: a cluster Google deletes while its file still exists is recreated by the
+    next apply of the same Terraform root.
     An empty list means the configuration is good.
     """
     if not isinstance(config, Mapping):
@@ -162,8 +166,18 @@ def _policy_problems(cluster: Cluster) -> list[str]:
         problems.append(f"config.softwareConfig.properties: must set {PERSONAL_AUTH_PROPERTY}")
     if not cluster.config.endpoint_config.enable_http_port_access:
         problems.append("config.endpointConfig.enableHttpPortAccess: must be true (Component Gateway)")
-    ttl = cluster.config.lifecycle_config.idle_delete_ttl
+    lifecycle = cluster.config.lifecycle_config
+    ttl = lifecycle.idle_stop_ttl
     seconds = int(ttl.total_seconds()) if ttl is not None else 0
-    if not MIN_IDLE_TTL_SECONDS <= seconds <= MAX_IDLE_TTL_SECONDS:
-        problems.append("config.lifecycleConfig.idleDeleteTtl: must be between 300s and 1209600s (14 days)")
+    if not MIN_IDLE_STOP_SECONDS <= seconds <= MAX_IDLE_STOP_SECONDS:
+        problems.append(
+            f"config.lifecycleConfig.idleStopTtl: must be between {MIN_IDLE_STOP_SECONDS}s and "
+            f"{MAX_IDLE_STOP_SECONDS}s (14 days)"
+        )
+    deleting = lifecycle.idle_delete_ttl
+    if deleting is not None and deleting.total_seconds() > 0:
+        problems.append(
+            "config.lifecycleConfig.idleDeleteTtl: must not be set; an idle cluster stops, and only the end of "
+            "its lifetime deletes it (through its pull request)"
+        )
     return problems

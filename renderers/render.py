@@ -76,6 +76,8 @@ def _workbench_values(settings: WorkbenchSettings) -> dict[str, Any]:
         "subnet": settings.subnet,
         "idle_minutes": settings.idle_minutes,
         "spark_serverless": settings.spark_serverless,
+        "secure_boot": settings.secure_boot,
+        "kms_key": settings.kms_key,
     }
 
 
@@ -91,5 +93,6 @@ def _dataproc_values(settings: DataprocSettings) -> dict[str, Any]:
         "network": settings.network,
         "subnet": settings.subnet,
         "service_account": settings.service_account,
-        "idle_delete_ttl_seconds": settings.idle_delete_ttl_seconds,
+        "idle_stop_ttl_seconds": settings.idle_stop_ttl_seconds,
+        "kms_key": settings.kms_key,
     }

@@ -24,7 +24,12 @@ class Gpu:
 
 @dataclass(frozen=True)
 class WorkbenchSettings:
-    """Shape of a Vertex AI Workbench instance (kind ``workbench``)."""
+    """Shape of a Vertex AI Workbench instance (kind ``workbench``).
+
+    There is no service account: with managed end-user credentials Workbench refuses a custom one.
+    ``secure_boot`` must be off for GPU images whose drivers are not signed; ``kms_key`` (a Cloud KMS
+    key) encrypts the disks with a customer-managed key.
+    """
 
     zone: str
     machine_type: str
@@ -38,6 +43,8 @@ class WorkbenchSettings:
     network: str | None = None
     subnet: str | None = None
     spark_serverless: bool = False
+    secure_boot: bool = True
+    kms_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,13 @@ class DataprocSettings:
     worker_machine_type: str
     worker_count: int
     image_version: str
-    idle_delete_ttl_seconds: int
+    idle_stop_ttl_seconds: int
     master_disk_gb: int = 100
     worker_disk_gb: int = 100
     network: str | None = None
     subnet: str | None = None
     service_account: str | None = None
+    kms_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from renderers import patterns as p
+from renderers.bounds import DATAPROC_BOUNDS, KMS_KEY, WORKBENCH_BOUNDS, WORKBENCH_GPU_TYPES
 from renderers.errors import FieldProblem
 from renderers.names import NAME_MAX_LENGTH
 from renderers.sources import source_problems
@@ -46,6 +47,10 @@ class _Checker:
             self.add(field, "must be a whole number")
         elif not low <= value <= high:
             self.add(field, f"must be between {low} and {high}")
+
+    def bounded(self, field: str, value: object, bounds: dict[str, tuple[int, int]]) -> None:
+        low, high = bounds[field.rsplit(".", 1)[-1]]
+        self.integer(field, value, low, high)
 
     def boolean(self, field: str, value: object) -> None:
         if not isinstance(value, bool):
@@ -145,12 +150,15 @@ def _check_workbench(check: _Checker, wb: WorkbenchSettings, region: str) -> Non
         p.MACHINE_TYPE,
         "must be a machine type such as e2-standard-4",
     )
-    check.integer("workbench.idle_minutes", wb.idle_minutes, 10, 1440)
+    check.bounded("workbench.idle_minutes", wb.idle_minutes, WORKBENCH_BOUNDS)
     if wb.gpu is not None:
-        check.pattern("workbench.gpu.type", wb.gpu.type, p.GPU_TYPE, "must be an accelerator such as NVIDIA_TESLA_T4")
-        check.integer("workbench.gpu.count", wb.gpu.count, 1, 8)
-    check.integer("workbench.boot_disk_gb", wb.boot_disk_gb, 150, 64_000)
-    check.integer("workbench.data_disk_gb", wb.data_disk_gb, 10, 64_000)
+        if wb.gpu.type not in WORKBENCH_GPU_TYPES:
+            check.add(
+                "workbench.gpu.type", f"must be an accelerator Workbench offers: {', '.join(WORKBENCH_GPU_TYPES)}"
+            )
+        check.integer("workbench.gpu.count", wb.gpu.count, 1, WORKBENCH_BOUNDS["gpu_count"][1])
+    check.bounded("workbench.boot_disk_gb", wb.boot_disk_gb, WORKBENCH_BOUNDS)
+    check.bounded("workbench.data_disk_gb", wb.data_disk_gb, WORKBENCH_BOUNDS)
     check.optional_pattern("workbench.image_project", wb.image_project, p.PROJECT_ID, "must be a project ID")
     check.optional_pattern("workbench.image_family", wb.image_family, p.IMAGE_FAMILY, "must be an image family name")
     if (wb.image_project is None) != (wb.image_family is None):
@@ -160,6 +168,8 @@ def _check_workbench(check: _Checker, wb: WorkbenchSettings, region: str) -> Non
     if (wb.network is None) != (wb.subnet is None):
         check.add("workbench.subnet", "network and subnet go together")
     check.boolean("workbench.spark_serverless", wb.spark_serverless)
+    check.boolean("workbench.secure_boot", wb.secure_boot)
+    _check_kms_key(check, "workbench.kms_key", wb.kms_key)
 
 
 def _check_dataproc(check: _Checker, dp: DataprocSettings, region: str) -> None:
@@ -168,7 +178,7 @@ def _check_dataproc(check: _Checker, dp: DataprocSettings, region: str) -> None:
     hint = "must be a machine type such as n2-standard-4"
     check.pattern("dataproc.master_machine_type", dp.master_machine_type, p.MACHINE_TYPE, hint)
     check.pattern("dataproc.worker_machine_type", dp.worker_machine_type, p.MACHINE_TYPE, hint)
-    check.integer("dataproc.worker_count", dp.worker_count, 0, 1000)
+    check.bounded("dataproc.worker_count", dp.worker_count, DATAPROC_BOUNDS)
     if type(dp.worker_count) is int and dp.worker_count == 1:
         check.add("dataproc.worker_count", "must be 0 (single node) or at least 2")
     check.pattern(
@@ -177,12 +187,18 @@ def _check_dataproc(check: _Checker, dp: DataprocSettings, region: str) -> None:
         p.DATAPROC_IMAGE,
         "must be 2.2 or 2.3 (optionally -debian12, -ubuntu22, -rocky9)",
     )
-    check.integer("dataproc.idle_delete_ttl_seconds", dp.idle_delete_ttl_seconds, 300, 1_209_600)
-    check.integer("dataproc.master_disk_gb", dp.master_disk_gb, 30, 64_000)
-    check.integer("dataproc.worker_disk_gb", dp.worker_disk_gb, 30, 64_000)
+    check.bounded("dataproc.idle_stop_ttl_seconds", dp.idle_stop_ttl_seconds, DATAPROC_BOUNDS)
+    check.bounded("dataproc.master_disk_gb", dp.master_disk_gb, DATAPROC_BOUNDS)
+    check.bounded("dataproc.worker_disk_gb", dp.worker_disk_gb, DATAPROC_BOUNDS)
     _check_network(check, "dataproc", dp.network, dp.subnet)
     if dp.network is not None and dp.subnet is not None:
         check.add("dataproc.subnet", "give either network or subnet, not both")
     check.optional_pattern(
         "dataproc.service_account", dp.service_account, p.SERVICE_ACCOUNT, "must be a service account email"
     )
+    _check_kms_key(check, "dataproc.kms_key", dp.kms_key)
+
+
+def _check_kms_key(check: _Checker, field: str, key: object) -> None:
+    if key is not None and (not isinstance(key, str) or len(key) > 512 or not KMS_KEY.fullmatch(key)):
+        check.add(field, "must be a Cloud KMS key: projects/P/locations/L/keyRings/R/cryptoKeys/K")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from renderers import patterns
+from renderers.bounds import DATAPROC_BOUNDS, WORKBENCH_BOUNDS, WORKBENCH_GPU_TYPES
 
 _GCP_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 _TEMPLATE_ID = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
@@ -14,6 +17,7 @@ _SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _SLACK_GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
 _MACHINE_TYPE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_LABEL_VALUE = re.compile(r"[a-z0-9_-]{1,63}")
 
 
 class _Strict(BaseModel):
@@ -58,11 +62,27 @@ class Gcp(_Strict):
             raise ValueError("is not a region name such as europe-west1")
         return v
 
+    @field_validator("network")
+    @classmethod
+    def _network(cls, v: str | None) -> str | None:
+        if v is not None and not patterns.NETWORK.fullmatch(v):
+            raise ValueError("must be a VPC network name or projects/P/global/networks/NAME")
+        return v
+
+    @field_validator("subnet")
+    @classmethod
+    def _subnet(cls, v: str | None) -> str | None:
+        if v is not None and not patterns.SUBNET.fullmatch(v):
+            raise ValueError("must be a subnetwork name or projects/P/regions/REGION/subnetworks/NAME")
+        return v
+
     @model_validator(mode="after")
     def _zones_in_region(self) -> Gcp:
         for zone in self.zones:
             if not re.fullmatch(rf"{re.escape(self.region)}-[a-z]", zone):
                 raise ValueError(f"zone {zone!r} is not a zone of region {self.region}")
+        if self.subnet and "/regions/" in self.subnet and f"/regions/{self.region}/" not in self.subnet:
+            raise ValueError(f"subnet {self.subnet!r} is not in region {self.region}")
         return self
 
 
@@ -110,6 +130,21 @@ class Team(_Strict):
     users: list[str] = []
     usergroups: list[str] = []
 
+    @field_validator("name", "cost_center")
+    @classmethod
+    def _label_value(cls, v: str | None) -> str | None:
+        # Both become label values on every resource; Google refuses anything else at apply time.
+        if v is not None and not _LABEL_VALUE.fullmatch(v):
+            hint = re.sub(r"[^a-z0-9_-]+", "-", v.lower()).strip("-")[:63] or "growth"
+            raise ValueError(
+                f"{v!r} is not a valid label value (lowercase letters, digits, '_' and '-', at most 63), e.g. {hint}"
+            )
+        return v
+
+    def labels(self) -> dict[str, str]:
+        """The cost-allocation labels this team puts on its members' resources."""
+        return {"team": self.name} | ({"cost-center": self.cost_center} if self.cost_center else {})
+
 
 class Identity(_Strict):
     allowed_domains: list[str] = Field(min_length=1)
@@ -147,24 +182,44 @@ class Limits(_Strict):
 
 class Gpu(_Strict):
     type: str
-    count: int = Field(default=1, ge=1, le=8)
+    count: int = Field(default=1, ge=1, le=WORKBENCH_BOUNDS["gpu_count"][1])
 
     @field_validator("type")
     @classmethod
     def _type(cls, v: str) -> str:
-        if not re.fullmatch(r"NVIDIA_[A-Z0-9_]+", v):
-            raise ValueError("must be an accelerator type such as NVIDIA_TESLA_T4 or NVIDIA_L4")
+        if v not in WORKBENCH_GPU_TYPES:
+            raise ValueError(f"must be an accelerator Workbench offers: {', '.join(WORKBENCH_GPU_TYPES)}")
         return v
+
+
+_WORKERS = DATAPROC_BOUNDS["worker_count"]
+_IDLE_STOP = DATAPROC_BOUNDS["idle_stop_ttl_seconds"]
+_MASTER_DISK = DATAPROC_BOUNDS["master_disk_gb"]
+_WORKER_DISK = DATAPROC_BOUNDS["worker_disk_gb"]
 
 
 class DataprocShape(_Strict):
     master_machine_type: str = "n2-standard-4"
     worker_machine_type: str = "n2-standard-4"
-    worker_count: int = Field(default=2, ge=0)
+    worker_count: int = Field(default=2, ge=_WORKERS[0], le=_WORKERS[1])
     image_version: Literal["2.2", "2.3"] = "2.2"
-    idle_delete_ttl_minutes: int = Field(default=120, ge=5, le=20160)  # Dataproc: 300 s .. 14 days
-    master_disk_gb: int = Field(default=100, ge=30)
-    worker_disk_gb: int = Field(default=100, ge=30)
+    # An idle cluster stops (Dataproc: 10 min .. 14 days). The old name still reads, with the new meaning:
+    # a cluster deleted by Google while its file exists would be recreated by the next apply.
+    idle_stop_ttl_minutes: int = Field(
+        default=120,
+        ge=_IDLE_STOP[0] // 60,
+        le=_IDLE_STOP[1] // 60,
+        validation_alias=AliasChoices("idle_stop_ttl_minutes", "idle_delete_ttl_minutes"),
+    )
+    master_disk_gb: int = Field(default=100, ge=_MASTER_DISK[0], le=_MASTER_DISK[1])
+    worker_disk_gb: int = Field(default=100, ge=_WORKER_DISK[0], le=_WORKER_DISK[1])
+
+    @field_validator("master_machine_type", "worker_machine_type")
+    @classmethod
+    def _machine(cls, v: str) -> str:
+        if not _MACHINE_TYPE.match(v):
+            raise ValueError("is not a machine type such as n2-standard-4")
+        return v
 
     @model_validator(mode="after")
     def _workers(self) -> DataprocShape:

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.config.parts import _SLACK_GROUP, Bound, Gcp, Identity, Limits, Slack, _Strict
 from bot.config.template import Template
+from renderers.sources import source_problems
 
 __all__ = ["Approval", "Bound", "Policy", "Repo", "Template"]
 
@@ -47,6 +48,14 @@ class Repo(_Strict):
     def _shards(self) -> Repo:
         if self.shards and "{shard" not in self.path_layout:
             raise ValueError("shards is set but path_layout has no {shard} (e.g. environments/{shard}/{name}.tf)")
+        return self
+
+    @model_validator(mode="after")
+    def _source(self) -> Repo:
+        # The renderer's own check: a source or version it would refuse at approval is refused here.
+        problems = source_problems(self.module_source, self.module_version)
+        if problems:
+            raise ValueError("; ".join(str(p) for p in problems))
         return self
 
 
@@ -122,7 +131,7 @@ class Policy(_Strict):
             )
         outer: Bound = getattr(self.limits, name)
         if name == "idle_minutes" and template.kind == "dataproc":
-            # A cluster's idle time is its idle-delete TTL: the template's shape says how long by default.
-            ttl = template.dataproc_shape.idle_delete_ttl_minutes
+            # A cluster's idle time is its idle-stop TTL: the template's shape says how long by default.
+            ttl = template.dataproc_shape.idle_stop_ttl_minutes
             return outer.model_copy(update={"default": min(max(ttl, outer.min), outer.max)})
         return outer

@@ -109,7 +109,7 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
         MarkdownTextObject(text=f"*Name*\n{request.display_name}"),
         MarkdownTextObject(text=f"*GPU*\n{gpu}"),
         MarkdownTextObject(
-            text=f"*{'Idle delete' if request.kind == 'dataproc' else 'Idle shutdown'}*\n{request.idle_minutes} min"
+            text=f"*{'Idle stop' if request.kind == 'dataproc' else 'Idle shutdown'}*\n{request.idle_minutes} min"
         ),
         MarkdownTextObject(text=f"*Lifetime*\n{request.lifetime_days} days"),
     ]
@@ -167,7 +167,10 @@ def ready_message(request: EnvironmentRequest, policy: Policy) -> list[Block]:
             SectionBlock(
                 text=MarkdownTextObject(
                     text="Before opening it, put your credentials on the cluster and keep this running in a terminal:\n"
-                    f"```{command}```"
+                    f"```{command}```\n"
+                    "By default your credentials on the cluster only read and write Cloud Storage objects in "
+                    f"buckets of {policy.gcp.project}; to reach more (BigQuery, other projects), add "
+                    "`--access-boundary=FILE`, a JSON credential access boundary that lists them."
                 )
             )
         )
@@ -182,7 +185,7 @@ def ready_message(request: EnvironmentRequest, policy: Policy) -> list[Block]:
         )
     expiry = request.expires_at.strftime("%Y-%m-%d") if request.expires_at else "-"
     idle = (
-        f"Deleted after {request.idle_minutes} idle minutes, with the files on it"
+        f"Stops after {request.idle_minutes} idle minutes; start it again with `/notebook start`"
         if request.kind == "dataproc"
         else f"Stops after {request.idle_minutes} idle minutes"
     )

@@ -58,12 +58,12 @@ _NUMBERS = (
     ("lifetime_days", Field.LIFETIME_DAYS, "Keep it for (days)", "From {min} to {max}; you can extend it later."),
     ("worker_count", Field.WORKER_COUNT, "Workers", "0 is a single-node cluster; otherwise at least 2."),
 )
-# A Dataproc cluster is not stopped when idle but deleted (its idle-delete TTL): say so.
+# A Dataproc cluster stops itself when idle (its idle-stop TTL); the user starts it again from Slack.
 _CLUSTER_IDLE = (
     "idle_minutes",
     Field.IDLE_MINUTES,
-    "Delete the cluster after idle (minutes)",
-    "From {min} to {max}. Files on the cluster go with it: keep your work in Cloud Storage or git.",
+    "Stop the cluster after idle (minutes)",
+    "From {min} to {max}. A stopped cluster costs only its disks; `/notebook start` starts it again.",
 )
 
 

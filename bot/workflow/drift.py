@@ -1,5 +1,6 @@
-"""Drift: a ready environment that Google no longer has (deleted in the console, or a Dataproc cluster deleted
-by its idle TTL). Its file must leave the infra repository, or the next ``terraform apply`` recreates it."""
+"""Drift: a ready environment that Google no longer has (deleted in the console or by another tool; an idle
+Dataproc cluster stops, it is not deleted). Its file must leave the infra repository, or the next
+``terraform apply`` recreates it."""
 
 from __future__ import annotations
 

@@ -296,9 +296,8 @@ def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
         )
     if request.end_reason == DRIFT:
         return (
-            f"*{request.display_name}* no longer exists in Google Cloud (deleted outside the bot, or by its "
-            "idle "
-            f"timeout). I opened {link} to remove its file so that it is not created again. "
+            f"*{request.display_name}* no longer exists in Google Cloud (it was deleted outside the bot). "
+            f"I opened {link} to remove its file so that it is not created again. "
             "`/notebook new` asks for a new one."
         )
     return (

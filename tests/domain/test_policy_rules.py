@@ -58,9 +58,9 @@ def test_fields_a_template_does_not_let_users_change_are_refused() -> None:
     }
 
 
-def test_a_dataproc_templates_idle_delete_ttl_is_the_default_idle_time() -> None:
+def test_a_dataproc_templates_idle_stop_ttl_is_the_default_idle_time() -> None:
     cluster = POLICY.template("spark-cluster")
     assert cluster is not None and cluster.dataproc is not None
-    assert POLICY.bound(cluster, "idle_minutes").default == cluster.dataproc.idle_delete_ttl_minutes == 120
+    assert POLICY.bound(cluster, "idle_minutes").default == cluster.dataproc.idle_stop_ttl_minutes == 120
     notebook = POLICY.template("cpu-small")
     assert notebook is not None and POLICY.bound(notebook, "idle_minutes").default == 180

@@ -89,7 +89,7 @@ def dataproc_spec() -> SpecFactory:
             worker_machine_type="n2-standard-4",
             worker_count=0,
             image_version="2.2",
-            idle_delete_ttl_seconds=3600,
+            idle_stop_ttl_seconds=3600,
         )
         return _build("dataproc", settings, overrides)
 

@@ -38,7 +38,7 @@ def test_with_the_key_fixed_the_retired_image_and_missing_settings_are_reported(
     software["optionalComponents"] = software.pop("optioimage-versionnalComponents")
     problems = validate_cluster_config(fixed)
     assert any(p.startswith("config.softwareConfig.imageVersion: 1.5-debian10") for p in problems)
-    assert any(p.startswith("config.lifecycleConfig.idleDeleteTtl") for p in problems)
+    assert any(p.startswith("config.lifecycleConfig.idleStopTtl") for p in problems)
 
 
 def test_every_unknown_key_is_listed_not_just_the_first() -> None:
@@ -67,7 +67,8 @@ def test_the_config_rendered_for_a_spec_is_a_valid_personal_jupyter_cluster(data
     assert software["optionalComponents"] == ["JUPYTER"]
     assert software["properties"]["dataproc:dataproc.personal-auth.user"] == "alice@example.com"
     assert config["config"]["endpointConfig"] == {"enableHttpPortAccess": True}
-    assert config["config"]["lifecycleConfig"] == {"idleDeleteTtl": "3600s"}
+    assert config["config"]["lifecycleConfig"] == {"idleStopTtl": "3600s"}
+    assert "encryptionConfig" not in config["config"]
     assert ("workerConfig" in config["config"]) == (workers > 0)
     assert config["labels"]["managed-by"] == "notebook-bot"
 
@@ -83,3 +84,24 @@ def test_a_render_stops_when_the_api_check_fails(dataproc_spec, monkeypatch) -> 
         render_environment(dataproc_spec())
     assert caught.value.fields == ["dataproc"]
     assert "optioimage-versionnalComponents" in str(caught.value)
+
+
+def test_an_idle_cluster_stops_and_is_never_deleted_by_google(dataproc_spec) -> None:
+    config = build_cluster_config(dataproc_spec())
+    config["config"]["lifecycleConfig"]["idleDeleteTtl"] = "3600s"
+    assert validate_cluster_config(config) == [
+        "config.lifecycleConfig.idleDeleteTtl: must not be set; an idle cluster stops, and only the end of its "
+        "lifetime deletes it (through its pull request)"
+    ]
+    del config["config"]["lifecycleConfig"]["idleStopTtl"]
+    assert any(
+        p.startswith("config.lifecycleConfig.idleStopTtl: must be between 600s")
+        for p in validate_cluster_config(config)
+    )
+
+
+def test_a_customer_managed_key_encrypts_the_cluster_disks(dataproc_spec) -> None:
+    key = "projects/acme-keys/locations/europe-west1/keyRings/notebooks/cryptoKeys/disks"
+    config = build_cluster_config(dataproc_spec(dataproc={"kms_key": key}))
+    assert config["config"]["encryptionConfig"] == {"gcePdKmsKeyName": key}
+    assert validate_cluster_config(config) == []

@@ -83,12 +83,11 @@ def test_workbench_module_is_single_user_with_end_user_credentials() -> None:
     assert lifecycle["ignore_changes"] == ["desired_state"]
     (gce,) = instance["gce_setup"]
     (shielded,) = gce["shielded_instance_config"]
-    assert shielded == {
-        "enable_secure_boot": True,
-        "enable_vtpm": True,
-        "enable_integrity_monitoring": True,
-        "__is_block__": True,
-    }
+    assert shielded["enable_secure_boot"] == "${var.secure_boot}"  # off for GPU images with unsigned drivers
+    assert shielded["enable_vtpm"] is True and shielded["enable_integrity_monitoring"] is True
+    # Managed EUC refuses a custom service account: the module offers none.
+    assert "service_accounts" not in gce
+    assert "service_account" not in _variables("workbench")
 
 
 def test_workbench_metadata_sets_idle_timeout_and_never_the_reserved_proxy_keys() -> None:
@@ -110,7 +109,9 @@ def test_dataproc_module_is_a_personal_auth_jupyter_cluster() -> None:
     assert '"dataproc:dataproc.personal-auth.user" = var.owner_email' in text
     assert 'optional_components = ["JUPYTER"]' in text
     assert "enable_http_port_access = true" in text
-    assert 'idle_delete_ttl = "${var.idle_delete_ttl_seconds}s"' in text
+    assert 'idle_stop_ttl = "${var.idle_stop_ttl_seconds}s"' in text
+    code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+    assert "idle_delete_ttl" not in code  # Google must never delete a cluster whose file still exists
 
 
 @pytest.mark.parametrize(
@@ -163,3 +164,36 @@ def test_modules_and_infra_repo_are_terraform_fmt_clean(terraform: str) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _resources(kind: str) -> dict[str, dict]:
+    document = _load(MODULES / kind / "main.tf")
+    return {
+        f"{decode_hcl_string(rtype)}.{decode_hcl_string(name)}": body
+        for block in document["resource"]
+        for rtype, named in block.items()
+        for name, body in named.items()
+    }
+
+
+def test_the_owners_own_access_is_granted_per_environment_with_member_resources_when_asked() -> None:
+    dataproc = _resources("dataproc")["google_dataproc_cluster_iam_member.owner"]
+    assert dataproc["count"] == "${var.owner_role == null ? 0 : 1}"
+    assert dataproc["cluster"] == "${google_dataproc_cluster.this.name}"
+    assert dataproc["member"] == '"user:${var.owner_email}"'
+    assert _variables("dataproc")["owner_role"]["default"] is None  # deploy/terraform/bot grants it by default
+    workbench = _resources("workbench")["google_service_account_iam_member.owner_acts_as_vm"]
+    assert decode_hcl_string(workbench["role"]) == "roles/iam.serviceAccountUser"
+    assert workbench["member"] == '"user:${var.owner_email}"'
+    (condition,) = workbench["condition"]
+    assert condition["title"] == '"notebook-bot ${var.name}"'  # each environment's grant is its own
+    assert _variables("workbench")["grant_owner_service_account_user"]["default"] is False
+
+
+def test_customer_managed_keys_reach_the_disks_of_both_kinds() -> None:
+    (gce,) = _resources("workbench")["google_workbench_instance.this"]["gce_setup"]
+    for disk in (*gce["boot_disk"], *gce["data_disks"]):
+        assert disk["kms_key"] == "${var.kms_key}"
+        assert disk["disk_encryption"] == '${var.kms_key == null ? null : "CMEK"}'
+    text = _module_text("dataproc")
+    assert 'dynamic "encryption_config"' in text and "kms_key_name = encryption_config.value" in text

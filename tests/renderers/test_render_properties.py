@@ -29,6 +29,8 @@ WORKBENCH_ARGUMENTS = {
     "image_project",
     "image_family",
     "disable_public_ip",
+    "secure_boot",
+    "kms_key",
     "network",
     "subnet",
     "idle_minutes",
@@ -52,7 +54,8 @@ DATAPROC_ARGUMENTS = {
     "network",
     "subnet",
     "service_account",
-    "idle_delete_ttl_seconds",
+    "kms_key",
+    "idle_stop_ttl_seconds",
     "labels",
 }
 NAME = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")

@@ -58,6 +58,9 @@ def test_render_error_needs_problems_and_formats_them() -> None:
         ({"network": "vpc"}, "workbench.subnet"),
         ({"disable_public_ip": "yes"}, "workbench.disable_public_ip"),
         ({"gpu": Gpu("NVIDIA_TESLA_T4", 0)}, "workbench.gpu.count"),
+        ({"gpu": Gpu("NVIDIA_X", 1)}, "workbench.gpu.type"),
+        ({"boot_disk_gb": 65_000}, "workbench.boot_disk_gb"),
+        ({"kms_key": "projects/acme/keyRings/r"}, "workbench.kms_key"),
     ],
 )
 def test_workbench_settings_out_of_bounds_are_named(workbench_spec, overrides, field) -> None:
@@ -70,8 +73,11 @@ def test_workbench_settings_out_of_bounds_are_named(workbench_spec, overrides, f
         ({"worker_count": 1}, "dataproc.worker_count"),
         ({"image_version": "1.5"}, "dataproc.image_version"),
         ({"image_version": "2.1-debian11"}, "dataproc.image_version"),
-        ({"idle_delete_ttl_seconds": 60}, "dataproc.idle_delete_ttl_seconds"),
-        ({"idle_delete_ttl_seconds": 1_209_601}, "dataproc.idle_delete_ttl_seconds"),
+        ({"idle_stop_ttl_seconds": 599}, "dataproc.idle_stop_ttl_seconds"),
+        ({"master_disk_gb": 64_001}, "dataproc.master_disk_gb"),
+        ({"worker_count": 1001}, "dataproc.worker_count"),
+        ({"kms_key": "my-key"}, "dataproc.kms_key"),
+        ({"idle_stop_ttl_seconds": 1_209_601}, "dataproc.idle_stop_ttl_seconds"),
         ({"zone": "us-central1-a"}, "dataproc.zone"),
         ({"network": "vpc", "subnet": "sub"}, "dataproc.subnet"),
         ({"service_account": "someone@example.com"}, "dataproc.service_account"),

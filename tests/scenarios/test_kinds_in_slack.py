@@ -47,8 +47,9 @@ def test_choosing_a_template_shows_only_the_fields_it_lets_users_change(bot: Har
     chosen = blocks["template"]["element"]["initial_option"]["value"]
     assert chosen == "spark-cluster"
     idle = blocks["idle_minutes"]
-    assert idle["label"]["text"].startswith("Delete the cluster after idle")  # not "shut down": it is deleted
-    assert idle["element"]["initial_value"] == "120"  # the template's idle-delete TTL
+    assert idle["label"]["text"].startswith("Stop the cluster after idle")  # it stops, it is not deleted
+    assert "/notebook start" in idle["hint"]["text"]
+    assert idle["element"]["initial_value"] == "120"  # the template's idle-stop TTL
 
 
 def test_a_workbench_template_has_no_worker_field(bot: Harness) -> None:

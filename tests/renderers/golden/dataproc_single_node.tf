@@ -10,16 +10,17 @@ module "nb-alice-yuihbfkuhi" {
   owner_email  = "alice@example.com"
   display_name = "Churn model"
 
-  image_version           = "2.2-debian12"
-  master_machine_type     = "n2-standard-4"
-  master_disk_gb          = 100
-  worker_machine_type     = "n2-standard-4"
-  worker_count            = 0
-  worker_disk_gb          = 100
-  network                 = null
-  subnet                  = null
-  service_account         = null
-  idle_delete_ttl_seconds = 3600
+  image_version         = "2.2-debian12"
+  master_machine_type   = "n2-standard-4"
+  master_disk_gb        = 100
+  worker_machine_type   = "n2-standard-4"
+  worker_count          = 0
+  worker_disk_gb        = 100
+  network               = null
+  subnet                = null
+  service_account       = null
+  kms_key               = null
+  idle_stop_ttl_seconds = 3600
 
   labels = {
     "cost-centre" = "cc-4711"

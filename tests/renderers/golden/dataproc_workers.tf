@@ -10,16 +10,17 @@ module "nb-bob-smith-cp4rzon5ij" {
   owner_email  = "bob.smith@example.org"
   display_name = ""
 
-  image_version           = "2.3-debian12"
-  master_machine_type     = "n2-standard-4"
-  master_disk_gb          = 100
-  worker_machine_type     = "n2-highmem-8"
-  worker_count            = 4
-  worker_disk_gb          = 100
-  network                 = null
-  subnet                  = "dataproc-ew1"
-  service_account         = "dataproc-vm@acme-analytics.iam.gserviceaccount.com"
-  idle_delete_ttl_seconds = 7200
+  image_version         = "2.3-debian12"
+  master_machine_type   = "n2-standard-4"
+  master_disk_gb        = 100
+  worker_machine_type   = "n2-highmem-8"
+  worker_count          = 4
+  worker_disk_gb        = 100
+  network               = null
+  subnet                = "dataproc-ew1"
+  service_account       = "dataproc-vm@acme-analytics.iam.gserviceaccount.com"
+  kms_key               = "projects/acme-keys/locations/europe-west1/keyRings/notebooks/cryptoKeys/disks"
+  idle_stop_ttl_seconds = 7200
 
   labels = {
     "cost-centre" = "cc-4711"

@@ -18,6 +18,8 @@ module "nb-alice-yuihbfkuhi" {
   image_project     = null
   image_family      = null
   disable_public_ip = true
+  secure_boot       = true
+  kms_key           = null
   network           = null
   subnet            = null
 

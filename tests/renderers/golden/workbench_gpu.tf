@@ -18,6 +18,8 @@ module "nb-alice-yuihbfkuhi" {
   image_project     = "deeplearning-platform-release"
   image_family      = "common-cu123-notebooks"
   disable_public_ip = true
+  secure_boot       = false
+  kms_key           = "projects/acme-keys/locations/europe-west1/keyRings/notebooks/cryptoKeys/disks"
   network           = null
   subnet            = null
 

@@ -28,10 +28,19 @@ resource "google_dataproc_cluster" "this" {
       enable_http_port_access = true
     }
 
-    # An idle cluster deletes itself. The next apply would create it again, so notebook-bot
-    # notices the deletion during reconcile and removes this environment's file instead.
+    # An idle cluster stops itself, and the owner starts it again from Slack. Never idle_delete_ttl:
+    # a cluster Google deletes while this file exists is recreated by the next apply of the root
+    # (anyone's environment, a module change). Only the end of its lifetime deletes it, by removing
+    # this file through a pull request.
     lifecycle_config {
-      idle_delete_ttl = "${var.idle_delete_ttl_seconds}s"
+      idle_stop_ttl = "${var.idle_stop_ttl_seconds}s"
+    }
+
+    dynamic "encryption_config" {
+      for_each = var.kms_key == null ? [] : [var.kms_key]
+      content {
+        kms_key_name = encryption_config.value
+      }
     }
 
     master_config {
@@ -81,4 +90,16 @@ resource "google_dataproc_cluster" "this" {
       error_message = "Give network or subnet, not both."
     }
   }
+}
+
+# The owner's own access, on this cluster only (never project-wide, never _binding): enough to put
+# their credentials on it (enable-personal-auth-session) and to reach JupyterLab through the gateway.
+resource "google_dataproc_cluster_iam_member" "owner" {
+  count = var.owner_role == null ? 0 : 1
+
+  project = var.project
+  region  = var.region
+  cluster = google_dataproc_cluster.this.name
+  role    = var.owner_role
+  member  = "user:${var.owner_email}"
 }

@@ -63,8 +63,8 @@ variable "master_disk_gb" {
   default     = 100
 
   validation {
-    condition     = var.master_disk_gb >= 30
-    error_message = "master_disk_gb must be at least 30."
+    condition     = var.master_disk_gb >= 30 && var.master_disk_gb <= 64000
+    error_message = "master_disk_gb must be between 30 and 64000."
   }
 }
 
@@ -80,8 +80,8 @@ variable "worker_count" {
   default     = 0
 
   validation {
-    condition     = var.worker_count == 0 || (var.worker_count >= 2 && floor(var.worker_count) == var.worker_count)
-    error_message = "worker_count must be 0 (single node) or a whole number of at least 2."
+    condition     = var.worker_count == 0 || (var.worker_count >= 2 && var.worker_count <= 1000 && floor(var.worker_count) == var.worker_count)
+    error_message = "worker_count must be 0 (single node) or a whole number from 2 to 1000."
   }
 }
 
@@ -91,8 +91,8 @@ variable "worker_disk_gb" {
   default     = 100
 
   validation {
-    condition     = var.worker_disk_gb >= 30
-    error_message = "worker_disk_gb must be at least 30."
+    condition     = var.worker_disk_gb >= 30 && var.worker_disk_gb <= 64000
+    error_message = "worker_disk_gb must be between 30 and 64000."
   }
 }
 
@@ -120,15 +120,32 @@ variable "service_account" {
   default     = null
 }
 
-variable "idle_delete_ttl_seconds" {
-  description = "Delete the cluster after this many idle seconds (300 to 1209600)."
+variable "kms_key" {
+  description = "Cloud KMS key (projects/P/locations/L/keyRings/R/cryptoKeys/K) for the cluster's disks, or null for Google-managed encryption. The Dataproc and Compute Engine service agents need roles/cloudkms.cryptoKeyEncrypterDecrypter on it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key == null || can(regex("^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/locations/[a-z0-9-]+/keyRings/[A-Za-z0-9_-]{1,63}/cryptoKeys/[A-Za-z0-9_-]{1,63}$", var.kms_key))
+    error_message = "kms_key must be a Cloud KMS key: projects/P/locations/L/keyRings/R/cryptoKeys/K."
+  }
+}
+
+variable "idle_stop_ttl_seconds" {
+  description = "Stop the cluster after this many idle seconds (600 to 1209600). The owner starts it again from Slack; only the end of its lifetime deletes it."
   type        = number
   default     = 10800
 
   validation {
-    condition     = var.idle_delete_ttl_seconds >= 300 && var.idle_delete_ttl_seconds <= 1209600
-    error_message = "idle_delete_ttl_seconds must be between 300 (5 minutes) and 1209600 (14 days)."
+    condition     = var.idle_stop_ttl_seconds >= 600 && var.idle_stop_ttl_seconds <= 1209600
+    error_message = "idle_stop_ttl_seconds must be between 600 (10 minutes) and 1209600 (14 days)."
   }
+}
+
+variable "owner_role" {
+  description = "Role the owner gets on this cluster only (one holding dataproc.clusters.use, which enable-personal-auth-session and Component Gateway need, e.g. roles/dataproc.editor or a custom role), or null when users hold it another way (deploy/terraform/bot grants it to var.notebook_users). Granting here needs dataproc.clusters.getIamPolicy and setIamPolicy for the apply identity."
+  type        = string
+  default     = null
 }
 
 variable "labels" {

@@ -16,9 +16,11 @@ resource "google_workbench_instance" "this" {
   # Single user: only this person can open JupyterLab. Input-only and immutable.
   instance_owners = [var.owner_email]
   # Notebook code runs with the owner's own Google credentials, not the VM's service account.
+  # Managed EUC refuses a custom service account: the VM keeps the Compute Engine default.
   enable_managed_euc = true
-  # Started once at creation; afterwards the owner (idle shutdown, /notebook stop|start) owns
-  # the running state. See README, "Idle shutdown and desired_state".
+  # Started at creation. ignore_changes below keeps Terraform from stopping or starting it on its
+  # own, but any in-place update of this instance (labels, metadata, machine type...) makes the
+  # provider start an idle-stopped instance again. See README, "Idle shutdown and desired_state".
   desired_state = "ACTIVE"
 
   labels = local.labels
@@ -45,13 +47,17 @@ resource "google_workbench_instance" "this" {
     }
 
     boot_disk {
-      disk_size_gb = var.boot_disk_gb
-      disk_type    = "PD_BALANCED"
+      disk_size_gb    = var.boot_disk_gb
+      disk_type       = "PD_BALANCED"
+      disk_encryption = var.kms_key == null ? null : "CMEK"
+      kms_key         = var.kms_key
     }
 
     data_disks {
-      disk_size_gb = var.data_disk_gb
-      disk_type    = "PD_BALANCED"
+      disk_size_gb    = var.data_disk_gb
+      disk_type       = "PD_BALANCED"
+      disk_encryption = var.kms_key == null ? null : "CMEK"
+      kms_key         = var.kms_key
     }
 
     dynamic "network_interfaces" {
@@ -62,15 +68,9 @@ resource "google_workbench_instance" "this" {
       }
     }
 
-    dynamic "service_accounts" {
-      for_each = var.service_account == null ? [] : [var.service_account]
-      content {
-        email = service_accounts.value
-      }
-    }
-
     shielded_instance_config {
-      enable_secure_boot          = true
+      # Off for GPU images whose drivers are unsigned (the template's secure_boot setting).
+      enable_secure_boot          = var.secure_boot
       enable_vtpm                 = true
       enable_integrity_monitoring = true
     }
@@ -126,5 +126,28 @@ resource "google_dataproc_session_template" "spark" {
   jupyter_session {
     kernel       = "PYTHON"
     display_name = "Spark (${var.name})"
+  }
+}
+
+# Workbench asks a single user who did not create the instance (here CI created it) for
+# roles/iam.serviceAccountUser on the VM's service account. A plain member grant would be shared
+# by all of this owner's environments, and removing one environment would take it from the others:
+# the condition, titled with this instance, makes the grant this environment's own.
+data "google_compute_default_service_account" "vm" {
+  count   = var.grant_owner_service_account_user ? 1 : 0
+  project = var.project
+}
+
+resource "google_service_account_iam_member" "owner_acts_as_vm" {
+  count = var.grant_owner_service_account_user ? 1 : 0
+
+  service_account_id = data.google_compute_default_service_account.vm[0].name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "user:${var.owner_email}"
+
+  condition {
+    title       = "notebook-bot ${var.name}"
+    description = "Owner of Workbench instance ${var.name}, granted by notebook-bot"
+    expression  = "request.time < timestamp(\"2999-01-01T00:00:00Z\")"
   }
 }

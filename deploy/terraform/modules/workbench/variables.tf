@@ -56,8 +56,13 @@ variable "gpu_type" {
   default     = null
 
   validation {
-    condition     = var.gpu_type == null || can(regex("^NVIDIA_[A-Z0-9_]+$", var.gpu_type))
-    error_message = "gpu_type must be an accelerator type such as NVIDIA_TESLA_T4."
+    # A conditional, not ||: Terraform evaluates both sides of ||, and contains() fails on null.
+    condition = var.gpu_type == null ? true : contains([
+      "NVIDIA_TESLA_P100", "NVIDIA_TESLA_V100", "NVIDIA_TESLA_P4", "NVIDIA_TESLA_T4", "NVIDIA_TESLA_A100",
+      "NVIDIA_A100_80GB", "NVIDIA_L4", "NVIDIA_H100_80GB", "NVIDIA_H100_MEGA_80GB", "NVIDIA_H200_141GB",
+      "NVIDIA_B200", "NVIDIA_RTX6000", "NVIDIA_TESLA_T4_VWS", "NVIDIA_TESLA_P100_VWS", "NVIDIA_TESLA_P4_VWS",
+    ], var.gpu_type)
+    error_message = "gpu_type must be an accelerator Workbench offers, such as NVIDIA_TESLA_T4 or NVIDIA_L4."
   }
 }
 
@@ -124,10 +129,27 @@ variable "subnet" {
   default     = null
 }
 
-variable "service_account" {
-  description = "Service account for the VM, or null for the Compute Engine default. The owner needs roles/iam.serviceAccountUser on it."
+variable "secure_boot" {
+  description = "Shielded VM Secure Boot. Turn it off for GPU images whose NVIDIA drivers are not signed, or the drivers do not load."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key" {
+  description = "Cloud KMS key (projects/P/locations/L/keyRings/R/cryptoKeys/K) for the boot and data disks, or null for Google-managed encryption. The Compute Engine service agent needs roles/cloudkms.cryptoKeyEncrypterDecrypter on it."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.kms_key == null || can(regex("^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/locations/[a-z0-9-]+/keyRings/[A-Za-z0-9_-]{1,63}/cryptoKeys/[A-Za-z0-9_-]{1,63}$", var.kms_key))
+    error_message = "kms_key must be a Cloud KMS key: projects/P/locations/L/keyRings/R/cryptoKeys/K."
+  }
+}
+
+variable "grant_owner_service_account_user" {
+  description = "Grant the owner roles/iam.serviceAccountUser on the VM's service account (the Compute Engine default), which Workbench asks of a single user who did not create the instance. The grant is conditional and titled with this instance, so it is this environment's own and leaves with it. Off when users hold it another way (deploy/terraform/bot grants it to var.notebook_users); on, the apply identity needs iam.serviceAccounts.getIamPolicy and setIamPolicy on that account."
+  type        = bool
+  default     = false
 }
 
 variable "idle_minutes" {
