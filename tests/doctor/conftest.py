@@ -28,6 +28,7 @@ gcp:
   project: acme-analytics
   region: europe-west1
   zones: [europe-west1-b]
+  network: notebooks-vpc
   subnet: notebooks
 slack:
   admin_channel: C0ADMINS
