@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from bot.config.load import PolicyError, load_policy
 from bot.config.policy import Policy
-from bot.config.settings import Settings
+from bot.config.settings import ConfigError, Settings
+
+T = TypeVar("T")
 
 
 def _policy(settings: Settings) -> Policy:
@@ -20,9 +24,24 @@ def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type
     from bot.wiring import build_app, slack_client
     from bot.workflow.background import Inline
 
-    store = open_store_from(settings)
-    repo = open_repo(settings, policy)
-    cloud = open_cloud(settings, repo, policy)
+    store = _starting(
+        "NOTEBOOK_BOT_STORE",
+        settings.store_url,
+        "use sqlite:///PATH in a folder the bot may write, or firestore://PROJECT with the bot's credentials",
+        lambda: open_store_from(settings),
+    )
+    repo = _starting(
+        "NOTEBOOK_BOT_REPO",
+        settings.repo_url,
+        "check the repository, its credentials (GITHUB_*) and GITHUB_API_URL, then start again",
+        lambda: open_repo(settings, policy),
+    )
+    cloud = _starting(
+        "NOTEBOOK_BOT_CLOUD",
+        settings.cloud,
+        "use gcp (with NOTEBOOKS_API_URL / DATAPROC_API_URL unset or http(s) URLs) or simulated",
+        lambda: open_cloud(settings, repo, policy),
+    )
     return build_app(
         settings,
         store,
@@ -32,6 +51,39 @@ def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type
         policy=policy,
         background=Inline() if inline else None,
     )
+
+
+def _starting(setting: str, value: str, fix: str, step: Callable[[], T]) -> T:
+    """One step of starting up; what goes wrong becomes one line that names the setting and the fix (a
+    traceback helps nobody who set a variable wrong). Values named here are never secrets."""
+    try:
+        return step()
+    except ConfigError:
+        raise
+    except Exception as e:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        raise ConfigError(f"{setting}={value!r} cannot be used ({reason}): {fix}") from e
+
+
+def _listening(settings: Settings, host: str, serve: Callable[[], T]) -> T:
+    try:
+        return serve()
+    except OSError as e:
+        raise ConfigError(
+            f"PORT={settings.port}: cannot listen on {host}:{settings.port} ({e.strerror or e}): "
+            "choose a free port the bot may open (above 1023 unless it runs as root)"
+        ) from e
+
+
+def _port_is_free(settings: Settings, host: str) -> None:
+    """Checked before anything starts, so that a taken port is the only thing said."""
+
+    def probe() -> None:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+            s.bind((host, settings.port))
+
+    _listening(settings, host, probe)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -48,33 +100,56 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for p in problems:
             print(p, file=sys.stderr)
         return 2
+    _port_is_free(settings, args.host)
     app = _build(settings, policy)
+    server = _listening(
+        settings, args.host, lambda: Server(app.wsgi, host=args.host, port=settings.port, threads=settings.threads)
+    )
     if args.reconcile_every:
         Ticker(app.reconciler.run_once, args.reconcile_every).start()
-    Server(app.wsgi, host=args.host, port=settings.port, threads=settings.threads).serve_forever()
+    server.serve_forever()
     return 0
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
     """Socket Mode: a real workspace without a public URL."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt import App
 
     from bot import logs
+    from bot.slack.socket_mode import run_socket_mode, token_problem
     from bot.web.ticker import Ticker
 
     settings = Settings.from_env()
     policy = _policy(settings)
     logs.configure(fmt="text", level=policy.log_level, secrets=settings.secrets())
+    problems = settings.problems(serving=False)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 2
     if not settings.slack_app_token or not settings.slack_bot_token:
         print(
             "SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...) are needed for Socket Mode",
             file=sys.stderr,
         )
         return 2
-    app = _build(settings, policy)
-    Ticker(app.reconciler.run_once, args.reconcile_every).start()
-    SocketModeHandler(app.bolt, settings.slack_app_token.reveal()).start()  # type: ignore[no-untyped-call]
-    return 0
+    token = settings.slack_app_token.reveal()
+    problem = token_problem(token)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+
+    def start() -> App:
+        app = _build(settings, policy)
+        Ticker(app.reconciler.run_once, args.reconcile_every).start()
+        bolt: App = app.bolt
+        return bolt
+
+    api_url = settings.slack_api_url.rstrip("/") + "/" if settings.slack_api_url else "https://slack.com/api/"
+    try:
+        return run_socket_mode(start, token, api_url=api_url, say=lambda line: print(line, file=sys.stderr, flush=True))
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -206,4 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyError as e:
         for problem in e.problems:
             print(f"{e.source}: {problem}", file=sys.stderr)
+        return 2
+    except ConfigError as e:  # a setting that cannot work: one line, naming it and the fix
+        print(str(e).splitlines()[0] if str(e) else type(e).__name__, file=sys.stderr)
         return 2

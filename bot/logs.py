@@ -50,9 +50,16 @@ class JsonFormatter(logging.Formatter):
             entry["message"] = f"{entry['message']}\n{self.formatException(record.exc_info)}"
         elif record.exc_text:
             entry["message"] = f"{entry['message']}\n{record.exc_text}"
+        labels: dict[str, str] = {}
         rid = request_id.get()
         if rid:
-            entry["logging.googleapis.com/labels"] = {"request_id": rid}
+            labels["request_id"] = rid
+        error_id = getattr(record, "error_id", None)
+        if error_id:  # the id people quote from Slack ("error id `3f9a0c1e`"): searchable as a field
+            entry["error_id"] = str(error_id)
+            labels["error_id"] = str(error_id)
+        if labels:
+            entry["logging.googleapis.com/labels"] = labels
         tr = trace.get()
         if tr:
             entry["logging.googleapis.com/trace"] = tr

@@ -17,6 +17,7 @@ from bot.config.policy import Policy
 from bot.config.settings import Settings
 from bot.domain.errors import TryAgainLater
 from bot.infra.base import InfraRepo
+from bot.slack import directory_events
 from bot.slack import lifecycle as lifecycle_listeners
 from bot.slack.app import build_bolt_app
 from bot.slack.client import PooledWebClient
@@ -24,6 +25,7 @@ from bot.slack.context import SlackServices
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import Directory
 from bot.slack.reminders import SlackReminders
+from bot.slack.setup_alerts import SetupAlerts
 from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
@@ -55,9 +57,9 @@ def slack_client(settings: Settings) -> WebClient:
 
 
 def lookup_client(slack: WebClient) -> WebClient:
-    """A client for the lookups made before an ack (who is this user?): it gives up after 2 s instead of
-    waiting out rate limits, because Slack gives up on the ack after 3 s."""
-    return PooledWebClient(token=slack.token, base_url=slack.base_url, timeout=2, retry_handlers=[])
+    """A client for directory lookups (who is this user?): it does not wait out rate limits. Nobody waits
+    on it past the directory's budget; its answer, however late, is kept for the next lookup."""
+    return PooledWebClient(token=slack.token, base_url=slack.base_url, timeout=10, retry_handlers=[])
 
 
 @dataclass
@@ -89,16 +91,21 @@ class Application:
                 return True
 
     def health(self) -> dict[str, Any]:
-        return health_report(self.settings, self.deps.store)
+        return health_report(self.settings, self.deps.store, self.deps.repo)
 
 
-def health_report(settings: Settings, store: Store) -> dict[str, Any]:
-    """What ``GET /healthz`` says: whether the store answers and the configuration is complete."""
+def health_report(settings: Settings, store: Store, repo: InfraRepo | None = None) -> dict[str, Any]:
+    """What ``GET /healthz`` says: whether the store answers, the configuration is complete, and the
+    infrastructure repository takes writes."""
     report: dict[str, Any] = {"ok": True, "config": "ok", "store": "ok"}
     try:
         store.ping()
     except TryAgainLater as e:
         report.update(ok=False, store=e.message)
+    unwritable = getattr(repo, "unwritable", None)
+    reason = unwritable() if callable(unwritable) else None
+    if reason:
+        report.update(ok=False, repo=reason)
     problems = settings.problems()
     if problems:
         report.update(ok=False, config=problems)
@@ -119,6 +126,8 @@ def build_app(
     """Wires the bot from the parts it is given; nothing here reaches a network by itself."""
     work = background or BackgroundWork(workers=max(4, settings.threads // 2))
     notifier = SlackNotifier(slack, store, policy, clock)
+    if callable(watch := getattr(repo, "watch", None)):  # GitHub: missing permissions, writes refused for long
+        watch(SetupAlerts(slack, store, policy, clock).tell_once)
     deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work)
     provisioning = Provisioning(deps)
     removal = Removal(deps)
@@ -132,7 +141,7 @@ def build_app(
         deps=deps,
         requests=requests,
         provisioning=provisioning,
-        directory=Directory(lookup_client(slack), policy),
+        directory=Directory(lookup_client(slack), policy, store, clock=clock),
         lifecycle=lifecycle,
     )
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
@@ -142,7 +151,7 @@ def build_app(
         client=slack,
         signing_secret=signing,
         listener_executor=listeners,
-        extras=[lifecycle_listeners.register],
+        extras=[lifecycle_listeners.register, directory_events.register],
     )
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,
@@ -157,7 +166,7 @@ def build_app(
         on_pull_request=pull_request_events.pull_request_event,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
-        health=lambda: health_report(settings, store),
+        health=lambda: health_report(settings, store, repo),
         clock=clock,
         repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
         branch_prefix=policy.repo.branch_prefix,

@@ -9,9 +9,14 @@ place some failures show up (quota, zone out of capacity), and then returns the 
 
 from __future__ import annotations
 
+import hashlib
+import random
+import re
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from google.auth.credentials import Credentials
@@ -48,6 +53,20 @@ _SETTLED = frozenset({ACTIVE, STOPPED, NOT_FOUND, ERROR})
 _SETTLED_READINGS = 3  # right after a POST the resource may still show its old state for a moment
 
 
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def dataproc_request_id(action_id: str | None = None) -> str:
+    """Dataproc's ``requestId`` for one logical action: Google ignores a second request with the same id and
+    returns the first operation. Letters, digits, ``_`` and ``-``, at most 40 characters (Google's rule);
+    an ``action_id`` that does not fit is hashed into one that does, so the same action keeps the same id."""
+    if action_id is None:
+        return uuid.uuid4().hex
+    if _REQUEST_ID.match(action_id):
+        return action_id
+    return hashlib.sha256(action_id.encode()).hexdigest()[:40]
+
+
 class GcpCloud:
     """A :class:`bot.cloud.base.Cloud` backed by Google's REST APIs, called through google-auth.
 
@@ -68,6 +87,7 @@ class GcpCloud:
         poll_interval: float = 2.0,
         request_timeout: float = 30.0,
         retries: int = 3,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._notebooks = notebooks_api_url.rstrip("/")
         self._dataproc = dataproc_api_url.rstrip("/")
@@ -81,6 +101,7 @@ class GcpCloud:
             request_timeout=request_timeout,
             retries=retries,
             sleep=sleep,
+            jitter=jitter,
         )
 
     # -- the Cloud interface -------------------------------------------------------------------
@@ -95,24 +116,27 @@ class GcpCloud:
             raise self._cloud_error(env, "check", "get", failed.error) from failed
         return dataproc_status(resource) if env.kind == "dataproc" else workbench_status(resource)
 
-    def start(self, env: CloudEnvironment, *, wait: bool = False) -> CloudStatus:
-        """Asks Google to start a stopped environment; STARTING right away, or the outcome with ``wait``."""
-        return self._change(env, "start", wait=wait)
+    def start(self, env: CloudEnvironment, *, wait: bool = False, action_id: str | None = None) -> CloudStatus:
+        """Asks Google to start a stopped environment; STARTING right away, or the outcome with ``wait``.
 
-    def stop(self, env: CloudEnvironment, *, wait: bool = False) -> CloudStatus:
+        ``action_id`` names this one start (see :func:`dataproc_request_id`); a new one by default.
+        """
+        return self._change(env, "start", wait=wait, action_id=action_id)
+
+    def stop(self, env: CloudEnvironment, *, wait: bool = False, action_id: str | None = None) -> CloudStatus:
         """Asks Google to stop a running environment; STOPPING right away, or the outcome with ``wait``."""
-        return self._change(env, "stop", wait=wait)
+        return self._change(env, "stop", wait=wait, action_id=action_id)
 
     # -- beyond the interface --------------------------------------------------------------------
 
-    def delete(self, env: CloudEnvironment, *, wait: bool = False) -> CloudStatus:
+    def delete(self, env: CloudEnvironment, *, wait: bool = False, action_id: str | None = None) -> CloudStatus:
         """Deletes a Dataproc cluster (drift and clean-up); one that is already gone is not an error.
 
         Workbench instances are only ever deleted by Terraform (a removal pull request).
         """
         if env.kind != "dataproc":
             raise CloudError("The bot deletes Workbench instances only through a removal pull request.")
-        return self._change(env, "delete", wait=wait)
+        return self._change(env, "delete", wait=wait, action_id=action_id)
 
     def wait_for(self, env: CloudEnvironment, target_state: str, *, timeout: float | None = None) -> CloudStatus:
         """Polls ``status`` until it reads ``target_state``, settles elsewhere, or ``timeout`` passes.
@@ -172,13 +196,22 @@ class GcpCloud:
 
     # -- inside ----------------------------------------------------------------------------------
 
-    def _change(self, env: CloudEnvironment, verb: str, *, wait: bool) -> CloudStatus:
+    def _change(self, env: CloudEnvironment, verb: str, *, wait: bool, action_id: str | None = None) -> CloudStatus:
         url = self._resource_url(env)
+        body: dict[str, Any] = {}
+        if env.kind == "dataproc":
+            # One id for every attempt of this action: a retry whose first attempt went through (its answer
+            # lost) gets Google's first operation back instead of a refusal or a second operation.
+            request_id = dataproc_request_id(action_id)
+            if verb == "delete":
+                url = f"{url}?{urlencode({'requestId': request_id})}"
+            else:
+                body["requestId"] = request_id
         try:
             if verb == "delete":
                 operation = self._transport.call("DELETE", url)
             else:
-                operation = self._transport.call("POST", f"{url}:{verb}", body={})
+                operation = self._transport.call("POST", f"{url}:{verb}", body=body)
         except GoogleCallFailed as failed:
             if failed.error.status == "NOT_FOUND" and verb == "delete":
                 return CloudStatus(NOT_FOUND, detail="it was already gone")

@@ -1,4 +1,8 @@
-"""Workbench instance and Dataproc cluster JSON → the states and URL people read (pure functions)."""
+"""Workbench instance and Dataproc cluster JSON → the states and URL people read (pure functions).
+
+Every value of the APIs' state enums is mapped (Notebooks v2 ``State``, Dataproc v1 ``ClusterStatus.State``, as
+their discovery documents list them): an unmapped one reads UNKNOWN until readiness times out.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +35,12 @@ _WORKBENCH: dict[str, tuple[str, str]] = {
     "INITIALIZING": (PROVISIONING, "it is being created"),
     "SUSPENDING": (STOPPING, "it is being suspended"),
     "SUSPENDED": (STOPPED, "it is suspended"),
+    # An upgrade removed the VM and could not create its replacement; the data disk and snapshots remain.
+    "ORPHANED": (
+        ERROR,
+        "an upgrade removed its VM and could not replace it (its data disk is intact): an admin can retry "
+        "the upgrade or roll it back to the snapshot taken before it",
+    ),
 }
 
 # Dataproc v1 `ClusterStatus.State`. UPDATING and ERROR_DUE_TO_UPDATE clusters still run notebooks.
@@ -46,6 +56,8 @@ _DATAPROC: dict[str, tuple[str, str]] = {
     "STOPPED": (STOPPED, ""),
     "STARTING": (STARTING, "the cluster is starting"),
     "REPAIRING": (PROVISIONING, "the cluster is being repaired"),
+    # Creation waits for Google to have the machines; it moves on to CREATING, then RUNNING, by itself.
+    "SCHEDULED": (PROVISIONING, "Google is waiting for machines to be available before creating the cluster"),
 }
 
 JUPYTERLAB_PORT = "JupyterLab"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -37,7 +38,7 @@ class GoogleTransport:
 
     Credentials are looked up lazily so that building the app (and ``check-config``) needs none.
     Transient failures (5xx, rate limits, connection errors, timeouts) are retried ``retries`` times
-    with exponential backoff; the last failure is raised as :class:`GoogleCallFailed`.
+    with exponential backoff and jitter; the last failure is raised as :class:`GoogleCallFailed`.
     """
 
     def __init__(
@@ -49,8 +50,10 @@ class GoogleTransport:
         retries: int = 3,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._credentials = credentials
+        self._jitter = jitter
         self._session = session
         self._request_timeout = request_timeout
         self._retries = retries
@@ -90,12 +93,18 @@ class GoogleTransport:
                 return outcome.answer
             if not outcome.error.transient or attempt >= self._retries:
                 raise GoogleCallFailed(outcome.error)
-            delay = min(self._backoff * 2**attempt, 8.0)
+            delay = self.backoff_delay(attempt)
             if outcome.retry_after is not None:
                 delay = max(delay, outcome.retry_after)
             log.info("google %s %s: %s, retrying in %.1fs", method, url, outcome.error.status, delay)
             self._sleep(delay)
             attempt += 1
+
+    def backoff_delay(self, attempt: int) -> float:
+        """Exponential (capped at 8 s), with a random half taken off: instances that met the same outage do
+        not all come back at the same instant."""
+        ceiling = min(self._backoff * 2.0**attempt, 8.0)
+        return float(ceiling * (0.5 + 0.5 * self._jitter()))
 
     def _once(self, session: requests.Session, method: str, url: str, body: dict[str, Any] | None) -> _Outcome:
         try:

@@ -99,15 +99,26 @@ def form_problems(
     return problems
 
 
-def quota_refusal(template: Template, policy: Policy, existing: Iterable[EnvironmentRequest]) -> str | None:
-    """Why one more environment would break the user's limits, or None.
+def may_still_exist(request: EnvironmentRequest) -> bool:
+    """Whether this request's environment exists, may exist, or is on its way to existing.
 
-    A request that failed once its environment may exist (while applying or deleting) counts: Google may
-    be running it. One that failed before (its pull request never opened) does not.
+    Quotas count these. An environment being deleted exists until its removal merges and Google has
+    removed it (and a removal closed unmerged brings it back to ready); one that failed while applying
+    or deleting may be running in Google Cloud. One that failed before its pull request opened does not.
     """
-    active = [r for r in existing if r.state in ACTIVE or _may_exist_after_failure(r)]
+    if request.state in ACTIVE or request.state == State.DELETING:
+        return True
+    return request.state == State.FAILED and request.failed_from in (State.APPLYING, State.DELETING)
+
+
+def quota_refusal(template: Template, policy: Policy, existing: Iterable[EnvironmentRequest]) -> str | None:
+    """Why one more environment would break the user's limits, or None (counting what may still exist)."""
+    active = [r for r in existing if may_still_exist(r)]
     limit = policy.limits.environments_per_user
     if len(active) >= limit:
+        deleting = _being_deleted(active)
+        if deleting:
+            return f"You already have {len(active)} environment(s), the most allowed is {limit}; {deleting}"
         return (
             f"You already have {len(active)} environment(s), the most allowed is {limit}. "
             "Delete one you no longer need (/notebook delete NAME) and ask again."
@@ -115,12 +126,21 @@ def quota_refusal(template: Template, policy: Policy, existing: Iterable[Environ
     per_kind = policy.limits.environments_per_user_per_kind.get(template.kind)
     same_kind = [r for r in active if r.kind == template.kind]
     if per_kind is not None and len(same_kind) >= per_kind:
-        return f"You already have {len(same_kind)} {template.kind} environment(s); the most allowed is {per_kind}."
+        deleting = _being_deleted(same_kind)
+        said = f"You already have {len(same_kind)} {template.kind} environment(s); the most allowed is {per_kind}"
+        return f"{said}; {deleting}" if deleting else f"{said}."
     return None
 
 
-def _may_exist_after_failure(request: EnvironmentRequest) -> bool:
-    return request.state == State.FAILED and request.failed_from in (State.APPLYING, State.DELETING)
+def _being_deleted(counted: list[EnvironmentRequest]) -> str:
+    """Why an environment the user is deleting still counts, short enough for a modal's inline error."""
+    names = [r.display_name for r in counted if r.state == State.DELETING]
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"{names[0]} still counts until it is deleted."
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    return f"{names[0]}{more} still count until they are deleted."
 
 
 def auto_approved(template: Template, person: Person, policy: Policy) -> bool:

@@ -24,7 +24,8 @@ from github.Repository import Repository
 
 from bot.infra.base import FileChange, PullRequest, PullRequestState, RepoUnavailable
 from bot.infra.github_auth import github_client
-from bot.infra.github_errors import rate_limit_wait, repo_errors, says
+from bot.infra.github_errors import TRANSPORT_ERRORS, describe, rate_limit_wait, refused_extra, repo_errors, says
+from bot.infra.outage import Tell, WriteOutage
 from bot.infra.pacing import Pacer, RateLimited
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class GitHubRepo:
         base_branch: str = "main",
         branch_prefix: str = "notebook-bot/",
         pacer: Pacer | None = None,
+        outage: WriteOutage | None = None,
     ) -> None:
         owner, _, name = full_name.partition("/")
         if not owner or not name or "/" in name:
@@ -51,6 +53,9 @@ class GitHubRepo:
         self.base_branch = base_branch
         self.branch_prefix = branch_prefix
         self.pacer = pacer or Pacer()
+        self.outage = outage or WriteOutage(full_name, clock=self.pacer.clock)
+        # Tells the admins once per key about a problem of the setup (a missing permission); set by wiring.
+        self.tell_admins: Tell | None = None
         self._template = github
         self._local = threading.local()
         self._clients: list[Github] = []
@@ -111,6 +116,15 @@ class GitHubRepo:
         with repo_errors(self.full_name, f"checking {path} on {self.base_branch}"):
             return self._exists(self._repo(), path)
 
+    def unwritable(self) -> str | None:
+        """Why pull requests cannot be opened, once writes have failed for a few minutes (for ``/healthz``)."""
+        return self.outage.problem()
+
+    def watch(self, tell_admins: Tell) -> None:
+        """Tells the admins (once per key) when writes keep failing or a permission is missing."""
+        self.tell_admins = tell_admins
+        self.outage.tell = tell_admins
+
     def close(self) -> None:
         """Closes the HTTP connections of every thread's client."""
         with self._clients_lock:
@@ -138,7 +152,7 @@ class GitHubRepo:
             self._local.repo = repo
         return repo
 
-    def _write(self, call: Callable[[], T]) -> T:
+    def _write(self, call: Callable[[], T], *, optional: bool = False) -> T:
         def attempt() -> T:
             try:
                 return call()
@@ -148,7 +162,26 @@ class GitHubRepo:
                     raise RateLimited(wait, f"({e.status})") from e
                 raise
 
-        return self.pacer.write(attempt)
+        try:
+            result = self.pacer.write(attempt)
+        except RateLimited as e:
+            self.outage.failed(
+                f"GitHub refuses writes with a rate limit and asked to wait {e.retry_after:.0f} s {e.detail}; "
+                "the bot tries again by itself (if this lasts, check what else writes with the same "
+                "token or GitHub App)"
+            )
+            raise
+        except GithubException as e:
+            # 422 is GitHub answering about this one change ("already exists"), not a repository that
+            # refuses writes; a refused label or reviewer is a missing permission said on its own.
+            if e.status >= 500 or (e.status in (401, 403, 404) and not optional):
+                self.outage.failed(describe(e, repo=self.full_name, action="writing"))
+            raise
+        except TRANSPORT_ERRORS as e:
+            self.outage.failed(describe(e, repo=self.full_name, action="writing"))
+            raise
+        self.outage.succeeded()
+        return result
 
     def _exists(self, repo: Repository, path: str) -> bool:
         try:
@@ -202,13 +235,25 @@ class GitHubRepo:
 
     def _optional(self, call: Callable[[], None], what: str) -> None:
         # A reviewer who is not a collaborator (or similar) must not block the environment: GitHub answers
-        # 422 and the pull request stays open without them. Outages still raise, so a retry adds them.
+        # 422 and the pull request stays open without them. A missing permission (403: a GitHub App without
+        # Issues: write cannot label) must not either: the pull request exists, so the flow goes on and the
+        # admins are told once what to grant. Outages still raise, so a retry adds them.
         try:
-            self._write(call)
+            self._write(call, optional=True)
         except GithubException as e:
-            if e.status != 422:
+            if e.status not in (403, 422):
                 raise
             log.warning("GitHub refused the %s of a pull request on %s: %s", what, self.full_name, e.data)
+            if e.status == 403:
+                self._tell_missing_permission(what, e)
+
+    def _tell_missing_permission(self, what: str, error: GithubException) -> None:
+        if self.tell_admins is None:
+            return
+        try:
+            self.tell_admins(f"github-403-{what}:{self.full_name}", refused_extra(what, self.full_name, error))
+        except Exception:  # telling must not undo a pull request that exists
+            log.exception("could not tell the admins that %s are refused on %s", what, self.full_name)
 
 
 def _as_pull_request(pull: GitHubPull) -> PullRequest:

@@ -6,6 +6,7 @@ request header, and neither headers nor request bodies are quoted here.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,27 @@ PERMISSIONS = (
     "(a classic token: the 'repo' scope); a GitHub App needs the same permissions (and Issues: write "
     "for labels) and must be installed on the repository"
 )
+
+
+# What to grant when GitHub refuses (403) the extras of a pull request while it lets the pull request be opened.
+MISSING_PERMISSION = {
+    "labels": (
+        "give the GitHub App the repository permission Issues: Read and write (labels are set through "
+        "the Issues API), then accept the new permission on its installation; a fine-grained token needs "
+        "Issues: write too (a classic token: the 'repo' scope)"
+    ),
+    "reviewers": "give the GitHub App or token Pull requests: Read and write, and make the reviewers collaborators",
+}
+
+
+def refused_extra(what: str, repo: str, error: GithubException) -> str:
+    """What admins read when GitHub refused the ``what`` (labels, reviewers) of a pull request, and the fix."""
+    grant = MISSING_PERMISSION.get(what, "grant the permission GitHub names")
+    return (
+        f"GitHub refused to add {what} to the bot's pull requests on {repo} "
+        f"({error.status} {github_message(error) or 'Forbidden'}). Pull requests are opened without them. "
+        f"To fix: {grant}."
+    )
 
 
 def github_message(error: GithubException) -> str:
@@ -50,10 +72,12 @@ def rate_limit_wait(error: GithubException, *, now: float | None = None) -> floa
         return None
     headers = {k.lower(): str(v) for k, v in (error.headers or {}).items()}
     if "retry-after" in headers:
+        # Any number may come (99999999999 has): the Pacer bounds the wait; only nonsense is replaced here.
         try:
-            return max(0.0, float(headers["retry-after"]))
+            asked = float(headers["retry-after"])
         except ValueError:
             return SECONDARY_LIMIT_WAIT
+        return SECONDARY_LIMIT_WAIT if math.isnan(asked) else max(0.0, asked)
     message = github_message(error)
     if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset", "").isdigit():
         current = time.time() if now is None else now

@@ -5,10 +5,16 @@ send them one at a time rather than concurrently. A :class:`Pacer` is shared by 
 with one identity: each write waits for its turn and its slot, then runs; a write refused with a rate limit
 (``RateLimited``) pauses every writer for the time the host asked, then is sent again. Bursts wait; nothing
 is dropped.
+
+Every wait is bounded. A host may ask for any wait (``Retry-After: 99999999999`` has been seen): a pause never
+lasts longer than ``max_pause``, and a write never sleeps longer than ``max_wait`` for one. A write that would
+have to wait longer is handed back at once as ``RateLimited`` (its caller keeps the work and retries later),
+so no thread sleeps for hours and the next write after the pause goes out.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -19,6 +25,8 @@ T = TypeVar("T")
 
 MINUTE = 60.0
 HOUR = 3600.0
+MAX_WAIT = 120.0  # the longest one write sleeps for a rate limit before handing the work back
+MAX_PAUSE = 900.0  # the longest one refusal pauses every writer, whatever the host asked
 
 
 class RateLimited(Exception):
@@ -75,7 +83,7 @@ class Pacer:
     ``clock`` and ``sleep`` are injectable so tests run on a fake clock. ``min_interval`` (seconds between
     two writes) defaults to an even spread over the minute. ``max_rate_limit_waits`` bounds how many times
     one write is re-sent after rate-limit refusals before the last ``RateLimited`` is raised to the caller
-    (who keeps the work and retries later).
+    (who keeps the work and retries later). ``max_wait`` and ``max_pause`` bound every wait (module doc).
     """
 
     def __init__(
@@ -87,13 +95,20 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         max_rate_limit_waits: int = 5,
+        max_wait: float = MAX_WAIT,
+        max_pause: float = MAX_PAUSE,
     ) -> None:
         if per_minute <= 0 or per_hour <= 0:
             raise ValueError("rate limits must be positive")
+        if not 0 <= max_wait <= max_pause:
+            raise ValueError("max_wait must be between 0 and max_pause")
         self.per_minute = int(per_minute)
         self.per_hour = int(per_hour)
         self.min_interval = MINUTE / per_minute if min_interval is None else min_interval
         self.max_rate_limit_waits = max_rate_limit_waits
+        self.max_wait = max_wait
+        self.max_pause = max_pause
+        self.clock = clock
         self._clock = clock
         self._sleep = sleep
         self._turns = _Turns()
@@ -118,22 +133,41 @@ class Pacer:
         """How many writes are waiting for their turn (not counting the one running)."""
         return len(self._turns)
 
+    @property
+    def paused_for(self) -> float:
+        """Seconds until writes may go out again after a rate limit (0 when they may now)."""
+        return max(0.0, self._paused_until - self._clock())
+
     def write(self, call: Callable[[], T]) -> T:
-        """Runs ``call`` in its turn (arrival order) and slot; after a ``RateLimited``, waits as told and
-        sends it again."""
+        """Runs ``call`` in its turn (arrival order) and slot; after a ``RateLimited``, waits as told (within
+        ``max_wait``) and sends it again. Raises ``RateLimited`` without calling when the pause in force
+        is longer than ``max_wait``."""
         with self._turns:
             waits = 0
             while True:
+                self._refuse_during_a_long_pause()
                 slot = self._wait_for_slot()
                 self._sent.append(max(self._clock(), slot))
                 try:
                     return call()
                 except RateLimited as limited:
-                    if waits >= self.max_rate_limit_waits:
-                        raise
+                    wait = self.bounded(limited.retry_after)
+                    self._paused_until = max(self._paused_until, self._clock() + wait)
+                    if waits >= self.max_rate_limit_waits or wait > self.max_wait:
+                        raise RateLimited(wait, limited.detail) from limited
                     waits += 1
-                    self.rate_limit_waits.append(limited.retry_after)
-                    self._paused_until = max(self._paused_until, self._clock() + limited.retry_after)
+                    self.rate_limit_waits.append(wait)
+
+    def bounded(self, seconds: float) -> float:
+        """A wait the host asked for, as the pacer will honour it: between 0 and ``max_pause``."""
+        if math.isnan(seconds):
+            return self.max_pause
+        return min(max(0.0, seconds), self.max_pause)
+
+    def _refuse_during_a_long_pause(self) -> None:
+        remaining = self.paused_for
+        if remaining > self.max_wait:
+            raise RateLimited(remaining, "(paused after an earlier rate limit)")
 
     def _wait_for_slot(self) -> float:
         now = self._clock()

@@ -80,7 +80,7 @@ def register(app: App, s: SlackServices) -> None:
         request_id = body["actions"][0]["value"]
         say = _ephemeral(respond)
         with explained("approving a request", say):
-            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
             request, won = s.requests.approve(request_id, admin)
             if not won:
                 who = f"<@{request.decided_by}>" if request.decided_by else "someone"
@@ -91,7 +91,7 @@ def register(app: App, s: SlackServices) -> None:
         ack()
         request_id = body["actions"][0]["value"]
         with explained("opening the reject dialog", _ephemeral(respond)):
-            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
             request = s.store.get(request_id)
             if request is None:
                 raise NotFound(f"There is no request {request_id}.")
@@ -107,7 +107,7 @@ def register(app: App, s: SlackServices) -> None:
             ack(response_action="errors", errors={Field.REJECT_REASON.value: "Say why, for the requester."})
             return
         try:
-            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
             s.requests.reject(view["private_metadata"], admin, reason)
         except NotebookBotError as e:
             ack(response_action="errors", errors={Field.REJECT_REASON.value: e.message[:150]})

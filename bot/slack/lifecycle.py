@@ -57,7 +57,7 @@ def _clicked(
     tell = _teller(body, respond, client)
     user = body["user"]["id"]
     with explained(what, tell):
-        person = s.directory.person(user, (body.get("team") or {}).get("id", ""))
+        person = s.directory.actor(user, (body.get("team") or {}).get("id", ""))
         said = work(person, str(body["actions"][0].get("value") or ""), tell, body)
         if said:
             tell(said)
@@ -103,7 +103,7 @@ def register(app: App, s: SlackServices) -> None:
     def confirm_delete(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         try:
-            person = s.directory.person(user, (body.get("team") or {}).get("id", ""))
+            person = s.directory.actor(user, (body.get("team") or {}).get("id", ""))
             request = s.life.delete(person, str(view.get("private_metadata") or ""))
         except NotebookBotError as e:
             ack(response_action="update", view=notice_modal("Not deleted", e.message).to_dict())

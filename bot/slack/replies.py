@@ -17,7 +17,8 @@ Say = Callable[[str], object]
 def unexpected(what: str) -> str:
     """Logs the current exception once with a short id, and returns the sentence that quotes it."""
     error_id = secrets.token_hex(4)
-    log.exception("unexpected error while %s (error id %s)", what, error_id)
+    # A field of its own too, so that the id someone quotes from Slack finds the line: jsonPayload.error_id.
+    log.exception("unexpected error while %s (error id %s)", what, error_id, extra={"error_id": error_id})
     return (
         f"Something went wrong on our side (error id `{error_id}`). Please try again "
         "(a second try never does anything twice), "

@@ -52,7 +52,11 @@ def test_both_variants_offer_the_same_app(path: Path) -> None:
     assert features["app_home"]["home_tab_enabled"] is True
     assert features["app_home"]["messages_tab_enabled"] is True  # approvals and links arrive as DMs
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    # The directory learns of changes to people and user groups as they happen (bot/slack/directory_events.py).
+    assert {"app_home_opened", "user_change", "subteam_updated", "subteam_members_changed"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
+    assert command["should_escape"] is True  # `/notebook list @alice` arrives as <@U…|alice>
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False

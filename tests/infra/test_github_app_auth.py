@@ -8,7 +8,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.infra.base import FileChange, RepoUnavailable
+from bot.config.settings import ConfigError
+from bot.infra.base import FileChange
 from bot.infra.github import github_repo_from_settings
 from bot.infra.pacing import Pacer
 from tests.support.github_server import GitHubServer
@@ -92,8 +93,26 @@ def test_a_given_installation_id_skips_the_lookup_and_a_one_line_key_is_accepted
 def test_a_key_github_does_not_know_is_refused_with_what_to_check(server: GitHubServer) -> None:
     wrong_key, _ = pem_pair()
 
-    with pytest.raises(RepoUnavailable, match="GITHUB_APP_PRIVATE_KEY"):
+    with pytest.raises(ConfigError, match="GITHUB_APP_PRIVATE_KEY") as caught:
         github_repo_from_settings("acme/infra", app_id=APP_ID, app_private_key=wrong_key, api_url=server.url, retries=0)
+    assert "\n" not in str(caught.value) and "does not accept the App's key" in str(caught.value)
+
+
+def test_a_malformed_key_is_refused_before_any_call_naming_the_setting(server: GitHubServer) -> None:
+    with pytest.raises(ConfigError, match="GITHUB_APP_PRIVATE_KEY: not a PEM private key"):
+        github_repo_from_settings("acme/infra", app_id=APP_ID, app_private_key="ghp_not_a_key", api_url=server.url)
+    truncated = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"
+    with pytest.raises(ConfigError, match="GITHUB_APP_PRIVATE_KEY: the key cannot be read"):
+        github_repo_from_settings("acme/infra", app_id=APP_ID, app_private_key=truncated, api_url=server.url)
+    assert server.calls == []
+
+
+def test_an_app_not_installed_on_the_repository_says_to_install_it(keys: tuple[str, str]) -> None:
+    with (
+        GitHubServer("acme/other", token=None, app_id=APP_ID, app_public_key=keys[1]) as elsewhere,
+        pytest.raises(ConfigError, match="not installed on acme/infra"),
+    ):
+        github_repo_from_settings("acme/infra", app_id=APP_ID, app_private_key=keys[0], api_url=elsewhere.url)
 
 
 def test_the_app_wins_over_an_unrelated_github_token(server: GitHubServer, keys: tuple[str, str]) -> None:

@@ -149,3 +149,67 @@ def test_writes_get_their_turn_in_the_order_they_arrived() -> None:
         t.join(5)
 
     assert order == list(range(8)) and pacer.backlog == 0
+
+
+# --- every wait is bounded -------------------------------------------------------------------------------
+
+
+def test_a_retry_after_of_99999999999_seconds_never_raises_inside_the_pacer_nor_sleeps_for_it() -> None:
+    clock = FakeClock(0)
+    pacer = paced(clock, max_wait=120, max_pause=900)
+
+    def refused() -> None:
+        raise RateLimited(99999999999, "(403)")
+
+    with pytest.raises(RateLimited) as caught:
+        pacer.write(refused)
+
+    assert caught.value.retry_after == 900  # bounded, handed back to the caller who keeps the work
+    assert clock.sleeps == []  # nothing slept for it
+    assert pacer.paused_for == 900
+
+
+def test_during_a_long_pause_writes_are_handed_back_at_once_and_the_first_after_it_goes_out() -> None:
+    clock = FakeClock(0)
+    pacer = paced(clock, max_wait=120, max_pause=900)
+    limited = iter([RateLimited(99999999999)])
+
+    def first() -> None:
+        error = next(limited, None)
+        if error:
+            raise error
+
+    with pytest.raises(RateLimited):
+        pacer.write(first)
+    calls: list[float] = []
+    with pytest.raises(RateLimited, match="paused after an earlier rate limit"):
+        pacer.write(lambda: calls.append(clock.now))
+    assert calls == [] and clock.sleeps == []
+
+    clock.now += 900
+    assert pacer.write(clock) == pytest.approx(900)  # the pause ended: writes go out again
+
+
+def test_a_pause_shorter_than_max_wait_is_slept_through_as_before() -> None:
+    clock = FakeClock(0)
+    pacer = paced(clock, max_wait=120)
+    answers = iter([RateLimited(100), None])
+
+    def once_limited() -> str:
+        error = next(answers)
+        if error:
+            raise error
+        return "created"
+
+    assert pacer.write(once_limited) == "created"
+    assert clock.sleeps == [pytest.approx(100)]
+
+
+@pytest.mark.parametrize(("asked", "honoured"), [(float("inf"), 900), (float("nan"), 900), (-5, 0), (30, 30)])
+def test_any_wait_a_host_asks_for_is_bounded(asked: float, honoured: float) -> None:
+    assert Pacer(max_pause=900).bounded(asked) == honoured
+
+
+def test_bounds_must_be_consistent() -> None:
+    with pytest.raises(ValueError, match="max_wait"):
+        Pacer(max_wait=1000, max_pause=900)

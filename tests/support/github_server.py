@@ -67,6 +67,7 @@ class _Fault:
     delay: float = 0.0
     retry_after: int | None = None
     secondary_limit: bool = False
+    forbidden: str = ""  # a 403 that is not a rate limit: a permission the token or App lacks
 
 
 def _now_iso(offset: float = 0) -> str:
@@ -142,10 +143,28 @@ class GitHubServer:
         """The next ``times`` matching requests are acted on at once but answered only after ``seconds``."""
         self._faults.append(_Fault(method, re.compile(pattern), times, delay=seconds))
 
-    def secondary_limit(self, method: str, pattern: str, *, retry_after: int | None = 60, times: int = 1) -> None:
-        """The next ``times`` matching requests get GitHub's secondary rate limit 403."""
+    def secondary_limit(
+        self, method: str, pattern: str, *, retry_after: int | None = 60, times: int = 1, status: int = 403
+    ) -> None:
+        """The next ``times`` matching requests get GitHub's secondary rate limit (403, or 429 as GitHub also
+        sends it)."""
         self._faults.append(
-            _Fault(method, re.compile(pattern), times, status=403, retry_after=retry_after, secondary_limit=True)
+            _Fault(method, re.compile(pattern), times, status=status, retry_after=retry_after, secondary_limit=True)
+        )
+
+    def forbid(
+        self,
+        method: str,
+        pattern: str,
+        *,
+        message: str = "Resource not accessible by integration",
+        documentation_url: str = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue",
+        times: int = 1,
+    ) -> None:
+        """The next ``times`` matching requests get the 403 GitHub sends when a permission is missing (a GitHub
+        App without Issues: write adding labels), word for word."""
+        self._faults.append(
+            _Fault(method, re.compile(pattern), times, status=403, forbidden=f"{message}\n{documentation_url}")
         )
 
     def writes(self) -> list[Call]:
@@ -490,9 +509,16 @@ class GitHubServer:
         path, query = parts.path, dict(parse_qsl(parts.query))
         fault = self._fault_for(method, path)
         if fault and fault.secondary_limit:
-            status, data, headers = _error(403, SECONDARY_LIMIT)
+            status, data, headers = _error(fault.status or 403, SECONDARY_LIMIT)
             if fault.retry_after is not None:
                 headers = {"Retry-After": str(fault.retry_after)}
+        elif fault and fault.forbidden:
+            message, documentation_url = fault.forbidden.split("\n", 1)
+            status, data, headers = (
+                403,
+                {"message": message, "documentation_url": documentation_url, "status": "403"},
+                {},
+            )
         elif fault and fault.status:
             status, data, headers = _error(fault.status, "Server Error")
         else:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 from tests.support.google_faults import Fault, google_error
 from tests.support.google_oidc import OidcIssuer
@@ -45,6 +46,7 @@ class Call:
     path: str
     body: dict[str, Any] | None
     headers: dict[str, str]
+    query: str = ""
 
 
 @dataclass
@@ -72,6 +74,8 @@ class GoogleServer:
         self.issuers: list[OidcIssuer] = []
         self.next_operation_error: dict[str, Any] | None = None
         self.setup = GoogleSetup()  # Service Usage, testIamPermissions, subnetworks (what doctor reads)
+        # Dataproc's requestId → the operation it started: a second request with the same id gets it back.
+        self.request_ids: dict[str, str] = {}
         self.lock = threading.RLock()
         self.connections: set[socket.socket] = set()
         self._ids = itertools.count(1)
@@ -166,7 +170,9 @@ class GoogleServer:
                     return fault
         return None
 
-    def answer(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    def answer(
+        self, method: str, path: str, body: dict[str, Any] | None = None, query: str = ""
+    ) -> tuple[int, dict[str, Any]]:
         if path == "/oauth2/v1/certs" and method == "GET":
             return 200, {issuer.kid: issuer.cert_pem for issuer in self.issuers}
         with self.lock:
@@ -183,6 +189,9 @@ class GoogleServer:
             instances = r["coll"] == "instances"
             table = self.instances if instances else self.clusters
             key = (r["project"], r["loc"], r["name"])
+            request_id = None if instances or method == "GET" else _request_id(body, query)
+            if request_id is not None and request_id in self.request_ids:
+                return 200, self._operation_json(self.operations[self.request_ids[request_id]], r["verb"] or "delete")
             if key not in table:
                 return 404, google_error(404, f"Resource '{path[4:]}' was not found", "NOT_FOUND")
             verb = "delete" if method == "DELETE" else r["verb"]
@@ -192,7 +201,10 @@ class GoogleServer:
             moves = _INSTANCE_MOVES if instances else _CLUSTER_MOVES
             if verb not in moves or method not in ("POST", "DELETE"):
                 return 400, google_error(400, f"Unsupported call {method} {path}", "INVALID_ARGUMENT")
-            return self._begin(r, key, verb, moves[verb])
+            status, answer = self._begin(r, key, verb, moves[verb])
+            if request_id is not None and status == 200:
+                self.request_ids[request_id] = str(answer["name"])
+            return status, answer
 
     def _state(self, coll: str, key: tuple[str, str, str]) -> str:
         return str(self.instances[key]["state"] if coll == "instances" else self.clusters[key]["status"]["state"])
@@ -256,6 +268,14 @@ class GoogleServer:
         return out
 
 
+def _request_id(body: dict[str, Any] | None, query: str) -> str | None:
+    """Dataproc's requestId: in the body of start and stop, in the query of delete."""
+    if body and body.get("requestId"):
+        return str(body["requestId"])
+    found = parse_qs(query).get("requestId")
+    return found[0] if found else None
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     wbufsize = 1 << 16  # headers and body leave in one segment: no 40 ms delayed-ACK stall per call
@@ -280,16 +300,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         google: GoogleServer = self.server.google  # type: ignore[attr-defined]
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        sent = json.loads(raw) if raw else None
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         headers = {k.lower(): v for k, v in self.headers.items()}
         with google.lock:
-            google.calls.append(Call(self.command, path, sent, headers))
+            google.calls.append(Call(self.command, path, json.loads(raw) if raw else None, headers, query))
         fault = google.take_fault(self.command, path)
         if fault and fault.delay:
             time.sleep(fault.delay)
         if fault is None or not fault.status or fault.after_applying:
-            status, body = google.answer(self.command, path, sent)
+            status, body = google.answer(self.command, path, json.loads(raw) if raw else None, query)
         if fault is not None and fault.status:
             status, body = fault.status, fault.body
         data = json.dumps(body).encode()
