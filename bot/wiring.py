@@ -22,6 +22,7 @@ from bot.slack import lifecycle as lifecycle_listeners
 from bot.slack.app import build_bolt_app
 from bot.slack.client import PooledWebClient
 from bot.slack.context import SlackServices
+from bot.slack.delivery import AdminChannel
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import Directory
 from bot.slack.reminders import SlackReminders
@@ -77,6 +78,7 @@ class Application:
     background: Background
     listeners: TrackedExecutor
     lifecycle: Lifecycle
+    admin_channel: AdminChannel | None = None
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Waits until listeners and background work are done (tests, the demo, shutdown)."""
@@ -91,13 +93,21 @@ class Application:
                 return True
 
     def health(self) -> dict[str, Any]:
-        return health_report(self.settings, self.deps.store, self.deps.repo)
+        return health_report(self.settings, self.deps.store, self.deps.repo, self.admin_channel)
 
 
-def health_report(settings: Settings, store: Store, repo: InfraRepo | None = None) -> dict[str, Any]:
+def health_report(
+    settings: Settings, store: Store, repo: InfraRepo | None = None, admin_channel: AdminChannel | None = None
+) -> dict[str, Any]:
     """What ``GET /healthz`` says: whether the store answers, the configuration is complete, and the
-    infrastructure repository takes writes."""
+    infrastructure repository takes writes.
+
+    A channel that refuses the bot's messages is reported as ``degraded`` with the reason, still 200: the
+    bot works otherwise, and a new revision must not be kept from traffic by a setting in Slack."""
     report: dict[str, Any] = {"ok": True, "config": "ok", "store": "ok"}
+    slack_problem = admin_channel.problem() if admin_channel else None
+    if slack_problem:
+        report.update(status="degraded", slack=slack_problem)
     try:
         store.ping()
     except TryAgainLater as e:
@@ -125,7 +135,8 @@ def build_app(
 ) -> Application:
     """Wires the bot from the parts it is given; nothing here reaches a network by itself."""
     work = background or BackgroundWork(workers=max(4, settings.threads // 2))
-    notifier = SlackNotifier(slack, store, policy, clock)
+    admin_channel = AdminChannel(slack, store, policy, clock)
+    notifier = SlackNotifier(slack, store, policy, clock, admin_channel)
     if callable(watch := getattr(repo, "watch", None)):  # GitHub: missing permissions, writes refused for long
         watch(SetupAlerts(slack, store, policy, clock).tell_once)
     deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work)
@@ -166,7 +177,7 @@ def build_app(
         on_pull_request=pull_request_events.pull_request_event,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
-        health=lambda: health_report(settings, store, repo),
+        health=lambda: health_report(settings, store, repo, admin_channel),
         clock=clock,
         repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
         branch_prefix=policy.repo.branch_prefix,
@@ -185,4 +196,5 @@ def build_app(
         background=work,
         listeners=listeners,
         lifecycle=lifecycle,
+        admin_channel=admin_channel,
     )

@@ -63,6 +63,9 @@ class SlackState:
     # Methods that answer {"ok": false, "error": "fatal_error"} this many more times.
     failing: dict[str, int] = field(default_factory=dict)
     delay_seconds: float = 0.0
+    # Channels whose messages Slack refuses with this error (not_in_channel, channel_not_found, is_archived),
+    # answered exactly as Slack does: HTTP 200, {"ok": false, "error": ...}.
+    channel_errors: dict[str, str] = field(default_factory=dict)
     # Socket Mode: the app-level token apps.connections.open accepts, and the WebSocket URL it hands out.
     app_token: str | None = None
     socket_url: str | None = None
@@ -116,6 +119,9 @@ class _Handler(BaseHTTPRequestHandler):
                 state.calls.append(Call(f"{method}:failed", args, time.time()))
                 self._send(200, {"ok": False, "error": "fatal_error"})
                 return
+            refused = state.channel_errors.get(str(args.get("channel", "")))
+            if refused and method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+                refusal = refused
             if refusal:
                 state.calls.append(Call(f"{method}:{refusal}", args, time.time(), received))
                 self._send(200, {"ok": False, "error": refusal})

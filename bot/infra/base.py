@@ -11,14 +11,15 @@ from bot.domain.errors import TryAgainLater
 PullRequestState = Literal["open", "merged", "closed"]
 
 
+# What a retriable failure promises; a request that has given up must not repeat it.
+RETRY_PROMISE = "Nothing is lost: the bot will try again."
+
+
 class RepoUnavailable(TryAgainLater):
     """The repository host did not answer or refused; the change was not made (it will be retried)."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            f"The infrastructure repository is not answering right now ({detail}). "
-            "Nothing is lost: the bot will try again."
-        )
+        super().__init__(f"The infrastructure repository is not answering right now ({detail}). {RETRY_PROMISE}")
         self.detail = detail
 
 

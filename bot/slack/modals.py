@@ -21,6 +21,7 @@ from slack_sdk.models.views import View as SlackView
 
 from bot.config.policy import Policy, Template
 from bot.domain.request import EnvironmentRequest
+from bot.domain.states import State
 from bot.slack.ids import Action, Field, View
 
 
@@ -201,6 +202,33 @@ def confirm_delete_modal(request: EnvironmentRequest) -> SlackView:
     )
 
 
+def confirm_withdraw_modal(request: EnvironmentRequest) -> SlackView:
+    """A confirmation before a request nobody decided on yet is withdrawn (nothing exists to delete)."""
+    return SlackView(
+        type="modal",
+        callback_id=View.CONFIRM_WITHDRAW.value,
+        private_metadata=request.id,
+        title="Withdraw request",
+        submit="Withdraw",
+        close="Keep it",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"Withdraw your request *{request.display_name}* (`{request.id}`)? Nothing has been "
+                    "created yet, so nothing is deleted; the admins' card will say it was withdrawn."
+                )
+            ),
+        ],
+    )
+
+
+def removal_dialog(request: EnvironmentRequest) -> SlackView:
+    """Withdrawing a request nobody decided on has its own words; deleting an environment warns of its disks."""
+    if request.state == State.PENDING_APPROVAL:
+        return confirm_withdraw_modal(request)
+    return confirm_delete_modal(request)
+
+
 def notice_modal(title: str, text: str) -> SlackView:
     """What a modal turns into when its action cannot be done (the reason, and a Close button)."""
     return SlackView(
@@ -221,7 +249,9 @@ __all__ = [
     "checking_modal",
     "confirm",
     "confirm_delete_modal",
+    "confirm_withdraw_modal",
     "notice_modal",
     "reject_modal",
+    "removal_dialog",
     "request_modal",
 ]

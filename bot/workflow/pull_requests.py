@@ -12,6 +12,7 @@ from bot.config.policy import Policy
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.domain.transitions import Change, step_to, step_update
+from bot.infra.base import RETRY_PROMISE
 from bot.workflow.ports import Deps, failure_key, failure_text
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ def retry_later(d: Deps, request: EnvironmentRequest, state: State, reason: str)
     ``limits.provisioning_attempts``."""
     attempts = request.attempts + 1
     if attempts >= d.policy.limits.provisioning_attempts:
-        return fail(d, request, state, f"gave up after {attempts} attempts: {reason}")
+        cause = reason.replace(RETRY_PROMISE, "").strip()  # no promise of a retry once it gave up
+        return fail(d, request, state, f"gave up after {attempts} attempt{'s' * (attempts != 1)}: {cause}")
     log.warning("request %s: attempt %d failed (%s); retrying later", request.id, attempts, reason)
     return d.store.apply(
         request.id,

@@ -18,7 +18,7 @@ from bot.domain.request import EnvironmentRequest, PullRequestRef, iso, parse_is
 from bot.domain.states import State
 from bot.domain.transitions import Change, move, note, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
-from bot.workflow.ports import Deps
+from bot.workflow.ports import Deps, plain
 from bot.workflow.pull_requests import BOT, branch_for, fail, pull_request_body, retry_later
 from bot.workflow.rendering import cloud_environment
 
@@ -288,7 +288,7 @@ class Removal:
 def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
     link = f"<{pr.url}|pull request #{pr.number}>"
     if request.end_reason == EXPIRED:
-        until = f" ({request.expires_at:%Y-%m-%d})" if request.expires_at else ""
+        until = f" ({request.expires_at:%Y-%m-%d %H:%M} UTC)" if request.expires_at else ""
         return (
             f"⌛ *{request.display_name}* reached the end of its lifetime{until}. I opened {link} to remove "
             "it; "
@@ -301,7 +301,8 @@ def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
             "`/notebook new` asks for a new one."
         )
     return (
-        f"🗑️ Deleting *{request.display_name}* ({request.end_reason}): {link} removes it. I'll tell you when it is gone."
+        f"🗑️ Deleting *{request.display_name}* ({plain(request.end_reason or '')}): {link} removes it. "
+        "I'll tell you when it is gone."
     )
 
 

@@ -100,7 +100,7 @@ def test_a_token_that_is_not_an_app_level_token_gets_one_line_with_the_fix(tmp_p
 
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
-    assert "not an app-level token" in line and "xapp-" in line and "connections:write" in line
+    assert line.startswith("SLACK_APP_TOKEN") and "xapp-" in line and "connections:write" in line
     assert "bot-token-by-mistake" not in line  # the secret itself is never printed
 
 
