@@ -22,8 +22,6 @@ _REVOKED = {
     "token_expired",
     "not_allowed_token_type",
 }
-# Doctor's own: they let it see the admin channel (conversations.info); the bot itself does not need them.
-DOCTOR_SCOPES = frozenset({"channels:read", "groups:read"})
 _REINSTALL = "reinstall the app (api.slack.com/apps → OAuth & Permissions → Reinstall to Workspace)"
 
 
@@ -91,7 +89,7 @@ def _scopes(headers: Mapping[str, Any], wanted: list[str] | None, manifest: str)
             f"Slack: the token lacks scope(s) {', '.join(missing)} that {manifest} asks for",
             f"add them under OAuth & Permissions (or update the app from {manifest}), then {_REINSTALL}",
         )
-    extra = sorted(granted - set(wanted) - DOCTOR_SCOPES)
+    extra = sorted(granted - set(wanted))
     if extra:
         return warn(
             f"Slack: scopes granted beyond the manifest: {', '.join(extra)}", "remove what the bot does not use"

@@ -93,7 +93,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     scopes = manifest_scopes(MANIFEST)
     assert scopes, MANIFEST
     with LoopbackSlack() as slack, GitHubServer() as github, GoogleServer() as google:
-        slack.state.scopes = [*scopes, "channels:read", "groups:read"]
+        slack.state.scopes = list(scopes)
         slack.state.channels["C0ADMINS"] = channel("C0ADMINS", "notebook-admins")
         slack.state.usergroups.update({"S0ADMINS": ["U0ADMIN1"], "S0DATA": ["U0ALICE"]})
         github.setup.add_hook(f"{github.url}/repos/acme/infra", BOT_URL + "/github/webhook")

@@ -62,9 +62,10 @@ def test_an_archived_or_unknown_admin_channel_fails(world: World) -> None:
     assert world.line("admin channel").startswith("✗ Slack: admin channel C0ADMINS not found")
 
 
-def test_without_channel_scopes_membership_is_a_warning_that_says_how_to_check(world: World) -> None:
+def test_without_channel_scopes_membership_cannot_be_seen_and_the_scopes_are_named(world: World) -> None:
     world.slack.state.scopes = [s for s in world.slack.state.scopes or [] if s not in ("channels:read", "groups:read")]
-    assert world.doctor() == 0
+    assert world.doctor() == 1
+    assert world.line("lacks scope").startswith("✗ Slack: the token lacks scope(s) channels:read, groups:read")
     assert world.line("admin channel").startswith(
         "⚠ Slack: cannot see whether the bot is in the admin channel C0ADMINS"
     )
