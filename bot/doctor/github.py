@@ -50,7 +50,7 @@ def github_checks(settings: Settings, policy: Policy, *, bot_url: str | None) ->
         checks.append(_write_access(repo, full, app))
         checks.append(_base_branch(repo, policy.repo.base_branch))
         checks.append(_app_webhook(app, bot_url) if app and _app_hook_used(app, bot_url) else _webhook(repo, bot_url))
-        if str(getattr(policy.repo, "merge", "manual")) == "when_checks_pass":
+        if policy.repo.merge == "when_checks_pass":
             checks.append(_protection(repo, policy.repo.base_branch))
     except GithubException as e:
         checks.append(_refused(e, full))

@@ -11,9 +11,8 @@ from tests.doctor.conftest import BOT_URL, POLICY, World
 from tests.support.github_server import GitHubServer
 
 
-def _merging(policy: Policy, mode: str) -> Policy:
-    # repo.merge is the policy's say on merging (DESIGN §4); doctor reads it with a default of manual.
-    return policy.model_copy(update={"repo": policy.repo.model_copy(update={"merge": mode})})
+def _merging(mode: str) -> Policy:
+    return parse_policy(POLICY + f"repo:\n  merge: {mode}\n")
 
 
 def test_a_token_github_refuses_is_one_failing_line(world: World) -> None:
@@ -70,14 +69,14 @@ def test_a_webhook_without_secret_json_or_the_status_event_is_told_what_is_wrong
 
 def test_branch_protection_that_requires_reviews_warns_when_the_bot_merges(world: World) -> None:
     world.github.setup.require_reviews(world.github.url + "/repos/acme/infra", "main", count=2)
-    assert world.doctor(_merging(world.policy, "when_checks_pass")) == 0  # a warning, not a failure
+    assert world.doctor(_merging("when_checks_pass")) == 0  # a warning, not a failure
     assert world.line("branch protection").startswith(
         "⚠ GitHub: branch protection on main requires 2 approving review(s): the bot's merges"
     )
-    assert world.doctor(_merging(world.policy, "manual")) == 0
+    assert world.doctor(_merging("manual")) == 0
     assert not [line for line in world.lines if "branch protection" in line]  # a person merges anyway
     world.github.setup.protection.clear()
-    assert world.doctor(_merging(world.policy, "when_checks_pass")) == 0
+    assert world.doctor(_merging("when_checks_pass")) == 0
     assert world.line("branch protection").startswith("✓ GitHub: no branch protection on main stands in the way")
 
 
