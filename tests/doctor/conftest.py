@@ -68,7 +68,7 @@ class World:
     tmp: Path
     lines: list[str] = field(default_factory=list)
 
-    def doctor(self, policy: Policy | None = None, **env: str) -> int:
+    def doctor(self, policy: Policy | None = None, /, **env: str) -> int:
         """Runs doctor against the loopback services; its lines land in ``self.lines``."""
         self.lines.clear()
         merged = {**self.env, **env}
