@@ -18,7 +18,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SLACK = ("slack_sdk", "slack_bolt", "bot.slack")
 # The layers below bot/slack: they know nothing of Slack, neither its libraries nor its markup.
-BELOW_SLACK = ("bot/domain", "bot/workflow", "bot/store", "bot/infra", "bot/cloud", "renderers")
+BELOW_SLACK = (
+    "bot/domain",
+    "bot/workflow",
+    "bot/store",
+    "bot/infra",
+    "bot/cloud",
+    "bot/pricing",
+    "bot/spend",
+    "renderers",
+)
 
 # What each layer must not import (docs/architecture.md, "Layers, and what each may import").
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -28,6 +37,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot/store": ("bot.workflow", "bot.infra", "bot.cloud", *SLACK, "bot.web"),
     "bot/infra": ("bot.workflow", "bot.store", "bot.cloud", *SLACK, "bot.web"),
     "bot/cloud": ("bot.workflow", "bot.store", "bot.infra", *SLACK, "bot.web"),
+    "bot/pricing": ("bot.workflow", "bot.store", "bot.infra", *SLACK, "bot.web"),
+    "bot/spend": ("bot.workflow", "bot.store", "bot.infra", "bot.cloud", *SLACK, "bot.web"),
     "bot/workflow": (*SLACK, "bot.web", "bot.wiring", "bot.cli", "bot.demo"),
     "bot/slack": ("bot.web", "bot.wiring", "bot.cli", "bot.demo"),
 }
