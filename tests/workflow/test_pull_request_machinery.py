@@ -95,7 +95,9 @@ def test_retries_back_off_one_two_four_minutes_and_never_more_than_an_hour() -> 
     assert minutes == [1, 1, 2, 4, 8, 32, 60, 60]
 
 
-@pytest.mark.parametrize(("purpose", "removal"), [("remove", True), ("remove-2", True), ("", False), ("removed", False)])
+@pytest.mark.parametrize(
+    ("purpose", "removal"), [("remove", True), ("remove-2", True), ("", False), ("removed", False)]
+)
 def test_a_removal_branch_is_remove_or_remove_n(purpose: str, removal: bool) -> None:
     assert is_removal(purpose) is removal
 
