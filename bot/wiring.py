@@ -24,6 +24,7 @@ from bot.slack.client import PooledWebClient
 from bot.slack.context import SlackServices
 from bot.slack.delivery import AdminChannel
 from bot.slack.notifier import SlackNotifier
+from bot.slack.nudges import SlackNudges
 from bot.slack.people import Directory
 from bot.slack.reminders import SlackReminders
 from bot.slack.setup_alerts import SetupAlerts
@@ -32,6 +33,7 @@ from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
 from bot.workflow.background import BackgroundWork, TrackedExecutor
 from bot.workflow.lifecycle import Lifecycle
+from bot.workflow.nudges import Nudging
 from bot.workflow.ports import Background, Clock, Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.pull_request_events import PullRequestEvents
@@ -148,6 +150,8 @@ def build_app(
     reconciler = Reconciler(deps, provisioning, pull_request_events)
     lifecycle = Lifecycle(deps, provisioning, SlackReminders(slack, store, clock), removal=removal)
     lifecycle.install(reconciler)  # stale approvals, reminders and expiry, removals, drift
+    # Idle stops, long runs, settled starts and stops, approval reminders: told without asking.
+    Nudging(deps, lifecycle.live, SlackNudges(slack, store, policy, clock)).install(reconciler, lifecycle.power)
     services = SlackServices(
         deps=deps,
         requests=requests,

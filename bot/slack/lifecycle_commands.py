@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Respond
 
 from bot.domain.errors import InvalidInput, Refused
+from bot.domain.states import FINAL
 from bot.slack.context import Invocation
 from bot.slack.environments import admin_list_blocks, audit_blocks, status_blocks
 from bot.slack.modals import removal_dialog
@@ -23,6 +24,19 @@ def _name(args: list[str], usage: str) -> str:
     return args[0]
 
 
+def _named_or_only(c: Invocation, usage: str) -> str:
+    """The name typed, or the person's only environment when they have just one (``/notebook stop``)."""
+    if c.args:
+        return c.args[0]
+    mine = [r for r in c.services.store.find(owner_user_id=c.person.user_id) if r.state not in FINAL]
+    if len(mine) == 1:
+        return mine[0].id
+    if mine:
+        names = ", ".join(f"`{r.display_name}`" for r in mine)
+        raise Refused(f"Which one? `{usage}` — you have {names}.")
+    raise Refused("You have no environment yet. `/notebook new` asks for one.")
+
+
 def status(c: Invocation) -> None:
     views = c.services.life.overview(c.person)
     c.respond(
@@ -34,7 +48,7 @@ def status(c: Invocation) -> None:
 
 def _power(verb: str) -> Any:
     def command(c: Invocation) -> None:
-        ref = _name(c.args, f"/notebook {verb} NAME")
+        ref = _named_or_only(c, f"/notebook {verb} NAME")
         switch = c.services.life.start if verb == "start" else c.services.life.stop
         switch(c.person, ref, lambda text: _say(c.respond, text))
 
