@@ -88,6 +88,8 @@ def register(app: App, s: SlackServices) -> None:
             request, won = s.requests.approve(request_id, admin)
             if not won:
                 say(messages.already_decided(request, _decided_at(s, request)))
+            elif (body.get("channel") or {}).get("id") != request.slack.card_channel:  # a reminder DM
+                respond(text=f"✅ You approved *{request.display_name}* (`{request.id}`).", replace_original=True)
 
     @app.action(Action.REJECT.value)
     def reject(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
