@@ -9,7 +9,7 @@ from bot.cloud.base import ACTIVE, STOPPED
 from bot.domain import fleet
 from bot.slack.ids import Action
 from bot.workflow.rendering import cloud_environment
-from tests.support.harness import ALICE, ADMIN, Harness
+from tests.support.harness import ADMIN, ALICE, Harness
 from tests.support.lifecycle_support import ScriptedCloud, click, say, texts_to, wait_until
 
 
