@@ -18,6 +18,7 @@ from bot.config.settings import Settings
 from bot.domain.errors import TryAgainLater
 from bot.infra.base import InfraRepo
 from bot.slack import directory_events
+from bot.slack import fleet as fleet_listeners
 from bot.slack import lifecycle as lifecycle_listeners
 from bot.slack.app import build_bolt_app
 from bot.slack.client import PooledWebClient
@@ -32,6 +33,7 @@ from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
 from bot.workflow.background import BackgroundWork, TrackedExecutor
+from bot.workflow.fleet import Fleet
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.nudges import Nudging
 from bot.workflow.ports import Background, Clock, Deps
@@ -158,6 +160,7 @@ def build_app(
         provisioning=provisioning,
         directory=Directory(lookup_client(slack), policy, store, clock=clock),
         lifecycle=lifecycle,
+        fleet=Fleet(deps, lifecycle, requests),
     )
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     listeners = TrackedExecutor(max_workers=settings.threads, thread_name_prefix="bolt")
@@ -166,7 +169,7 @@ def build_app(
         client=slack,
         signing_secret=signing,
         listener_executor=listeners,
-        extras=[lifecycle_listeners.register, directory_events.register],
+        extras=[lifecycle_listeners.register, directory_events.register, fleet_listeners.register],
     )
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,

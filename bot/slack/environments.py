@@ -11,8 +11,10 @@ from bot.cloud.base import ACTIVE, STOPPED
 from bot.config.policy import Policy
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
+from bot.slack.fleet_blocks import pager_blocks
 from bot.slack.ids import Action
 from bot.slack.texts import SECTION, context, fit, section, when, words
+from bot.workflow.fleet import paged
 from bot.workflow.live import EnvironmentView
 
 MESSAGE_BLOCKS = 50  # Slack's limit for a message
@@ -134,19 +136,26 @@ def status_blocks(views: list[EnvironmentView], policy: Policy) -> list[Block]:
     )
 
 
-def admin_list_blocks(requests: list[EnvironmentRequest], policy: Policy, filters: tuple[str, ...]) -> list[Block]:
-    """``/notebook list``: stored states only (asking Google about every environment would be slow)."""
+def admin_list_blocks(
+    requests: list[EnvironmentRequest], policy: Policy, filters: tuple[str, ...], page: int = 0
+) -> list[Block]:
+    """``/notebook list``: one page of stored states (asking Google about every environment would be slow),
+    with where the admin is and Previous / Next, never a silent "…and 276 more"."""
+    rows, page, pages = paged(requests, page, policy.fleet.page_size)
     title = f"All environments{' · ' + words(' '.join(filters)) if filters else ''} ({len(requests)})"
-    views = [EnvironmentView(r) for r in requests]
-    return environment_list(
+    views = [EnvironmentView(r) for r in rows]
+    blocks = environment_list(
         views,
         policy,
         title=title,
-        budget=MESSAGE_BLOCKS,
+        budget=MESSAGE_BLOCKS - 2,
         show_owner=True,
         buttons=False,
         empty="Nothing matches.",
     )
+    if requests:
+        blocks += pager_blocks(page, pages, len(requests), Action.LIST_PAGE, {"w": list(filters)})
+    return blocks
 
 
 def reminder_blocks(request: EnvironmentRequest, limit: datetime | None) -> list[Block]:
