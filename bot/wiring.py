@@ -33,6 +33,7 @@ from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
 from bot.workflow.background import BackgroundWork, TrackedExecutor
+from bot.workflow.checks import Checks
 from bot.workflow.fleet import Fleet
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.nudges import Nudging
@@ -148,8 +149,12 @@ def build_app(
     removal = Removal(deps)
     # Pull request events (webhook and reconcile) go through one router to the flow that opened the PR.
     pull_request_events = PullRequestEvents(deps, provisioning, removal)
+    # The pipeline's plan and apply statuses; with repo.merge: when_checks_pass the bot merges what passed,
+    # looking as soon as a pull request is opened or pushed to (the local repository's plan is ready at once).
+    checks = Checks(deps, pull_request_events)
+    provisioning.on_opened = removal.on_opened = checks.pull_request_open
     requests = Requests(deps, provisioning)
-    reconciler = Reconciler(deps, provisioning, pull_request_events)
+    reconciler = Reconciler(deps, provisioning, pull_request_events, checks)
     lifecycle = Lifecycle(deps, provisioning, SlackReminders(slack, store, clock), removal=removal)
     lifecycle.install(reconciler)  # stale approvals, reminders and expiry, removals, drift
     # Idle stops, long runs, settled starts and stops, approval reminders: told without asking.
@@ -182,6 +187,7 @@ def build_app(
         webhook_secret=settings.github_webhook_secret.reveal().encode() if settings.github_webhook_secret else None,
         reconcile_auth=auth,
         on_pull_request=pull_request_events.pull_request_event,
+        on_status=checks.status_reported,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
         health=lambda: health_report(settings, store, repo, admin_channel),

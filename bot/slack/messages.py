@@ -108,15 +108,16 @@ def _outcome(request: EnvironmentRequest) -> str | None:
     return None
 
 
-def pull_request_line(request: EnvironmentRequest) -> str | None:
-    """The pull request as a link, or that it is still being opened (never an empty link)."""
+def pull_request_line(request: EnvironmentRequest, note: str = "") -> str | None:
+    """The pull request as a link (with ``note``, e.g. who merged it), or that it is still being opened
+    (never an empty link)."""
     pr = request.pull_request
     if pr is None:
         return None
     what = "Removal pull request" if pr.purpose == "remove" else "Pull request"
     if not pr.number or not pr.url:
         return f"{what}: being opened" if request.state == State.DELETING else None
-    return f"{what}: <{pr.url}|#{pr.number}>"
+    return f"{what}: <{pr.url}|#{pr.number}>{note}"
 
 
 def progress_message(request: EnvironmentRequest, policy: Policy, *, unreached: str | None = None) -> list[Block]:
@@ -131,12 +132,24 @@ def progress_message(request: EnvironmentRequest, policy: Policy, *, unreached: 
             f"⚠️ It has not reached the admins yet: their channel cannot receive it ({unreached}). They were "
             "told how to fix it; it goes to them as soon as they do."
         )
-    for line in (outcome, pull_request_line(request)):
+    for line in (outcome, pull_request_line(request, _merge_note(request))):
         if line:
             lines.append(line)
     if request.url and request.state == State.READY:
         lines.append(f"JupyterLab: <{request.url}|open>")
     return [section("\n".join(lines))]
+
+
+def _merge_note(request: EnvironmentRequest) -> str:
+    """Who merged the pull request when the bot did (``repo.merge: when_checks_pass``), or why it could not."""
+    ref = request.pull_request
+    if ref is None:
+        return ""
+    if ref.merged_by:
+        return " · merged by the bot once its plan passed"
+    if ref.merge_refused:
+        return f" · the bot's merge was refused ({words(ref.merge_refused)}); it waits for a person"
+    return ""
 
 
 def progress_text(request: EnvironmentRequest) -> str:
@@ -191,7 +204,7 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
             )
         )
     else:
-        blocks.append(context(decision_line(request)))
+        blocks.append(context(decision_line(request) + _merge_note(request)))
     return blocks
 
 
