@@ -50,7 +50,7 @@ class Nudging:
         self.nudges = nudges
         self.every = every
         # Per instance, as drift does: spares Google calls when reconcile runs every minute.
-        self._checked: dict[str, datetime] = {}
+        self._checked: dict[str, tuple[datetime, int]] = {}
         self._lock = threading.Lock()
 
     def install(self, reconciler: Reconciler, power: PowerSwitch) -> None:
@@ -82,12 +82,17 @@ class Nudging:
                 report.errors.append(f"power watch of {request.id}: {e.__class__.__name__}")
 
     def _due(self, ready: list[EnvironmentRequest], now: datetime) -> list[EnvironmentRequest]:
+        """Those not looked at within ``every``, or changed since (a start or stop through the bot)."""
         with self._lock:
             ids = {r.id for r in ready}
             self._checked = {k: v for k, v in self._checked.items() if k in ids}
-            todo = [r for r in ready if r.id not in self._checked or now - self._checked[r.id] >= self.every]
+            todo = []
+            for r in ready:
+                last = self._checked.get(r.id)
+                if last is None or now - last[0] >= self.every or last[1] != r.version:
+                    todo.append(r)
             for r in todo:
-                self._checked[r.id] = now
+                self._checked[r.id] = (now, r.version)
             return todo
 
     def observe(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
