@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.cloud.base import ACTIVE, STARTING, STOPPED, STOPPING
+from bot.cloud.base import ACTIVE, STOPPED
 from bot.domain.request import EnvironmentRequest, iso, parse_iso
 from bot.domain.states import FINAL, State
 
@@ -24,13 +24,13 @@ OUTSIDE = "outside"  # ``by`` when it was started outside the bot (the Cloud con
 
 
 def may_start(request: EnvironmentRequest, cloud_state: str | None = None) -> bool:
-    """A ready environment that is not known to be running (the server does not wait on Google to say)."""
-    return request.state == State.READY and cloud_state not in (ACTIVE, STARTING)
+    """A ready environment not known to be running (the server does not wait on Google to say)."""
+    return request.state == State.READY and cloud_state in (None, STOPPED)
 
 
 def may_stop(request: EnvironmentRequest, cloud_state: str | None = None) -> bool:
-    """A ready environment that is not known to be stopped."""
-    return request.state == State.READY and cloud_state not in (STOPPED, STOPPING)
+    """A ready environment not known to be stopped or on its way somewhere."""
+    return request.state == State.READY and cloud_state in (None, ACTIVE)
 
 
 def may_extend(request: EnvironmentRequest) -> bool:
@@ -51,10 +51,13 @@ def may_retry(request: EnvironmentRequest) -> bool:
 
 
 def allowed_actions(request: EnvironmentRequest, cloud_state: str | None = None) -> list[str]:
-    """The actions a row offers, in the order people read them: start|stop, extend, delete, retry."""
+    """The actions a row offers, in the order people read them: start|stop, extend, delete, retry.
+
+    Start shows only once Google (or the bot's last look) says it is stopped; while it is starting or
+    stopping, neither shows."""
     actions = []
     if request.state == State.READY:
-        if cloud_state in (STOPPED, STOPPING):
+        if cloud_state == STOPPED:
             actions.append("start")
         elif may_stop(request, cloud_state):
             actions.append("stop")

@@ -35,7 +35,7 @@ ANY = "any"  # Slack refuses an empty option value
 STOPPED_DAYS = (1, 7, 30, 90)
 PICKS_PER_BLOCK = 10  # Slack's limit of options in one checkbox group
 PICK_BLOCKS = 3  # so at most 30 pending requests are offered for approving at once
-_BUTTONS = {
+BUTTONS = {  # what each allowed action looks like as a button
     "start": ("Start", Action.START, "primary"),
     "stop": ("Stop", Action.STOP, None),
     "extend": ("Extend", Action.EXTEND, None),
@@ -118,7 +118,7 @@ def row_blocks(request: EnvironmentRequest, now: datetime) -> list[Block]:
     seen = fleet.power(request)
     buttons = []
     for name in fleet.allowed_actions(request, seen.state if seen else None):
-        text, action, style = _BUTTONS[name]
+        text, action, style = BUTTONS[name]
         buttons.append(ButtonElement(text=text, action_id=action.value, value=request.id, style=style))
     blocks: list[Block] = [section(fit(line, 3000))]
     if buttons:
