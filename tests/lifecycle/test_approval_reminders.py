@@ -52,6 +52,7 @@ def test_an_admin_approves_from_the_reminder_dm(bot: Harness) -> None:
     request = bot.only_request()
     bot.clock.advance(hours=5)
     bot.reconcile()
+    assert reminders_to(bot, ADMIN.id)
     before = len(bot.replies())
     bot.send.click(ADMIN.id, Action.APPROVE.value, request.id, channel="D0ADMIN1")
     wait_until(lambda: len(bot.replies()) > before)
