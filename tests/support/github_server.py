@@ -378,6 +378,10 @@ class GitHubServer:
                 return _error(
                     422, "Validation Failed", errors=[{"resource": "Status", "field": "state", "code": "custom"}]
                 )
+            if len(body.get("description") or "") > 140:  # the infra CI's first error line must fit
+                message = "description is too long (maximum is 140 characters)"
+                problem = {"resource": "Status", "field": "description", "code": "custom", "message": message}
+                return _error(422, "Validation Failed", errors=[problem])
             return 201, self._create_status(m[1], body), {}
         if method == "PUT" and (m := re.fullmatch(r"/pulls/(\d+)/merge", rest)) and int(m[1]) <= len(self.pulls):
             return self._merge_pull(self.pulls[int(m[1]) - 1], body)
