@@ -12,7 +12,7 @@ from bot.domain.errors import NotebookBotError, Refused
 from bot.domain.fleet import FleetFilter
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
-from bot.domain.states import State
+from bot.domain.states import FINAL, State
 from bot.domain.transitions import note
 from bot.workflow.governance import list_order
 from bot.workflow.lifecycle import Lifecycle
@@ -22,6 +22,7 @@ from bot.workflow.requests import Requests
 log = logging.getLogger(__name__)
 
 Bulk = Literal["stop", "delete"]
+_STATES = {s.value for s in State}
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,12 @@ class Fleet:
         d = self.deps
         self._admin(admin, "see every environment")
         now = d.clock()
-        states = [State(wanted.state)] if wanted.state in {s.value for s in State} else None
-        found = d.store.find(states=states)
+        # One query: the page, the approvals and the bulk counts all come from it. Ended requests (a history
+        # that only grows) are read only when the admin asks for that state.
+        states = {s for s in State if s not in FINAL} | ({State(wanted.state)} if wanted.state in _STATES else set())
+        everyone = d.store.find(states=states)
         members = self.team_members(wanted.team) if wanted.team else None
-        matching = sorted((r for r in found if fleet.matches(r, wanted, now, members)), key=list_order)
+        matching = sorted((r for r in everyone if fleet.matches(r, wanted, now, members)), key=list_order)
         rows, page, pages = paged(matching, page, d.policy.fleet.page_size)
         return FleetPage(
             rows=rows,
@@ -92,17 +95,20 @@ class Fleet:
             pages=pages,
             total=len(matching),
             wanted=wanted,
-            pending=sorted(d.store.find(states=[State.PENDING_APPROVAL]), key=list_order),
-            bulk_stop=len(self.candidates("stop")),
-            bulk_delete=len(self.candidates("delete")),
+            pending=sorted((r for r in everyone if r.state == State.PENDING_APPROVAL), key=list_order),
+            bulk_stop=len(self._candidates("stop", everyone)),
+            bulk_delete=len(self._candidates("delete", everyone)),
         )
 
     def candidates(self, kind: Bulk, admin: Person | None = None) -> list[EnvironmentRequest]:
         """Who a bulk action takes now: running longer than the policy's hours, or stopped longer than its days."""
-        d = self.deps
         if admin is not None:
             self._admin(admin, f"{kind} environments in bulk")
-        ready = d.store.find(states=[State.READY])
+        return self._candidates(kind, self.deps.store.find(states=[State.READY]))
+
+    def _candidates(self, kind: Bulk, requests: list[EnvironmentRequest]) -> list[EnvironmentRequest]:
+        d = self.deps
+        ready = [r for r in requests if r.state == State.READY]
         f = d.policy.fleet
         if kind == "stop":
             return fleet.running_longer_than(ready, f.bulk_stop_running_hours, d.clock())
