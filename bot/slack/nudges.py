@@ -163,13 +163,16 @@ class SlackNudges:
             group = self.policy.slack.admin_usergroup
             ping = f"<!subteam^{group}> " if escalation and group else ""
             thread = f"{ping}{'Last call: ' if escalation else ''}still pending; nobody has decided yet."
-            sent |= self._once(
-                f"msg:{request.id}:{kind}:thread",
-                refs.card_channel,
-                thread,
-                [section(thread)],
-                thread_ts=refs.card_ts,
-            )
+            try:
+                sent |= self._once(
+                    f"msg:{request.id}:{kind}:thread",
+                    refs.card_channel,
+                    thread,
+                    [section(thread)],
+                    thread_ts=refs.card_ts,
+                )
+            except Exception:  # the channel refusing must not keep the approvers' DMs back; the next pass retries
+                log.exception("could not remind in the thread of %s", request.id)
         for user in self._approvers(escalation):
             if user == request.owner_user_id and not self.policy.slack.allow_self_approval:
                 continue

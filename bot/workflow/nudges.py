@@ -111,11 +111,11 @@ class Nudging:
             if written is None:
                 return  # another pass or a click got there first
             current = written
-            if seen.by == IDLE and self.nudges.idle_stopped(current, seen):
-                self._audit(
-                    current, "idle stop told", f"owner told it stopped after {current.idle_minutes} idle minutes"
-                )
-                report.actions["idle stops told"] += 1
+        # Asked on every look while it stays stopped: a DM Slack refused goes out on a later pass (still once).
+        if seen is not None and seen.state == STOPPED and seen.by == IDLE and self.nudges.idle_stopped(current, seen):
+            told = f"owner told it stopped after {current.idle_minutes} idle minutes"
+            self._audit(current, "idle stop told", told)
+            report.actions["idle stops told"] += 1
         if seen is None or seen.state != ACTIVE:
             return
         hours = d.policy.fleet.running_nudge_hours

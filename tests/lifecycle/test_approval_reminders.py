@@ -97,3 +97,15 @@ def test_with_an_on_call_group_its_members_are_reminded(oncall_bot: Harness) -> 
     bot.reconcile()
     assert reminders_to(bot, "U0ADMIN2")
     assert not reminders_to(bot, ADMIN.id)  # the admins hear on the escalation, not before
+
+
+def test_slack_refusing_the_thread_still_reaches_the_approvers_and_the_thread_comes_next_pass(bot: Harness) -> None:
+    bot.ask()
+    bot.clock.advance(hours=5)
+    bot.slack.state.channel_errors[bot.policy.slack.admin_channel] = "not_in_channel"
+    assert bot.reconcile().actions["admins reminded"] == 1
+    assert reminders_to(bot, ADMIN.id) and not thread_replies(bot)
+    del bot.slack.state.channel_errors[bot.policy.slack.admin_channel]
+    bot.clock.advance(minutes=5)
+    bot.reconcile()
+    assert len(thread_replies(bot)) == 1 and len(reminders_to(bot, ADMIN.id)) == 1

@@ -97,3 +97,19 @@ def test_without_a_name_and_two_environments_the_bot_asks_which(bot: Harness) ->
     (reply,) = say(bot, ALICE.id, "stop")
     assert "Which one?" in reply and "`churn-model`" in reply and "`second-one`" in reply
     assert not any("is stopped" in t for t in texts_to(bot, ALICE.id))
+
+
+def test_an_idle_stop_dm_slack_refused_is_sent_on_a_later_pass_once(scripted: tuple[Harness, ScriptedCloud]) -> None:
+    bot, cloud = scripted
+    env = bot.ready()
+    idle_shutdown(bot, cloud, env.id)
+    bot.clock.advance(minutes=10)
+    bot.slack.state.failing["chat.postMessage"] = 1  # Slack has a bad moment
+    first = bot.reconcile()
+    assert first.actions["idle stops told"] == 0 and first.errors
+    assert not dms(bot, ALICE.id, "idle minutes")
+    bot.clock.advance(minutes=6)
+    assert bot.reconcile().actions["idle stops told"] == 1
+    bot.clock.advance(minutes=6)
+    assert bot.reconcile().actions["idle stops told"] == 0
+    assert len(dms(bot, ALICE.id, "idle minutes")) == 1
