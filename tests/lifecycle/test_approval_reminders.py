@@ -25,7 +25,8 @@ def thread_replies(bot: Harness) -> list[dict[str, object]]:
     return [m for m in bot.messages_to(bot.policy.slack.admin_channel) if m.get("thread_ts")]
 
 
-def test_a_pending_request_reminds_the_admins_once_in_the_thread_and_by_dm(bot: Harness) -> None:
+def test_a_pending_request_reminds_the_admins_once_in_the_thread_and_by_dm(bot_on_any_store: Harness) -> None:
+    bot = bot_on_any_store  # SQLite, then the Firestore emulator
     bot.ask()
     request = bot.only_request()
     assert request.state == State.PENDING_APPROVAL

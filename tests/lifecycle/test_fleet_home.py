@@ -154,7 +154,8 @@ def test_people_who_are_not_admins_see_no_fleet(bot: Harness) -> None:
     assert "Fleet" not in json.dumps(view, ensure_ascii=False) and not row_ids(view)
 
 
-def test_bulk_stop_asks_first_then_stops_each_as_one_audited_action(bot: Harness) -> None:
+def test_bulk_stop_asks_first_then_stops_each_as_one_audited_action(bot_on_any_store: Harness) -> None:
+    bot = bot_on_any_store  # SQLite, then the Firestore emulator
     first = bot.ready()
     second = bot.ready(user=BOB, name="bob-model")
     bot.clock.advance(hours=9)

@@ -65,7 +65,8 @@ def test_a_stop_through_the_bot_is_no_idle_shutdown_and_updates_the_owners_messa
     assert not dms(bot, ALICE.id, "idle minutes")
 
 
-def test_a_long_run_earns_one_nudge(bot: Harness) -> None:
+def test_a_long_run_earns_one_nudge(bot_on_any_store: Harness) -> None:
+    bot = bot_on_any_store  # SQLite, then the Firestore emulator
     env = bot.ready()
     bot.clock.advance(hours=11)
     assert bot.reconcile().actions["running nudges"] == 0
