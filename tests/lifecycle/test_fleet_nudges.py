@@ -114,3 +114,20 @@ def test_an_idle_stop_dm_slack_refused_is_sent_on_a_later_pass_once(scripted: tu
     bot.clock.advance(minutes=6)
     assert bot.reconcile().actions["idle stops told"] == 0
     assert len(dms(bot, ALICE.id, "idle minutes")) == 1
+
+
+def test_a_start_google_takes_time_over_updates_the_owners_message_when_it_is_running(
+    scripted: tuple[Harness, ScriptedCloud],
+) -> None:
+    bot, cloud = scripted
+    env = bot.ready()
+    say(bot, ALICE.id, "stop")
+    cloud.settle_after = 3  # STARTING for three more readings
+    first, done = say(bot, ALICE.id, "start", replies=2)
+    assert "Starting" in first and "is running" in done
+    stored = bot.store.get(env.id)
+    assert stored is not None
+    last = [c.args for c in bot.slack.calls("chat.update") if c.args.get("ts") == stored.slack.ready_ts][-1]
+    assert "Running since" in json.dumps(last["blocks"]) and "started by you" in json.dumps(last["blocks"])
+    seen = fleet.power(stored)
+    assert seen is not None and seen.state == ACTIVE and seen.by == ALICE.id
