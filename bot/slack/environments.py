@@ -12,6 +12,7 @@ from bot.config.policy import Policy
 from bot.domain import fleet
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
+from bot.slack.costs import request_cost_line
 from bot.slack.fleet_blocks import BUTTONS as _BUTTONS
 from bot.slack.fleet_blocks import pager_blocks
 from bot.slack.ids import Action
@@ -62,6 +63,9 @@ def environment_text(view: EnvironmentView, policy: Policy, *, show_owner: bool 
         links.append(words(r.end_reason))
     if links:
         lines.append(" · ".join(links))
+    cost = request_cost_line(r, policy) if r.state not in FINAL else None
+    if cost:
+        lines.append(cost)
     return fit("\n".join(lines), SECTION)
 
 

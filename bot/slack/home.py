@@ -18,6 +18,7 @@ from bot.slack.context import SlackServices
 from bot.slack.environments import HOME_BLOCKS, environment_list
 from bot.slack.fleet_blocks import FleetState, fleet_blocks
 from bot.slack.ids import Action, View
+from bot.slack.spend import home_spend_blocks
 from bot.slack.texts import context, words
 from bot.workflow.live import EnvironmentView
 
@@ -31,6 +32,7 @@ def home_view(
     policy: Policy,
     *,
     pending_approvals: int | None = None,
+    extra: list[Block] | None = None,
     fleet: list[Block] | None = None,
     private_metadata: str = "",
 ) -> SlackView:
@@ -48,6 +50,7 @@ def home_view(
     ]
     if pending_approvals is not None:
         top.append(context(f"Admin: {pending_approvals} request(s) wait for approval · `/notebook list pending`"))
+    top += extra or []  # the person's spend this month (bot/slack/spend.py)
     tail: list[Block] = []
     if ended:
         tail.append(
@@ -87,8 +90,14 @@ def publish_home(
             page = s.fleet.page(person, state.wanted, state.page)
             fleet = fleet_blocks(page, s.policy, s.deps.clock())
             metadata = FleetState(state.wanted, page.page).dump()
+    spend = home_spend_blocks(s, person, lambda: publish_home(s, client, user_id, person, fleet_state))
     view = home_view(
-        s.lifecycle.overview(person), s.policy, pending_approvals=pending, fleet=fleet, private_metadata=metadata
+        s.lifecycle.overview(person),
+        s.policy,
+        pending_approvals=pending,
+        extra=spend,
+        fleet=fleet,
+        private_metadata=metadata,
     )
     client.views_publish(user_id=user_id, view=view.to_dict())
 
