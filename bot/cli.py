@@ -238,6 +238,18 @@ def cmd_prices_refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Checks the live setup against Slack, GitHub and Google; non-zero on any problem."""
+    import os
+    from pathlib import Path
+
+    from bot.doctor import run_doctor
+
+    settings = Settings.from_env()
+    manifest = Path(args.manifest) if args.manifest else None
+    return run_doctor(settings, _policy(settings), os.environ, bot_url=args.url, manifest=manifest)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="notebook-bot", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -284,6 +296,12 @@ def parser() -> argparse.ArgumentParser:
         "--out", default=None, help="write here (default: $NOTEBOOK_BOT_PRICES or the shipped table)"
     )
     prices_refresh.set_defaults(fn=cmd_prices_refresh)
+    doctor = sub.add_parser("doctor", help=cmd_doctor.__doc__)
+    doctor.add_argument("--url", default=None, help="the bot's public URL (default: NOTEBOOK_BOT_RECONCILE_AUDIENCE)")
+    doctor.add_argument(
+        "--manifest", default=None, help="the Slack app manifest (default: deploy/slack-app-manifest.yaml)"
+    )
+    doctor.set_defaults(fn=cmd_doctor)
     return p
 
 

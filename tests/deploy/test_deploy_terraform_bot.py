@@ -348,3 +348,13 @@ def test_artifact_registry_takes_an_optional_kms_key(root: dict[str, dict[str, A
     repository = resources(root, "google_artifact_registry_repository")["images"]
     assert repository["kms_key_name"] == "${var.kms_key}"
     assert root["variable"]["kms_key"]["default"] is None
+
+
+def test_replay_claims_expire_by_a_firestore_ttl_policy_on_the_field_the_store_writes(
+    root: dict[str, dict[str, Any]],
+) -> None:
+    field = resources(root, "google_firestore_field")["expiring_claims_ttl"]
+    assert (field["collection"], field["field"]) == ("expiring_claims", "until")
+    assert "ttl_config" in field
+    store = (REPO / "bot" / "store" / "firestore.py").read_text(encoding="utf-8")
+    assert 'collection("expiring_claims")' in store and '"until": until' in store

@@ -56,3 +56,17 @@ resource "google_firestore_backup_schedule" "weekly" {
     day = "SUNDAY"
   }
 }
+
+# Replay claims on signed Slack requests expire after their window: Firestore deletes them by their `until`
+# timestamp (a TTL policy), so the collection does not grow with every request the bot ever received.
+resource "google_firestore_field" "expiring_claims_ttl" {
+  project    = var.project
+  database   = google_firestore_database.bot.name
+  collection = "expiring_claims"
+  field      = "until"
+
+  ttl_config {}
+
+  # A TTL field needs no single-field index; leaving it out keeps writes cheap.
+  index_config {}
+}
