@@ -14,7 +14,9 @@ from bot.cloud.base import STOPPED
 from bot.config.policy import Policy
 from bot.domain.fleet import IDLE, OUTSIDE, Power
 from bot.domain.request import EnvironmentRequest, iso
+from bot.pricing.estimate import money
 from bot.slack import messages
+from bot.slack.costs import request_estimate
 from bot.slack.ids import Action
 from bot.slack.texts import MESSAGE_TEXT, context, fit, section, when, words
 from bot.store.base import Store
@@ -22,8 +24,27 @@ from bot.workflow.ports import Clock
 
 log = logging.getLogger(__name__)
 
-# The estimate of what an environment costs (helper ``costs``); None until it is wired: the line is left out.
+# What an environment costs in a power state ("running" or "stopped"); None leaves the line out.
 CostLine = Callable[[EnvironmentRequest, str], str | None]
+
+
+def estimated_cost_line(policy: Policy) -> CostLine:
+    """The cost line from the price table (``bot/slack/costs.py``): per month stopped, per hour running."""
+
+    def line(request: EnvironmentRequest, state: str) -> str | None:
+        e = request_estimate(request, policy)
+        if e is None or not e.priced:
+            return None
+        stopped = f"{money(e.stopped_monthly, e.currency)}/month"
+        if state == "stopped":
+            return f"💰 Stopped, it costs about {stopped} (its disks; list prices of {e.taken})."
+        day = money(e.running_hourly * 24, e.currency)
+        return (
+            f"💰 Running, it costs about {money(e.running_hourly, e.currency)}/hour ({day} a day); stopped, "
+            f"{stopped} (list prices of {e.taken})."
+        )
+
+    return line
 
 
 def _button(text: str, action: Action, request_id: str, style: str | None = None) -> ButtonElement:
@@ -100,7 +121,7 @@ class SlackNudges:
         self.store = store
         self.policy = policy
         self.clock = clock
-        self.cost_line = cost_line
+        self.cost_line = cost_line or estimated_cost_line(policy)
 
     def _once(self, key: str, channel: str, text: str, blocks: list[Block], **extra: Any) -> bool:
         if not self.store.claim(key, self.clock()):

@@ -7,6 +7,8 @@ import json
 
 from bot.cloud.base import ACTIVE, STOPPED
 from bot.domain import fleet
+from bot.pricing.estimate import money
+from bot.slack.costs import request_estimate
 from bot.slack.ids import Action
 from bot.workflow.rendering import cloud_environment
 from tests.support.harness import ADMIN, ALICE, Harness
@@ -34,8 +36,11 @@ def test_an_idle_shutdown_tells_the_owner_once_with_start_and_delete(
     report = bot.reconcile()
     assert report.actions["idle stops told"] == 1
     (dm,) = dms(bot, ALICE.id, "stopped after 180 idle minutes")
-    blocks = json.dumps(dm["blocks"])
+    blocks = json.dumps(dm["blocks"], ensure_ascii=False)
     assert Action.START.value in blocks and Action.DELETE.value in blocks
+    estimate = request_estimate(env, bot.policy)  # what it costs while stopped, from the price table
+    assert estimate is not None and estimate.priced
+    assert f"Stopped, it costs about {money(estimate.stopped_monthly, estimate.currency)}/month" in blocks
     told = [a for a in bot.store.audit_trail(env.id) if a.action == "idle stop told"]
     assert len(told) == 1
 
@@ -74,6 +79,10 @@ def test_a_long_run_earns_one_nudge(bot_on_any_store: Harness) -> None:
     assert bot.reconcile().actions["running nudges"] == 1
     (dm,) = dms(bot, ALICE.id, "running for more than 12 hours")
     assert Action.STOP.value in json.dumps(dm["blocks"])
+    estimate = request_estimate(env, bot.policy)
+    assert estimate is not None
+    hourly = money(estimate.running_hourly, estimate.currency)
+    assert f"Running, it costs about {hourly}/hour" in json.dumps(dm["blocks"], ensure_ascii=False)
     bot.clock.advance(hours=2)
     assert bot.reconcile().actions["running nudges"] == 0
     assert len(dms(bot, ALICE.id, "running for more than")) == 1
