@@ -110,3 +110,19 @@ def test_slack_refusing_the_thread_still_reaches_the_approvers_and_the_thread_co
     bot.clock.advance(minutes=5)
     bot.reconcile()
     assert len(thread_replies(bot)) == 1 and len(reminders_to(bot, ADMIN.id)) == 1
+
+
+def test_an_admin_rejects_from_the_reminder_dm_with_a_reason(bot: Harness) -> None:
+    bot.ask()
+    request = bot.only_request()
+    bot.clock.advance(hours=5)
+    bot.reconcile()
+    opened = len(bot.slack.calls("views.open"))
+    bot.send.click(ADMIN.id, Action.REJECT.value, request.id, channel="D0ADMIN1")
+    calls = wait_until(lambda: bot.slack.calls("views.open")[opened:])
+    assert calls and calls[-1].args["view"]["callback_id"] == "notebook_reject_reason"
+    reason = {"reject_reason": {"type": "plain_text_input", "value": "Use the shared cluster"}}
+    bot.send.submit_view(ADMIN.id, "notebook_reject_reason", reason, private_metadata=request.id)
+    bot.settle()
+    rejected = bot.store.get(request.id)
+    assert rejected is not None and rejected.state == State.REJECTED and rejected.decided_by == ADMIN.id
