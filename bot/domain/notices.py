@@ -52,6 +52,14 @@ class NotYours:
 
 
 @dataclass(frozen=True)
+class CannotOwn:
+    """An admin asked on someone's behalf who may not have an environment (``why``: the identity rule's words)."""
+
+    owner_user_id: str
+    why: str
+
+
+@dataclass(frozen=True)
 class ChangedMeanwhile:
     """Someone (or something) moved it between reading it and acting on it."""
 
@@ -172,6 +180,15 @@ class PowerSlow:
     minutes: int
 
 
+@dataclass(frozen=True)
+class AskedOnBehalf:
+    """An admin asked for an environment for this person: it is theirs."""
+
+    name: str
+    request_id: str
+    admin_user_id: str
+
+
 # -- told to the admins ----------------------------------------------------------------------------------
 
 
@@ -207,6 +224,7 @@ Notice = (
     NotReady
     | KeptAtMost
     | NotYours
+    | CannotOwn
     | ChangedMeanwhile
     | DecidedMeanwhile
     | NothingToDelete
@@ -217,6 +235,7 @@ Notice = (
     | RemovalClosed
     | Deleted
     | PipelineFailed
+    | AskedOnBehalf
     | PowerDone
     | PowerAsked
     | PowerFailed

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.config.policy import Policy
 from bot.domain.people import Person
 from bot.slack.people import Directory
+from bot.workflow.fleet import Fleet
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.ports import Background, Clock, Notifier
 from bot.workflow.requests import Requests
@@ -28,6 +29,7 @@ class SlackServices:
     background: Background
     notifier: Notifier
     clock: Clock
+    fleet: Fleet | None = None  # the admins' fleet: pages, filters, bulk actions, approving several
 
     @property
     def life(self) -> Lifecycle:

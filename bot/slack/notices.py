@@ -36,6 +36,8 @@ def say(notice: Notice) -> str:
             )
         case n.NotYours(name, owner, action):
             return f"{_name(name)} belongs to <@{owner}>; only its owner or a notebook admin can {action} it."
+        case n.CannotOwn(owner, why):
+            return f"<@{owner}> cannot own an environment: {words(why)}"
         case n.ChangedMeanwhile(name):
             return f"{_name(name)} changed meanwhile; look at `/notebook status` and try again."
         case n.DecidedMeanwhile(name):
@@ -101,6 +103,8 @@ def _told(notice: Notice) -> str:
                 f"⚠️ The infrastructure pipeline failed while {doing} {_name(name)}: {words(error)}. The admins "
                 "were told and can retry it."
             )
+        case n.AskedOnBehalf(name, request_id, admin):
+            return f"<@{admin}> asked for an environment for you: {_name(name)} (`{request_id}`). It is yours."
         case _:
             return _power_or_admins(notice)
 

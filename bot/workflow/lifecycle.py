@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.domain import rules
+from bot.domain import fleet, rules
 from bot.domain.errors import NotFound, Refused
 from bot.domain.notices import ChangedMeanwhile, DecidedMeanwhile, NothingToDelete, NotYours
 from bot.domain.people import Person
@@ -27,10 +27,6 @@ from bot.workflow.reconcile import Reconciler, ReconcileReport
 from bot.workflow.removal import Removal
 
 _REQUEST_ID = re.compile(r"^r[a-z2-9]{9}$")
-# Where removal may start from: a ready environment, one still being created, or one whose creation or
-# removal failed (its resources may exist).
-_REMOVABLE = frozenset({State.READY, State.APPLYING})
-_REMOVABLE_AFTER_FAILURE = frozenset({State.APPLYING, State.DELETING})
 
 
 class Lifecycle:
@@ -96,6 +92,10 @@ class Lifecycle:
             raise Refused(NotYours(request.display_name, request.owner_user_id, action))
         return request
 
+    def live_ones(self, person: Person) -> list[EnvironmentRequest]:
+        """The person's environments that have not ended (from the store alone: no cloud call)."""
+        return [r for r in self.deps.store.find(owner_user_id=person.user_id) if r.state not in FINAL]
+
     def overview(self, person: Person) -> list[EnvironmentView]:
         """The person's environments, live ones first (newest first within each group), with cloud state."""
         mine = self.deps.store.find(owner_user_id=person.user_id)
@@ -146,11 +146,7 @@ class Lifecycle:
     def delete_refusal(self, request: EnvironmentRequest) -> NothingToDelete | None:
         """Why this environment cannot be deleted now, or None."""
         s = request.state
-        if (
-            s in _REMOVABLE
-            or s == State.PENDING_APPROVAL
-            or (s == State.FAILED and request.failed_from in _REMOVABLE_AFTER_FAILURE)
-        ):
+        if fleet.may_delete(request):  # the same rule chooses the Delete button
             return None
         name = request.display_name
         if s == State.DELETING:

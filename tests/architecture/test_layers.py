@@ -128,7 +128,7 @@ def test_layer_imports_only_what_docs_architecture_allows(layer: str) -> None:
 
 # The Slack modules that hold the store themselves: the directory cache, and send-once claims. Every other one
 # (listeners, the notifier) reaches requests through the workflow and narrow ports (docs/architecture.md).
-SLACK_STORE_USERS = {"people.py", "delivery.py", "reminders.py", "setup_alerts.py"}
+SLACK_STORE_USERS = {"people.py", "delivery.py", "reminders.py", "setup_alerts.py", "nudges.py"}
 
 
 def test_slack_listeners_and_the_notifier_reach_the_store_only_through_the_workflow() -> None:
