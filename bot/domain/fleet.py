@@ -17,8 +17,7 @@ from bot.domain.states import FINAL, State
 _REMOVABLE = frozenset({State.READY, State.APPLYING})
 _REMOVABLE_AFTER_FAILURE = frozenset({State.APPLYING, State.DELETING})
 
-# ``options`` key of the last power state the bot saw: {"state": ACTIVE|STOPPED, "since": iso, "by": who}.
-POWER = "power"
+# ``request.power`` is the last power state the bot saw: {"state": ACTIVE|STOPPED, "since": iso, "by": who}.
 IDLE = "idle"  # ``by`` when Google stopped it on its own (idle shutdown)
 OUTSIDE = "outside"  # ``by`` when it was started outside the bot (the Cloud console)
 
@@ -80,8 +79,8 @@ class Power:
 
 
 def power(request: EnvironmentRequest) -> Power | None:
-    """What ``options`` remember; a ready environment never seen stopped has run since it became ready."""
-    raw: Any = request.options.get(POWER)
+    """What ``request.power`` remembers; a ready environment never seen stopped has run since it became ready."""
+    raw: Any = request.power
     if isinstance(raw, dict) and raw.get("state") and raw.get("since"):
         since = parse_iso(str(raw["since"]))
         if since is not None:
@@ -93,7 +92,7 @@ def power(request: EnvironmentRequest) -> Power | None:
 
 def with_power(request: EnvironmentRequest, seen: Power) -> EnvironmentRequest:
     record = {"state": seen.state, "since": iso(seen.since), "by": seen.by}
-    return request.with_changes(options={**request.options, POWER: record})
+    return request.with_changes(power=record)
 
 
 def running_for(request: EnvironmentRequest, now: datetime) -> timedelta | None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.domain.states import State
 
-# Where ``removal_merged_at`` was kept before it had a field of its own (read from old records).
-_OLD_REMOVAL_MERGED_AT = "removal_merged_at"
+# The bot's own marks that older records kept in ``options`` before each had a field of its own (of the same name).
+_OLD_MARKS_IN_OPTIONS = ("removal_merged_at", "requested_by", "power")
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o/1/l: ids get read aloud and typed
 
 
@@ -106,6 +106,8 @@ class EnvironmentRequest:
     reminded_at: datetime | None = None
     due_at: datetime | None = None
     removal_merged_at: datetime | None = None  # the wait for the cloud to delete it counts from here
+    requested_by: str | None = None  # the admin who asked for it on its owner's behalf
+    power: dict[str, Any] | None = None  # the last power state the bot saw (bot.domain.fleet.power reads it)
     attempts: int = 0
     last_error: str | None = None
     failed_from: State | None = None
@@ -152,9 +154,13 @@ class EnvironmentRequest:
         values["slack"] = SlackRefs(**slack)
         values["files"] = tuple(values.get("files") or ())
         options = dict(values.get("options") or {})
-        # Records written before the bot's own marks left ``options`` (the user's choices only) kept this one
-        # there: read it from either place, and keep ``options`` to the user's choices.
-        merged = values.get("removal_merged_at") or options.pop(_OLD_REMOVAL_MERGED_AT, None)
+        # Records written before the bot's own marks left ``options`` (the user's choices only) kept them
+        # there: read each from either place, and keep ``options`` to the user's choices.
+        for mark in _OLD_MARKS_IN_OPTIONS:
+            old = options.pop(mark, None)
+            if values.get(mark) is None and old is not None:
+                values[mark] = old
+        merged = values.get("removal_merged_at")
         values["removal_merged_at"] = parse_iso(str(merged)) if merged else None
         values["options"] = options
         return cls(**values)

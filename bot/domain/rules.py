@@ -14,7 +14,6 @@ from bot.domain.request import EnvironmentRequest
 from bot.domain.states import IN_USE, State
 
 # ``options`` key of the admin who asked for an environment on its owner's behalf.
-REQUESTED_BY = "requested_by"
 SHORT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 
 
@@ -171,7 +170,7 @@ def decision_refusal(request: EnvironmentRequest, admin: Person, policy: Policy)
         return "Only notebook admins can approve or reject requests."
     if admin.user_id == request.owner_user_id and not policy.slack.allow_self_approval:
         return "You cannot decide on your own request; another admin has to."
-    if request.options.get(REQUESTED_BY) == admin.user_id and not policy.slack.allow_self_approval:
+    if request.requested_by == admin.user_id and not policy.slack.allow_self_approval:
         return "You asked for this environment on someone's behalf; another admin has to decide on it."
     return None
 

@@ -135,10 +135,10 @@ class Nudging:
 
     def _remember(self, request: EnvironmentRequest, seen: Power, detail: str) -> EnvironmentRequest | None:
         d = self.deps
-        before = request.options.get(fleet.POWER)
+        before = request.power
 
         def step(current: EnvironmentRequest) -> Change | None:
-            if current.state != State.READY or current.options.get(fleet.POWER) != before:
+            if current.state != State.READY or current.power != before:
                 return None
             audit = note(current, actor=BOT, at=d.clock(), action="power seen", detail=detail) if detail else None
             return Change(fleet.with_power(current, seen), audit)

@@ -56,8 +56,6 @@ class Requests:
         request_id = new_request_id()
         assert person.email is not None  # identity_refusal checked it
         options: dict[str, object] = {"labels": team_labels(person, d.policy)}
-        if by is not None:
-            options[rules.REQUESTED_BY] = by.user_id
         if form.worker_count is not None:
             options["worker_count"] = form.worker_count
         if form.zone is not None:
@@ -78,6 +76,7 @@ class Requests:
             created_at=now,
             updated_at=now,
             options=options,
+            requested_by=by.user_id if by is not None else None,
         )
         d.store.add(
             request,

@@ -1,8 +1,8 @@
 """Names that mean one thing each, and ``options`` that hold only what the user chose.
 
-A removal's merge instant used to be kept in ``request.options`` under ``removal_merged_at``; it has a field of
-its own now, and records written before are read as if they had it (every store reads records through
-``EnvironmentRequest.from_record``)."""
+The bot's own marks (when a removal was merged, which admin asked on the owner's behalf, the last power state
+seen) used to be kept in ``request.options``; each has a field of its own now, and records written before are
+read as if they had it (every store reads records through ``EnvironmentRequest.from_record``)."""
 
 from __future__ import annotations
 
@@ -18,26 +18,36 @@ from bot.store.sqlite import SqliteStore
 from tests.store.examples import T0, a_request
 
 MERGED = T0 + timedelta(minutes=7)
+POWER = {"state": "STOPPED", "since": "2026-11-25T09:00:00.000000Z", "by": "idle"}
 
 
 def old_record(request: EnvironmentRequest) -> dict[str, object]:
     """The record as the bot wrote it before the merge instant left ``options``."""
     record = request.to_record()
-    del record["removal_merged_at"]
-    record["options"] = {"zone": "europe-west1-b", "removal_merged_at": iso(MERGED)}
+    for mark in ("removal_merged_at", "requested_by", "power"):
+        del record[mark]
+    record["options"] = {
+        "zone": "europe-west1-b",
+        "removal_merged_at": iso(MERGED),
+        "requested_by": "U0ADMIN1",
+        "power": POWER,
+    }
     return record
 
 
-def test_an_old_record_keeps_its_merge_instant_and_the_options_keep_only_the_users_choices() -> None:
+def test_an_old_record_keeps_the_bots_marks_and_the_options_keep_only_the_users_choices() -> None:
     read = EnvironmentRequest.from_record(old_record(a_request(state=State.DELETING)))
-    assert read.removal_merged_at == MERGED
+    assert (read.removal_merged_at, read.requested_by, read.power) == (MERGED, "U0ADMIN1", POWER)
     assert read.options == {"zone": "europe-west1-b"}
 
 
-def test_a_new_record_round_trips_its_merge_instant_outside_the_options() -> None:
-    request = a_request(state=State.DELETING, removal_merged_at=MERGED, options={"zone": "z"})
+def test_a_new_record_round_trips_the_bots_marks_outside_the_options() -> None:
+    request = a_request(
+        state=State.DELETING, removal_merged_at=MERGED, requested_by="U0ADMIN1", power=POWER, options={"zone": "z"}
+    )
     record = request.to_record()
     assert record["removal_merged_at"] == iso(MERGED) and record["options"] == {"zone": "z"}
+    assert (record["requested_by"], record["power"]) == ("U0ADMIN1", POWER)
     assert EnvironmentRequest.from_record(record) == request
 
 
