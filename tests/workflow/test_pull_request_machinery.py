@@ -29,7 +29,10 @@ from bot.workflow.pull_requests import (
     backoff,
     branch_for,
     fail,
+    github_plain,
     is_removal,
+    pull_request_body,
+    pull_request_title,
     removal_branch,
     retry_later,
     with_merge_sha,
@@ -179,3 +182,56 @@ def test_a_merge_records_the_commit_it_made_on_the_requests_own_pull_request(dep
         assert unchanged is not None and unchanged.request.pull_request == ref and unchanged.audit is not None
     no_ref = with_merge_sha(merged("abc123"), to_applying)(request.with_changes(pull_request=None))
     assert no_ref is not None and no_ref.request.pull_request is None
+
+
+def test_a_reviewer_reads_the_creation_pull_request_exactly_so() -> None:
+    request = a_request(decided_by="U0ADMIN1")
+    assert pull_request_title(request, "create") == "notebook: churn model for alice@example.com (cpu-small)"
+    assert pull_request_body(request, "create") == "\n".join(
+        [
+            f"Creates the notebook environment `{request.env_name}` for alice@example.com.",
+            "",
+            "| | |",
+            "|---|---|",
+            f"| Request | `{request.id}` |",
+            "| Owner | alice@example.com (Slack U0ALICE) |",
+            "| Template | `cpu-small` (workbench) |",
+            "| Name | churn model |",
+            f"| Idle shutdown | {request.idle_minutes} min |",
+            f"| Lifetime | {request.lifetime_days} days |",
+            "| Approved by | U0ADMIN1 |",
+            "",
+            f"Opened by notebook-bot. `/notebook audit {request.id}` in Slack shows its history.",
+        ]
+    )
+
+
+def test_a_reviewer_reads_the_removal_pull_request_with_its_reason() -> None:
+    request = a_request(state=State.DELETING, end_reason="deleted by Alice")
+    title = pull_request_title(request, "remove")
+    assert title == "notebook: remove churn model of alice@example.com (deleted by Alice)"
+    body = pull_request_body(request, "remove")
+    assert body.startswith(f"Removes the notebook environment `{request.env_name}` for alice@example.com.\n\n")
+    assert "| Approved by | - |" in body  # nobody decided (yet): a dash, not an empty cell
+    assert body.endswith("`/notebook audit " + request.id + "` in Slack shows its history.\n\nWhy: deleted by Alice.")
+    no_reason = request.with_changes(end_reason=None)
+    assert pull_request_title(no_reason, "remove").endswith("of alice@example.com ()")
+    assert pull_request_body(no_reason, "remove").endswith("\n\nWhy: .")
+
+
+def test_long_words_are_cut_to_their_field_in_the_title() -> None:
+    request = a_request(
+        display_name="n" * 100,
+        owner_email="e" * 130 + "@example.com",
+        template_id="t" * 70,
+        end_reason="r" * 130,
+    )
+    created = pull_request_title(request, "create")
+    assert created == f"notebook: {'n' * 80} for {'e' * 120} ({'t' * 60})"
+    removed = pull_request_title(request, "remove")
+    assert removed == f"notebook: remove {'n' * 80} of {'e' * 120} ({'r' * 120})"
+
+
+def test_words_with_control_characters_become_one_line() -> None:
+    assert github_plain("churn\tmodel\nfor\x00Q1") == "churn model for Q1"
+    assert github_plain("x" * 400) == "x" * 300  # the default limit
