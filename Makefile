@@ -27,7 +27,7 @@ MYPY_TESTS := --allow-untyped-defs --allow-incomplete-defs --allow-untyped-calls
 
 lint: $(STAMP) lint-types  ## what CI runs besides the tests (.ci/run), and the pre-commit hooks
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check bot renderers
+	$(BIN)/ruff format --check .
 
 lint-types: $(STAMP)
 	$(BIN)/mypy

@@ -67,9 +67,7 @@ def register(app: App, s: SlackServices) -> None:
             return
         ack()  # closes the modal; the progress DM follows from the background
         if owner:
-            s.background.submit(
-                f"on behalf {request.id}", lambda: _both_told(s, client, request, body["user"]["id"])
-            )
+            s.background.submit(f"on behalf {request.id}", lambda: _both_told(s, client, request, body["user"]["id"]))
         log.info("request %s submitted by %s (%s)", request.id, person.user_id, request.state.value)
 
     @app.action(Action.TEMPLATE.value)

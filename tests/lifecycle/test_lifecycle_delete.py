@@ -145,6 +145,7 @@ def test_a_removal_closed_before_the_environment_was_ever_ready_goes_back_to_wai
     tmp_path: Path, sqlite_store: SqliteStore
 ) -> None:
     from tests.support.harness import running_bot
+
     clouds: list[ScriptedCloud] = []
     with running_bot(tmp_path, sqlite_store, cloud=lambda repo: remember(clouds, repo)) as bot:
         bot.ask(ALICE)
@@ -171,6 +172,7 @@ def test_deleting_again_after_a_closed_removal_and_a_failure_opens_a_new_removal
     tmp_path: Path, sqlite_store: SqliteStore
 ) -> None:
     from tests.support.harness import running_bot
+
     clouds: list[ScriptedCloud] = []
     with running_bot(
         tmp_path,
