@@ -89,11 +89,12 @@ def _port_is_free(settings: Settings, host: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Production HTTP server on $PORT."""
     from bot import logs
+    from bot.web.policy_check import check_policy_beside
     from bot.web.server import Server
     from bot.web.ticker import Ticker
 
     settings = Settings.from_env()
-    policy = _policy(settings)
+    policy = load_policy(settings.config_path, trial_render=False)  # trial-rendered beside the start, below
     logs.configure(fmt=settings.log_format, level=policy.log_level, secrets=settings.secrets())
     problems = settings.problems()
     if problems:
@@ -105,10 +106,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = _listening(
         settings, args.host, lambda: Server(app.wsgi, host=args.host, port=settings.port, threads=settings.threads)
     )
+    refused: list[str] = []
+
+    def stop(found: list[str]) -> None:
+        refused.extend(found)
+        server.request_stop()
+
+    check_policy_beside(policy, settings.config_path or "built-in example policy", stop)
     if args.reconcile_every:
         Ticker(app.reconciler.run_once, args.reconcile_every).start()
     server.serve_forever()
-    return 0
+    for problem in refused:
+        print(problem, file=sys.stderr)
+    return 2 if refused else 0
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
