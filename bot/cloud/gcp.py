@@ -18,8 +18,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import requests
-
 from bot.cloud.base import (
     ACTIVE,
     DELETING,
@@ -37,7 +35,8 @@ from bot.cloud.gcp_errors import GoogleError, parse_operation_error, to_cloud_er
 from bot.cloud.gcp_states import dataproc_status, describe, permission, resource_path, workbench_status
 from bot.cloud.gcp_transport import GoogleCallFailed, GoogleTransport
 
-if TYPE_CHECKING:  # google-auth itself is imported on the first Google call
+if TYPE_CHECKING:  # requests and google-auth are imported on the first Google call
+    import requests
     from google.auth.credentials import Credentials
 
 NOTEBOOKS_API_URL = "https://notebooks.googleapis.com"

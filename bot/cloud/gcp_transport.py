@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import requests
-
-if TYPE_CHECKING:  # google-auth is imported on the first Google call, not at start (cold start)
+if TYPE_CHECKING:  # requests and google-auth are imported on the first Google call, not at start
+    import requests
     from google.auth.credentials import Credentials
 
 from bot.cloud.base import CloudError
@@ -111,6 +110,7 @@ class GoogleTransport:
 
     def _once(self, session: requests.Session, method: str, url: str, body: dict[str, Any] | None) -> _Outcome:
         import google.auth.exceptions
+        import requests
 
         try:
             response = session.request(method, url, json=body, timeout=self._request_timeout)
