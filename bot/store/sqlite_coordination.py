@@ -53,4 +53,3 @@ class SqliteCoordination:
                 (key, json.dumps(record)),
             )
             return slot
-

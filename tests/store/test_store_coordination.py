@@ -3,6 +3,7 @@ their own, and threads racing) behave as one, on SQLite and on Firestore."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -65,7 +66,7 @@ def test_slots_reserved_at_once_by_several_instances_are_spaced_and_within_the_l
     slots = race(16, lambda i: stores[i % 2].reserve_slot("github-writes", 1000.0, spacing, [(limit, window)]))
     instants = sorted(float(s) for s in slots)  # type: ignore[arg-type]
     assert len(set(instants)) == 16
-    assert all(b - a >= spacing - 1e-9 for a, b in zip(instants, instants[1:], strict=False))
+    assert all(b - a >= spacing - 1e-9 for a, b in itertools.pairwise(instants))
     for i in range(len(instants) - limit):  # never more than `limit` slots within any `window` seconds
         assert instants[i + limit] - instants[i] >= window - 1e-9, instants
     assert instants[0] == 1000.0
