@@ -123,9 +123,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_socket(args: argparse.Namespace) -> int:
     """Socket Mode: a real workspace without a public URL."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt import App
 
     from bot import logs
+    from bot.slack.socket_mode import run_socket_mode, token_problem
     from bot.web.ticker import Ticker
 
     settings = Settings.from_env()
@@ -142,10 +143,23 @@ def cmd_socket(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    app = _build(settings, policy)
-    Ticker(app.reconciler.run_once, args.reconcile_every).start()
-    SocketModeHandler(app.bolt, settings.slack_app_token.reveal()).start()  # type: ignore[no-untyped-call]
-    return 0
+    token = settings.slack_app_token.reveal()
+    problem = token_problem(token)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+
+    def start() -> App:
+        app = _build(settings, policy)
+        Ticker(app.reconciler.run_once, args.reconcile_every).start()
+        bolt: App = app.bolt
+        return bolt
+
+    api_url = settings.slack_api_url.rstrip("/") + "/" if settings.slack_api_url else "https://slack.com/api/"
+    try:
+        return run_socket_mode(start, token, api_url=api_url, say=lambda line: print(line, file=sys.stderr, flush=True))
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

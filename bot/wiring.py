@@ -17,10 +17,12 @@ from bot.config.policy import Policy
 from bot.config.settings import Settings
 from bot.domain.errors import TryAgainLater
 from bot.infra.base import InfraRepo
+from bot.slack import directory_events
 from bot.slack import lifecycle as lifecycle_listeners
 from bot.slack.app import build_bolt_app
 from bot.slack.client import PooledWebClient
 from bot.slack.context import SlackServices
+from bot.slack.delivery import AdminChannel
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import Directory
 from bot.slack.reminders import SlackReminders
@@ -29,6 +31,7 @@ from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
 from bot.workflow.background import BackgroundWork, TrackedExecutor
+from bot.workflow.checks import Checks
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.ports import Background, Clock, Deps
 from bot.workflow.provisioning import Provisioning
@@ -56,9 +59,9 @@ def slack_client(settings: Settings) -> WebClient:
 
 
 def lookup_client(slack: WebClient) -> WebClient:
-    """A client for the lookups made before an ack (who is this user?): it gives up after 2 s instead of
-    waiting out rate limits, because Slack gives up on the ack after 3 s."""
-    return PooledWebClient(token=slack.token, base_url=slack.base_url, timeout=2, retry_handlers=[])
+    """A client for directory lookups (who is this user?): it does not wait out rate limits. Nobody waits
+    on it past the directory's budget; its answer, however late, is kept for the next lookup."""
+    return PooledWebClient(token=slack.token, base_url=slack.base_url, timeout=10, retry_handlers=[])
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Application:
     background: Background
     listeners: TrackedExecutor
     lifecycle: Lifecycle
+    admin_channel: AdminChannel | None = None
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Waits until listeners and background work are done (tests, the demo, shutdown)."""
@@ -90,13 +94,21 @@ class Application:
                 return True
 
     def health(self) -> dict[str, Any]:
-        return health_report(self.settings, self.deps.store, self.deps.repo)
+        return health_report(self.settings, self.deps.store, self.deps.repo, self.admin_channel)
 
 
-def health_report(settings: Settings, store: Store, repo: InfraRepo | None = None) -> dict[str, Any]:
+def health_report(
+    settings: Settings, store: Store, repo: InfraRepo | None = None, admin_channel: AdminChannel | None = None
+) -> dict[str, Any]:
     """What ``GET /healthz`` says: whether the store answers, the configuration is complete, and the
-    infrastructure repository takes writes."""
+    infrastructure repository takes writes.
+
+    A channel that refuses the bot's messages is reported as ``degraded`` with the reason, still 200: the
+    bot works otherwise, and a new revision must not be kept from traffic by a setting in Slack."""
     report: dict[str, Any] = {"ok": True, "config": "ok", "store": "ok"}
+    slack_problem = admin_channel.problem() if admin_channel else None
+    if slack_problem:
+        report.update(status="degraded", slack=slack_problem)
     try:
         store.ping()
     except TryAgainLater as e:
@@ -124,7 +136,8 @@ def build_app(
 ) -> Application:
     """Wires the bot from the parts it is given; nothing here reaches a network by itself."""
     work = background or BackgroundWork(workers=max(4, settings.threads // 2))
-    notifier = SlackNotifier(slack, store, policy, clock)
+    admin_channel = AdminChannel(slack, store, policy, clock)
+    notifier = SlackNotifier(slack, store, policy, clock, admin_channel)
     if callable(watch := getattr(repo, "watch", None)):  # GitHub: missing permissions, writes refused for long
         watch(SetupAlerts(slack, store, policy, clock).tell_once)
     deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work)
@@ -132,15 +145,19 @@ def build_app(
     removal = Removal(deps)
     # Pull request events (webhook and reconcile) go through one router to the flow that opened the PR.
     pull_request_events = PullRequestEvents(deps, provisioning, removal)
+    # The pipeline's plan and apply statuses; with repo.merge: when_checks_pass the bot merges what passed,
+    # looking as soon as a pull request is opened or pushed to (the local repository's plan is ready at once).
+    checks = Checks(deps, pull_request_events)
+    provisioning.on_opened = removal.on_opened = checks.pull_request_open
     requests = Requests(deps, provisioning)
-    reconciler = Reconciler(deps, provisioning, pull_request_events)
+    reconciler = Reconciler(deps, provisioning, pull_request_events, checks)
     lifecycle = Lifecycle(deps, provisioning, SlackReminders(slack, store, clock), removal=removal)
     lifecycle.install(reconciler)  # stale approvals, reminders and expiry, removals, drift
     services = SlackServices(
         deps=deps,
         requests=requests,
         provisioning=provisioning,
-        directory=Directory(lookup_client(slack), policy),
+        directory=Directory(lookup_client(slack), policy, store, clock=clock),
         lifecycle=lifecycle,
     )
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
@@ -150,7 +167,7 @@ def build_app(
         client=slack,
         signing_secret=signing,
         listener_executor=listeners,
-        extras=[lifecycle_listeners.register],
+        extras=[lifecycle_listeners.register, directory_events.register],
     )
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,
@@ -163,9 +180,10 @@ def build_app(
         webhook_secret=settings.github_webhook_secret.reveal().encode() if settings.github_webhook_secret else None,
         reconcile_auth=auth,
         on_pull_request=pull_request_events.pull_request_event,
+        on_status=checks.status_reported,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
-        health=lambda: health_report(settings, store, repo),
+        health=lambda: health_report(settings, store, repo, admin_channel),
         clock=clock,
         repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
         branch_prefix=policy.repo.branch_prefix,
@@ -183,4 +201,5 @@ def build_app(
         background=work,
         listeners=listeners,
         lifecycle=lifecycle,
+        admin_channel=admin_channel,
     )

@@ -26,6 +26,10 @@ class Repo(_Strict):
     reviewers: list[str] = []
     team_reviewers: list[str] = []
     labels: list[str] = ["notebook-bot"]
+    # manual: a person merges every pull request; when_checks_pass: the bot merges an approved one once its
+    # plan (commit status notebook-bot/plan) passed, with merge_method.
+    merge: Literal["manual", "when_checks_pass"] = "manual"
+    merge_method: Literal["squash", "merge", "rebase"] = "squash"
 
     @field_validator("path_layout")
     @classmethod

@@ -2,7 +2,9 @@
 
 The real app is served over HTTP (waitress) and driven by signed requests as Slack sends them; Slack's Web
 API is a loopback server that records what the bot says; state is SQLite; the infra repository is a real
-git repository, merged with ``git merge`` as a reviewer would; the cloud is simulated.
+git repository, merged with ``git merge`` as a reviewer would (``repo.merge: manual``), then, in a second
+act, by the bot itself once its check of the files passed (``repo.merge: when_checks_pass``); the cloud is
+simulated.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from bot.config.load import load_policy
 from bot.config.settings import Settings
+from bot.demo.merging import merge_when_checks_pass
 from bot.demo.slack_api import LoopbackSlack, SlackUser
 from bot.demo.slack_events import SlackSender, number_value, option_value, text_value
 from bot.demo.transcript import describe
@@ -149,18 +152,21 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
         say.flush()
 
         final = store.get(request.id)
+        say.step("Audit trail")
+        for a in store.audit_trail(request.id):
+            print(f"   {a.at:%H:%M:%S} {a.actor:<12} {a.action:<28} {a.detail}")
+
+        merged = merge_when_checks_pass(settings, policy, store, repo, slack, say, open_cloud, ALICE, ADMIN)
         delivered = [
             c
             for c in slack.calls("chat.postMessage")
             if c.args.get("channel") == ALICE.id and "Open JupyterLab" in str(c.args.get("blocks"))
         ]
-        say.step("Audit trail")
-        for a in store.audit_trail(request.id):
-            print(f"   {a.at:%H:%M:%S} {a.actor:<12} {a.action:<28} {a.detail}")
-        if final is None or final.state != State.READY or not delivered:
+        if final is None or final.state != State.READY or merged is None or len(delivered) != 2:
             print(f"\nThe URL was NOT delivered (state: {final.state.value if final else 'missing'}).")
             return 1
         print(f"\n✅ JupyterLab URL delivered to Alice: {final.url}")
+        print(f"✅ With merge: when_checks_pass, from Approve to URL with no merge by hand: {merged.url}")
         return 0
     finally:
         server.stop()

@@ -25,6 +25,7 @@ class SlackUser:
     is_ultra_restricted: bool = False
     deleted: bool = False
     is_bot: bool = False
+    tz: str | None = "Europe/Brussels"
 
     def to_api(self) -> dict[str, Any]:
         profile = {"real_name": self.name, "display_name": self.name}
@@ -33,13 +34,14 @@ class SlackUser:
         return {
             "id": self.id,
             "team_id": self.team_id,
-            "name": self.name.lower(),
+            "name": (self.email or self.name).split("@")[0].lower().replace(" ", "."),  # the @handle
             "real_name": self.name,
             "deleted": self.deleted,
             "is_bot": self.is_bot,
             "is_restricted": self.is_restricted,
             "is_ultra_restricted": self.is_ultra_restricted,
             "profile": profile,
+            **({"tz": self.tz} if self.tz else {}),
         }
 
 
@@ -48,6 +50,7 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float
+    received: float = 0.0  # when the request arrived (``at`` is when it was answered)
 
 
 @dataclass
@@ -60,6 +63,15 @@ class SlackState:
     # Methods that answer {"ok": false, "error": "fatal_error"} this many more times.
     failing: dict[str, int] = field(default_factory=dict)
     delay_seconds: float = 0.0
+    # Channels whose messages Slack refuses with this error (not_in_channel, channel_not_found, is_archived),
+    # answered exactly as Slack does: HTTP 200, {"ok": false, "error": ...}.
+    channel_errors: dict[str, str] = field(default_factory=dict)
+    # Socket Mode: the app-level token apps.connections.open accepts, and the WebSocket URL it hands out.
+    app_token: str | None = None
+    socket_url: str | None = None
+    used_triggers: set[str] = field(default_factory=set)
+    # Views the person closed: views.update on them answers not_found.
+    closed_views: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -82,10 +94,12 @@ class _Handler(BaseHTTPRequestHandler):
         return parsed
 
     def do_POST(self) -> None:
+        received = time.time()
         args = self._args()
         path = self.path.split("?")[0].strip("/")
         method = path.removeprefix("api/")
         state = self.server.state
+        refusal = _refusal(method, args, received, self.headers.get("Authorization") or "", state)
         if state.delay_seconds:
             time.sleep(state.delay_seconds)
         with state.lock:
@@ -99,7 +113,14 @@ class _Handler(BaseHTTPRequestHandler):
                 state.calls.append(Call(f"{method}:failed", args, time.time()))
                 self._send(200, {"ok": False, "error": "fatal_error"})
                 return
-            state.calls.append(Call(method, args, time.time()))
+            refused = state.channel_errors.get(str(args.get("channel", "")))
+            if refused and method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+                refusal = refused
+            if refusal:
+                state.calls.append(Call(f"{method}:{refusal}", args, time.time(), received))
+                self._send(200, {"ok": False, "error": refusal})
+                return
+            state.calls.append(Call(method, args, time.time(), received))
         self._send(200, self.server.answer(method, args))
 
     def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
@@ -111,6 +132,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
+
+
+# Slack's trigger_id lives 3 s and opens one view.
+TRIGGER_LIFE = 3.0
+
+
+def _refusal(method: str, args: dict[str, Any], received: float, authorization: str, state: SlackState) -> str | None:
+    """The error Slack answers a well-formed call with, as Slack decides it on arrival (None: it goes through)."""
+    if method == "views.open":
+        trigger = str(args.get("trigger_id") or "")
+        issued_ms = trigger.split(".")[0]
+        if issued_ms.isdigit() and len(issued_ms) >= 13:  # one made by SlackSender: it carries its birth
+            if received - int(issued_ms) / 1000 > TRIGGER_LIFE:
+                return "expired_trigger_id"
+            with state.lock:
+                if trigger in state.used_triggers:
+                    return "invalid_trigger_id"
+                state.used_triggers.add(trigger)
+    if method == "views.update" and args.get("view_id") in state.closed_views:
+        return "not_found"
+    if method == "apps.connections.open" and state.app_token not in (None, authorization.removeprefix("Bearer ")):
+        return "invalid_auth"
+    return None
 
 
 class _Server(ThreadingHTTPServer):
@@ -126,9 +170,9 @@ class _Server(ThreadingHTTPServer):
         self.connections += 1  # one per TCP connection: shows whether clients keep theirs alive
         super().process_request(request, client_address)
 
-    def __init__(self, state: SlackState, keep_alive: bool = False) -> None:
+    def __init__(self, state: SlackState, keep_alive: bool = False, port: int = 0) -> None:
         handler = type("_KeepAliveHandler", (_Handler,), {"protocol_version": "HTTP/1.1"}) if keep_alive else _Handler
-        super().__init__(("127.0.0.1", 0), handler)
+        super().__init__(("127.0.0.1", port), handler)
         self.state = state
         self.connections = 0
         self._ts = itertools.count(1)
@@ -161,6 +205,8 @@ class _Server(ThreadingHTTPServer):
             return {"ok": True, "users": s.usergroups[group]}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))[1:]}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": s.socket_url or "wss://wss-primary.slack.com/link/?ticket=loopback"}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "team_id": "T0DEMO", "bot_id": "BBOT"}
         if method.startswith("response/"):
@@ -175,9 +221,9 @@ class LoopbackSlack:
     no connection outlives them.
     """
 
-    def __init__(self, users: list[SlackUser] | None = None, *, keep_alive: bool = False) -> None:
+    def __init__(self, users: list[SlackUser] | None = None, *, keep_alive: bool = False, port: int = 0) -> None:
         self.state = SlackState(users={u.id: u for u in users or []})
-        self._server = _Server(self.state, keep_alive)
+        self._server = _Server(self.state, keep_alive, port)
         self._thread = threading.Thread(
             target=lambda: self._server.serve_forever(poll_interval=0.05), name="loopback-slack", daemon=True
         )

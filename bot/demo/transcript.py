@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.demo.slack_api import Call
 
+# Slack writes ``<!date^UNIX^format|fallback>`` in the reader's time zone; a transcript shows the fallback.
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+
 
 def _text(obj: Any) -> str:
-    if isinstance(obj, dict):
-        return str(obj.get("text", ""))
-    return str(obj or "")
+    text = str(obj.get("text", "")) if isinstance(obj, dict) else str(obj or "")
+    return _DATE.sub(r"\1", text)
 
 
 def blocks_as_text(blocks: list[dict[str, Any]]) -> list[str]:

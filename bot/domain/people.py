@@ -18,6 +18,8 @@ class Person:
     deleted: bool = False
     is_bot: bool = False
     usergroups: frozenset[str] = field(default_factory=frozenset)
+    # The IANA time zone name Slack holds for them (``users.info`` ``tz``), for times written as plain text.
+    tz: str | None = None
 
     @property
     def is_guest(self) -> bool:

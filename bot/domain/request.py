@@ -42,6 +42,10 @@ class PullRequestRef:
     url: str
     branch: str
     purpose: str = "create"  # or "remove"
+    merge_sha: str = ""  # the merged commit: where the apply reports (commit status notebook-bot/apply)
+    merged_by: str = ""  # "notebook-bot" when the bot merged it (repo.merge: when_checks_pass)
+    merge_refused: str = ""  # why the host refused the bot's merge: left for a person
+    reported: str = ""  # the failed plan or apply status already acted on, so that a Retry does not act on it again
 
 
 @dataclass(frozen=True)

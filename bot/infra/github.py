@@ -22,7 +22,8 @@ from github import Github, GithubException, InputGitTreeElement
 from github.PullRequest import PullRequest as GitHubPull
 from github.Repository import Repository
 
-from bot.infra.base import FileChange, PullRequest, PullRequestState, RepoUnavailable
+from bot.infra import github_checks
+from bot.infra.base import CommitStatus, FileChange, PullRequest, PullRequestState, RepoUnavailable
 from bot.infra.github_auth import github_client
 from bot.infra.github_errors import TRANSPORT_ERRORS, describe, rate_limit_wait, refused_extra, repo_errors, says
 from bot.infra.outage import Tell, WriteOutage
@@ -115,6 +116,27 @@ class GitHubRepo:
         """Whether ``path`` is on the base branch (contents API; 404 means no)."""
         with repo_errors(self.full_name, f"checking {path} on {self.base_branch}"):
             return self._exists(self._repo(), path)
+
+    def commit_status(self, sha: str, context: str) -> CommitStatus | None:
+        """The latest status of ``context`` on commit ``sha`` (its combined status: one GET)."""
+        with repo_errors(self.full_name, f"reading the {context} status of {sha[:12]}"):
+            return github_checks.commit_status(self._repo(), sha, context)
+
+    def merge_pull_request(self, pr: PullRequest, *, method: str, title: str, message: str) -> PullRequest:
+        """Merges ``pr`` at its head commit (one paced write); MergeRefused says why GitHub would not."""
+        with repo_errors(self.full_name, f"merging pull request #{pr.number}"):
+            sha = github_checks.merge(self._repo(), pr, self._write, method=method, title=title, message=message)
+        return PullRequest(pr.number, pr.url, pr.branch, "merged", pr.title, pr.head_sha, sha)
+
+    def push_to_pull_request(self, change: FileChange) -> PullRequest:
+        """A new commit on the pull request's branch, so that its plan runs again."""
+        with repo_errors(self.full_name, f"pushing to {change.branch}"):
+            repo = self._repo()
+            sha = github_checks.push(repo, change, self._write)
+            found = self._pull_for(repo, change.branch)
+            if found is None:
+                raise RepoUnavailable(f"no pull request from {change.branch}")
+            return github_checks.with_head(_as_pull_request(found), sha)
 
     def unwritable(self) -> str | None:
         """Why pull requests cannot be opened, once writes have failed for a few minutes (for ``/healthz``)."""
@@ -258,7 +280,16 @@ class GitHubRepo:
 
 def _as_pull_request(pull: GitHubPull) -> PullRequest:
     state: PullRequestState = "open" if pull.state == "open" else "merged" if pull.merged_at else "closed"
-    return PullRequest(number=pull.number, url=pull.html_url, branch=pull.head.ref, state=state, title=pull.title or "")
+    return PullRequest(
+        number=pull.number,
+        url=pull.html_url,
+        branch=pull.head.ref,
+        state=state,
+        title=pull.title or "",
+        head_sha=pull.head.sha or "",
+        # While open, GitHub's merge_commit_sha is only its test merge: the apply runs on the real one.
+        merge_sha=(pull.merge_commit_sha or "") if state == "merged" else "",
+    )
 
 
 def github_repo_from_settings(

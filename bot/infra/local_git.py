@@ -7,6 +7,7 @@ may be using) is never touched.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -16,7 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.infra.base import FileChange, PullRequest, PullRequestState, RepoUnavailable
+from bot.infra.base import PLAN, CommitStatus, FileChange, MergeRefused, PullRequest, PullRequestState, RepoUnavailable
+from bot.infra.local_plan import check_files
 
 _AUTHOR = {
     "GIT_AUTHOR_NAME": "notebook-bot",
@@ -49,7 +51,7 @@ class LocalGitRepo:
         self._git("add", "README.md", "environments/.gitkeep")
         self._git("commit", "-q", "-m", "Start the infrastructure repository")
 
-    def _git(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+    def _git(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None, raw: bool = False) -> str:
         full_env = {**os.environ, **_AUTHOR, **(env or {})}
         try:
             done = subprocess.run(
@@ -65,7 +67,7 @@ class LocalGitRepo:
             raise RepoUnavailable(f"git {args[0]}: {e}") from e
         if done.returncode != 0:
             raise RepoUnavailable(f"git {args[0]} failed: {done.stderr.strip()[:300]}")
-        return done.stdout.strip()
+        return done.stdout if raw else done.stdout.strip()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -139,13 +141,67 @@ class LocalGitRepo:
     def read_on_base(self, path: str) -> str:
         return self._git("show", f"refs/heads/{self.base_branch}:{path}")
 
+    def commit_status(self, sha: str, context: str) -> CommitStatus | None:
+        """The plan is the bot's own check of the files the commit's branch writes (kept per commit); the
+        apply has no pipeline here (the simulated cloud plays it), so it has no status."""
+        if context != PLAN:
+            return None
+        kept = self._records.parent / "statuses" / f"{sha}.json"
+        if kept.exists():
+            return CommitStatus(**json.loads(kept.read_text()))
+        base = self._git("merge-base", f"refs/heads/{self.base_branch}", sha)
+        changed = self._git("diff", "--name-only", "--diff-filter=AM", base, sha).splitlines()
+        status = check_files({path: self._git("show", f"{sha}:{path}", raw=True) for path in changed})
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(dataclasses.asdict(status)))
+        return status
+
+    def merge_pull_request(self, pr: PullRequest, *, method: str, title: str, message: str) -> PullRequest:
+        """Merges as ``merge`` does (``--no-ff`` whatever the method: a squash would hide that it was merged)."""
+        with self._locked():
+            record = self._record_for(pr.branch)
+            if record is None or self._status(record).state != "open":
+                raise MergeRefused("the pull request is no longer open")
+            if pr.head_sha and str(record["head"]) != pr.head_sha:
+                raise MergeRefused("its branch changed after the plan ran; the new head needs its own plan")
+            self._merge(pr.branch, f"{title}\n\n{message}")
+            merged = self._status(record)
+            return dataclasses.replace(merged, merge_sha=self._git("rev-parse", f"refs/heads/{self.base_branch}"))
+
+    def push_to_pull_request(self, change: FileChange) -> PullRequest:
+        """A new commit with ``change.files`` on top of the branch; the record follows its new head."""
+        with self._locked():
+            record = self._record_for(change.branch)
+            if record is None:
+                raise RepoUnavailable(f"no pull request from {change.branch}")
+            head = self._git("rev-parse", f"refs/heads/{change.branch}")
+            with tempfile.TemporaryDirectory() as tmp:
+                env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+                self._git("read-tree", head, env=env)
+                for path, content in sorted(change.files.items()):
+                    blob = self._git("hash-object", "-w", "--stdin", stdin=content)
+                    self._git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+                tree = self._git("write-tree", env=env)
+            commit = self._git("commit-tree", tree, "-p", head, "-m", f"{change.title}\n\n{change.body}")
+            self._git("update-ref", f"refs/heads/{change.branch}", commit, head)
+            record["head"] = commit
+            self._write_record(record)
+            return self._status(record)
+
     def merge(self, branch: str) -> None:
         """Merges ``branch`` into the base branch as a reviewer would (``git merge --no-ff``)."""
         with self._locked():
-            current = self._git("symbolic-ref", "--short", "HEAD")
-            if current != self.base_branch:
-                self._git("checkout", "-q", self.base_branch)
-            self._git("merge", "-q", "--no-ff", "-m", f"Merge {branch}", branch)
+            self._merge(branch, f"Merge {branch}")
+
+    def _merge(self, branch: str, message: str) -> None:
+        current = self._git("symbolic-ref", "--short", "HEAD")
+        if current != self.base_branch:
+            self._git("checkout", "-q", self.base_branch)
+        try:
+            self._git("merge", "-q", "--no-ff", "-m", message, branch)
+        except RepoUnavailable as e:
+            self._git("merge", "--abort")
+            raise MergeRefused(f"git cannot merge it, usually a merge conflict ({e.detail})") from e
 
     def close(self, branch: str) -> None:
         """Closes a pull request without merging: its branch is deleted."""
@@ -168,6 +224,7 @@ class LocalGitRepo:
             branch=branch,
             state=state,
             title=str(record["title"]),
+            head_sha=head,
         )
 
     def _is_ancestor(self, commit: str, ref: str) -> bool:

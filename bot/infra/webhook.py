@@ -1,8 +1,8 @@
-"""GitHub webhooks: signature verification and the pull request events the bot acts on. Pure functions.
+"""GitHub webhooks: signature verification and the events the bot acts on. Pure functions.
 
 The HTTP route reads the raw body, refuses it unless :func:`verify_signature` accepts the
 ``X-Hub-Signature-256`` header, dedupes on ``X-GitHub-Delivery``, then hands ``X-GitHub-Event`` and the
-parsed JSON to :func:`parse_pull_request_event`.
+parsed JSON to :func:`parse_pull_request_event` and :func:`parse_status_event`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.infra.base import PullRequestState
+from bot.infra.base import APPLY, PLAN, PullRequestState
 
 SIGNATURE_PREFIX = "sha256="
 
@@ -79,3 +79,40 @@ def parse_pull_request_event(
     return PullRequestEvent(
         branch=branch, number=number, url=str(pull.get("html_url") or ""), state=state, action="closed"
     )
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """The pipeline's plan or apply finished on commit ``sha`` (``branches``: ours among those that hold it)."""
+
+    sha: str
+    context: str
+    state: str
+    branches: tuple[str, ...]
+
+
+def parse_status_event(
+    event: str,
+    payload: Mapping[str, Any],
+    *,
+    repo_full_name: str | None = None,
+    branch_prefix: str | None = None,
+) -> StatusEvent | None:
+    """A finished ``notebook-bot/plan`` or ``notebook-bot/apply`` commit status, or None for anything else
+    (other contexts, ``pending``, other repositories)."""
+    if event != "status":
+        return None
+    sha, context, state = payload.get("sha"), payload.get("context"), payload.get("state")
+    if not isinstance(sha, str) or context not in (PLAN, APPLY) or state not in ("success", "failure", "error"):
+        return None
+    if repo_full_name is not None:
+        repository = payload.get("repository")
+        name = repository.get("full_name") if isinstance(repository, Mapping) else None
+        if not isinstance(name, str) or name.lower() != repo_full_name.lower():
+            return None
+    branches = []
+    for branch in payload.get("branches") or []:
+        name = branch.get("name") if isinstance(branch, Mapping) else None
+        if isinstance(name, str) and (branch_prefix is None or name.startswith(branch_prefix)):
+            branches.append(name)
+    return StatusEvent(sha=sha, context=str(context), state=str(state), branches=tuple(branches))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -10,10 +11,13 @@ from slack_sdk import WebClient
 
 from bot.domain import rules
 from bot.domain.errors import InvalidInput, NotebookBotError, NotFound, Refused
+from bot.domain.request import EnvironmentRequest
+from bot.domain.states import State
+from bot.slack import messages
 from bot.slack.context import SlackServices
 from bot.slack.forms import request_form, selected_template, text_input
 from bot.slack.ids import Action, Field, View
-from bot.slack.modals import reject_modal, request_modal
+from bot.slack.modals import notice_modal, reject_modal, request_modal
 from bot.slack.replies import explained, unexpected
 
 log = logging.getLogger(__name__)
@@ -80,24 +84,26 @@ def register(app: App, s: SlackServices) -> None:
         request_id = body["actions"][0]["value"]
         say = _ephemeral(respond)
         with explained("approving a request", say):
-            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
             request, won = s.requests.approve(request_id, admin)
             if not won:
-                who = f"<@{request.decided_by}>" if request.decided_by else "someone"
-                say(f"Request {request_id} was already decided by {who}; it is {request.state.label}.")
+                say(messages.already_decided(request, _decided_at(s, request)))
 
     @app.action(Action.REJECT.value)
     def reject(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         request_id = body["actions"][0]["value"]
         with explained("opening the reject dialog", _ephemeral(respond)):
-            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
+            admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
             request = s.store.get(request_id)
             if request is None:
                 raise NotFound(f"There is no request {request_id}.")
             refusal = rules.decision_refusal(request, admin, s.policy)
             if refusal:
                 raise Refused(refusal)
+            if request.state != State.PENDING_APPROVAL:  # a card clicked after the decision
+                _ephemeral(respond)(messages.already_decided(request, _decided_at(s, request)))
+                return
             client.views_open(trigger_id=body["trigger_id"], view=reject_modal(request).to_dict())
 
     @app.view(View.REJECT_REASON.value)
@@ -107,16 +113,35 @@ def register(app: App, s: SlackServices) -> None:
             ack(response_action="errors", errors={Field.REJECT_REASON.value: "Say why, for the requester."})
             return
         try:
-            admin = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
-            s.requests.reject(view["private_metadata"], admin, reason)
+            admin = s.directory.actor(body["user"]["id"], body.get("team", {}).get("id", ""))
+            request, won = s.requests.reject(view["private_metadata"], admin, reason)
         except NotebookBotError as e:
             ack(response_action="errors", errors={Field.REJECT_REASON.value: e.message[:150]})
             return
-        ack()
+        if won:
+            ack()
+            return
+        # Someone else decided while this dialog was open: say who and when, instead of closing in silence.
+        try:
+            told = messages.already_decided(request, _decided_at(s, request))
+        except Exception:
+            told = unexpected("telling who decided first")
+        ack(response_action="update", view=notice_modal("Not rejected", told).to_dict())
 
     @app.action(Action.OPEN.value)
     def open_link(ack: Ack) -> None:
         ack()  # a link button: Slack opens the URL itself, but still tells the app about the click
+
+
+def _decided_at(s: SlackServices, request: EnvironmentRequest) -> datetime | None:
+    """When the request stopped waiting for a decision (its audit trail says), if it did."""
+    for record in s.store.audit_trail(request.id):
+        if record.from_state == State.PENDING_APPROVAL.value and record.to_state not in (
+            None,
+            State.PENDING_APPROVAL.value,
+        ):
+            return record.at
+    return None
 
 
 def _ephemeral(respond: Respond) -> Any:

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import html
+import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from bot.config.policy import Template
 from bot.domain import rules
-from bot.domain.errors import Refused
+from bot.domain.errors import NotebookBotError, NotFound, Refused
 from bot.domain.people import Person
 from bot.slack import messages
 from bot.slack.context import Invocation, SlackServices
 from bot.slack.ids import COMMAND
 from bot.slack.lifecycle_commands import LIFECYCLE_SUBCOMMANDS
-from bot.slack.modals import request_modal
-from bot.slack.replies import explained
+from bot.slack.modals import checking_modal, notice_modal, request_modal
+from bot.slack.replies import explained, unexpected
+
+log = logging.getLogger(__name__)
+# A handle typed without picking the person from Slack's menu: Slack sends it as text.
+_HANDLE = re.compile(r"^@([a-z0-9][a-z0-9._-]*)$", re.IGNORECASE)
 
 
 def _ephemeral(respond: Respond) -> Callable[[str], object]:
@@ -27,15 +36,56 @@ def _ephemeral(respond: Respond) -> Callable[[str], object]:
 Subcommand = Callable[[Invocation], None]
 
 
-def open_request_modal(s: SlackServices, person: Person, trigger_id: str, client: WebClient) -> None:
-    """Opens the request form with the templates this person may use (or says why not)."""
+def offered_templates(s: SlackServices, person: Person) -> list[Template]:
+    """The templates this person may ask for now; Refused (said before any form) if there is none."""
     refusal = rules.identity_refusal(person, s.policy)
     if refusal:
         raise Refused(refusal)
     templates = rules.templates_for(person, s.policy)
     if not templates:
         raise Refused("No template is offered to you yet. Ask an admin to give you access to one.")
+    existing = s.store.find(owner_user_id=person.user_id)
+    within = [t for t in templates if rules.quota_refusal(t, s.policy, existing) is None]
+    if not within:
+        raise Refused(rules.quota_refusal(templates[0], s.policy, existing) or "You are at your limit.")
+    return within
+
+
+def open_request_modal(s: SlackServices, person: Person, trigger_id: str, client: WebClient) -> None:
+    """Opens the request form with the templates this person may use now (or says why not)."""
+    templates = offered_templates(s, person)
     client.views_open(trigger_id=trigger_id, view=request_modal(templates, s.policy).to_dict())
+
+
+def open_request_modal_for(
+    s: SlackServices, user_id: str, team_id: str, trigger_id: str, client: WebClient, say: Callable[[str], object]
+) -> None:
+    """Opens the request form within the trigger's life however slow Slack is to say who the user is.
+
+    With the person known within the modal budget, the form opens at once. Otherwise a placeholder opens
+    now and turns into the form, or into the reason there is none, once Slack has answered. Nothing is
+    granted on a guess: the submission is checked again.
+    """
+    person = s.directory.known(user_id, team_id, budget=s.directory.modal_budget)
+    if person is not None:
+        open_request_modal(s, person, trigger_id, client)
+        return
+    opened = client.views_open(trigger_id=trigger_id, view=checking_modal().to_dict())
+    view_id = str((opened.get("view") or {}).get("id") or "")
+    try:
+        person = s.directory.person(user_id, team_id, budget=30.0)  # the trigger is spent: time is no object
+        view = request_modal(offered_templates(s, person), s.policy)
+    except NotebookBotError as e:
+        view = notice_modal("New notebook", e.message)
+    except Exception:
+        view = notice_modal("New notebook", unexpected("opening the request form"))
+    try:
+        client.views_update(view_id=view_id, view=view.to_dict())
+    except SlackApiError as e:
+        if e.response.get("error") == "not_found":  # they closed the placeholder: nothing to show it on
+            log.info("the request form of %s was closed before it was filled in", user_id)
+        else:
+            say(unexpected("showing the request form"))
 
 
 def _new(c: Invocation) -> None:
@@ -46,16 +96,43 @@ def _new(c: Invocation) -> None:
 SUBCOMMANDS: dict[str, Subcommand] = {"new": _new, **LIFECYCLE_SUBCOMMANDS}
 
 
+def command_words(text: str) -> list[str]:
+    """The words typed, as Slack sends them with ``should_escape: true`` (``&lt;`` for ``<``...) undone."""
+    return [html.unescape(w) for w in text.split()]
+
+
+def mentions_resolved(s: SlackServices, words: list[str]) -> list[str]:
+    """``@alice`` typed as text becomes ``<@U…>`` when the directory knows that handle."""
+    out = []
+    for word in words:
+        handle = _HANDLE.match(word)
+        if handle is None or re.fullmatch(r"[UW][A-Z0-9]{2,}", handle.group(1)):
+            out.append(word)
+            continue
+        found = s.directory.by_handle(handle.group(1))
+        if len(found) != 1:
+            raise NotFound(
+                f"I don't know who `{word}` is. Pick them from Slack's @ menu, so that Slack sends who they are."
+            )
+        out.append(f"<@{found[0]}>")
+    return out
+
+
 def register(app: App, s: SlackServices) -> None:
     @app.command(COMMAND)
     def notebook(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        words = str(body.get("text") or "").split()
+        words = command_words(str(body.get("text") or ""))
         sub = words[0].lower() if words else "help"
         if sub in ("help", "") or sub not in SUBCOMMANDS:
             prefix = "" if sub in ("help", "") else f"I don't know `{sub}`.\n\n"
             ack(response_type="ephemeral", text=prefix + messages.HELP)
             return
         ack()
+        user, team = body["user_id"], body.get("team_id", "")
         with explained(f"/notebook {sub}", _ephemeral(respond)):
-            person = s.directory.person(body["user_id"], body.get("team_id", ""))
-            SUBCOMMANDS[sub](Invocation(s, person, words[1:], respond, body, client))
+            if sub == "new":  # the trigger lives 3 s: the form must not wait on Slack's directory
+                open_request_modal_for(s, user, team, body["trigger_id"], client, _ephemeral(respond))
+                return
+            person = s.directory.actor(user, team)
+            args = mentions_resolved(s, words[1:]) if sub == "list" else words[1:]
+            SUBCOMMANDS[sub](Invocation(s, person, args, respond, body, client))

@@ -5,31 +5,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
 
 from bot.cloud.base import ACTIVE, STOPPED
 from bot.config.policy import Policy
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
 from bot.slack.ids import Action
+from bot.slack.texts import SECTION, context, fit, section, when, words
 from bot.workflow.live import EnvironmentView
-from bot.workflow.ports import plain
 
 MESSAGE_BLOCKS = 50  # Slack's limit for a message
 HOME_BLOCKS = 100  # and for a Home tab
-_SECTION_TEXT = 2900  # a section's text may hold 3000 characters
+_AUDIT_LINE = 500  # one audit record's line, so that one long reason does not hide the others
 
 
 def _when(ts: datetime | None) -> str:
-    return f"{ts:%Y-%m-%d %H:%M} UTC" if ts else "-"
+    return when(ts)
 
 
 def _state_line(view: EnvironmentView) -> str:
@@ -47,11 +39,11 @@ def environment_text(view: EnvironmentView, policy: Policy, *, show_owner: bool 
     r = view.request
     template = policy.template(r.template_id)
     lines = [
-        f"*{r.display_name}* · {template.title if template else r.template_id} · `{r.id}`",
+        f"*{words(r.display_name)}* · {words(template.title if template else r.template_id)} · `{r.id}`",
         _state_line(view),
     ]
     if show_owner:
-        lines.append(f"Owner: <@{r.owner_user_id}> ({r.owner_email})")
+        lines.append(f"Owner: <@{r.owner_user_id}> ({words(r.owner_email)})")
     links = []
     if r.url and r.state == State.READY:
         links.append(f"<{r.url}|JupyterLab>")
@@ -61,12 +53,12 @@ def environment_text(view: EnvironmentView, policy: Policy, *, show_owner: bool 
     if r.expires_at and r.state == State.READY:
         links.append(f"kept until {_when(r.expires_at)}")
     if r.state == State.FAILED and r.last_error:
-        links.append(f"failed: {plain(r.last_error)}")
+        links.append(f"failed: {words(r.last_error)}")
     if r.end_reason and r.state in FINAL | {State.DELETING}:
-        links.append(r.end_reason)
+        links.append(words(r.end_reason))
     if links:
         lines.append(" · ".join(links))
-    return "\n".join(lines)[:_SECTION_TEXT]
+    return fit("\n".join(lines), SECTION)
 
 
 def environment_buttons(view: EnvironmentView) -> ActionsBlock | None:
@@ -89,16 +81,14 @@ def environment_buttons(view: EnvironmentView) -> ActionsBlock | None:
     ):
         buttons.append(ButtonElement(text="Delete", action_id=Action.DELETE.value, value=r.id, style="danger"))
     if r.state == State.PENDING_APPROVAL:
-        buttons.append(ButtonElement(text="Withdraw", action_id=Action.DELETE.value, value=r.id))
+        buttons.append(ButtonElement(text="Withdraw", action_id=Action.WITHDRAW.value, value=r.id))
     return ActionsBlock(block_id=f"env:{r.id}", elements=buttons) if buttons else None
 
 
 def environment_blocks(
     view: EnvironmentView, policy: Policy, *, show_owner: bool = False, buttons: bool = True
 ) -> list[Block]:
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=environment_text(view, policy, show_owner=show_owner)))
-    ]
+    blocks: list[Block] = [section(environment_text(view, policy, show_owner=show_owner))]
     actions = environment_buttons(view) if buttons else None
     if actions is not None:
         blocks.append(actions)
@@ -117,9 +107,9 @@ def environment_list(
     empty: str = "",
 ) -> list[Block]:
     """A titled list that stays within ``budget`` blocks (Slack's limits), saying how many were left out."""
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*{title}*"))]
+    blocks: list[Block] = [section(f"*{title}*")]
     if not views:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=empty or "None.")))
+        blocks.append(section(empty or "None."))
         return blocks
     shown = 0
     for view in views:
@@ -129,9 +119,7 @@ def environment_list(
         blocks.extend(rows)
         shown += 1
     if shown < len(views):
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=f"…and {len(views) - shown} more not shown here.")])
-        )
+        blocks.append(context(f"…and {len(views) - shown} more not shown here."))
     return blocks
 
 
@@ -146,9 +134,9 @@ def status_blocks(views: list[EnvironmentView], policy: Policy) -> list[Block]:
     )
 
 
-def admin_list_blocks(requests: list[EnvironmentRequest], policy: Policy, words: tuple[str, ...]) -> list[Block]:
+def admin_list_blocks(requests: list[EnvironmentRequest], policy: Policy, filters: tuple[str, ...]) -> list[Block]:
     """``/notebook list``: stored states only (asking Google about every environment would be slow)."""
-    title = f"All environments{' · ' + ' '.join(words) if words else ''} ({len(requests)})"
+    title = f"All environments{' · ' + words(' '.join(filters)) if filters else ''} ({len(requests)})"
     views = [EnvironmentView(r) for r in requests]
     return environment_list(
         views,
@@ -166,7 +154,7 @@ def reminder_blocks(request: EnvironmentRequest, limit: datetime | None) -> list
     assert request.expires_at is not None
     can_extend = limit is None or limit > request.expires_at
     text = (
-        f"⏰ *{request.display_name}* expires on {_when(request.expires_at)}. Then the bot opens a pull "
+        f"⏰ *{words(request.display_name)}* expires on {_when(request.expires_at)}. Then the bot opens a pull "
         "request "
         "that deletes it, with everything on its disks."
     )
@@ -181,29 +169,39 @@ def reminder_blocks(request: EnvironmentRequest, limit: datetime | None) -> list
     )
     buttons.append(ButtonElement(text="Delete now", action_id=Action.DELETE.value, value=request.id, style="danger"))
     return [
-        SectionBlock(text=MarkdownTextObject(text=text)),
+        section(text),
         ActionsBlock(block_id=f"expiry:{request.id}", elements=buttons),
     ]
+
+
+def audit_line(a: AuditRecord) -> str:
+    """One audit record: when, who, what, the move (a new request came from nothing), and the detail.
+
+    The detail and a non-user actor are people's words or the bot's; both are escaped, so a reject reason or
+    an admin's name cannot ping a channel or hide a link in the admins' view."""
+    moved = ""
+    if a.to_state and a.from_state != a.to_state:
+        moved = f" ({a.from_state} → {a.to_state})" if a.from_state else f" (new → {a.to_state})"
+    actor = f"<@{a.actor}>" if a.actor[:1] in ("U", "W") and a.actor.isalnum() else words(a.actor)
+    return fit(f"{when(a.at, seconds=True)} {actor} *{a.action}*{moved} {words(a.detail)}", _AUDIT_LINE)
 
 
 def audit_blocks(request: EnvironmentRequest, records: list[AuditRecord]) -> list[Block]:
     """The audit trail, oldest first, packed into as few sections as Slack allows."""
     head = (
-        f"*Audit trail of `{request.id}`* · {request.display_name} · <@{request.owner_user_id}> · "
+        f"*Audit trail of `{request.id}`* · {words(request.display_name)} · <@{request.owner_user_id}> · "
         f"now {request.state.label}"
     )
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
+    blocks: list[Block] = [section(head)]
     chunk = ""
     for a in records:
-        moved = f" ({a.from_state} → {a.to_state})" if a.from_state != a.to_state and a.to_state else ""
-        actor = a.actor if not a.actor.startswith(("U", "W")) else f"<@{a.actor}>"
-        line = f"`{a.at:%Y-%m-%d %H:%M:%S}` {actor} *{a.action}*{moved} {a.detail}"[:500] + "\n"
-        if len(chunk) + len(line) > _SECTION_TEXT:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+        line = audit_line(a) + "\n"
+        if len(chunk) + len(line) > SECTION:
+            blocks.append(section(chunk))
             chunk = ""
             if len(blocks) >= MESSAGE_BLOCKS - 1:
                 break
         chunk += line
     if chunk and len(blocks) < MESSAGE_BLOCKS:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+        blocks.append(section(chunk))
     return blocks

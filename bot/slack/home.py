@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
+
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
 from slack_sdk.models.views import View as SlackView
 
 from bot.config.policy import Policy
@@ -20,7 +17,10 @@ from bot.domain.states import FINAL, State
 from bot.slack.context import SlackServices
 from bot.slack.environments import HOME_BLOCKS, environment_list
 from bot.slack.ids import Action, View
+from bot.slack.texts import context, words
 from bot.workflow.live import EnvironmentView
+
+log = logging.getLogger(__name__)
 
 _ENDED_SHOWN = 10  # a context block holds at most 10 elements
 
@@ -37,23 +37,15 @@ def home_view(views: list[EnvironmentView], policy: Policy, *, pending_approvals
         ),
     ]
     if pending_approvals is not None:
-        top.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"Admin: {pending_approvals} request(s) wait for approval · `/notebook list pending`"
-                    )
-                ]
-            )
-        )
+        top.append(context(f"Admin: {pending_approvals} request(s) wait for approval · `/notebook list pending`"))
     tail: list[Block] = []
     if ended:
         tail.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(text=f"~{v.request.display_name}~ {v.request.state.label} `{v.request.id}`")
+            context(
+                *(
+                    f"~{words(v.request.display_name)}~ {v.request.state.label} `{v.request.id}`"
                     for v in ended[:_ENDED_SHOWN]
-                ]
+                )
             )
         )
     budget = HOME_BLOCKS - len(top) - len(tail)
@@ -76,3 +68,49 @@ def publish_home(s: SlackServices, client: WebClient, user_id: str, person: Pers
         pending = len(s.store.find(states=[State.PENDING_APPROVAL]))
     view = home_view(s.lifecycle.overview(person), s.policy, pending_approvals=pending)
     client.views_publish(user_id=user_id, view=view.to_dict())
+
+
+class HomeRefresh:
+    """Publishes a person's Home again when their environments change, so no stale button stays live.
+
+    The publish runs as background work (it asks Google for live states), never in the caller's way.
+    ``views.publish`` is Tier 4 (about 100 a minute): changes of one person's environments that come while
+    a publish of their Home is queued or in flight fold into one more publish of the newest state.
+    """
+
+    def __init__(self, publish: Callable[[str], None], submit: Callable[[str, Callable[[], None]], None]) -> None:
+        self._publish = publish
+        self._submit = submit
+        self._queued: set[str] = set()
+        self._publishing: set[str] = set()
+        self._again: set[str] = set()
+        self._lock = threading.Lock()
+
+    def changed(self, user_id: str) -> None:
+        with self._lock:
+            if user_id in self._queued:
+                return
+            self._queued.add(user_id)
+        self._submit(f"home of {user_id}", lambda: self._run(user_id))
+
+    def _run(self, user_id: str) -> None:
+        with self._lock:
+            self._queued.discard(user_id)
+            if user_id in self._publishing:  # the publish in flight goes once more, with the newest state
+                self._again.add(user_id)
+                return
+            self._publishing.add(user_id)
+        try:
+            while True:
+                try:
+                    self._publish(user_id)
+                except Exception:  # cosmetic: the next change or the next open publishes it
+                    log.exception("could not publish the Home tab of %s", user_id)
+                with self._lock:
+                    if user_id not in self._again:
+                        return
+                    self._again.discard(user_id)
+        finally:
+            with self._lock:
+                self._publishing.discard(user_id)
+                self._again.discard(user_id)

@@ -11,6 +11,7 @@ class View(StrEnum):
     NEW_REQUEST = "notebook_new_request"
     REJECT_REASON = "notebook_reject_reason"
     CONFIRM_DELETE = "notebook_confirm_delete"
+    CONFIRM_WITHDRAW = "notebook_confirm_withdraw"
     HOME = "notebook_home"
     NOTICE = "notebook_notice"
 
@@ -24,6 +25,7 @@ class Action(StrEnum):
     STOP = "stop"
     EXTEND = "extend"
     DELETE = "delete"
+    WITHDRAW = "withdraw"
     NEW = "new_notebook"
     RETRY = "retry"
 

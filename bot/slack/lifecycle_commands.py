@@ -9,7 +9,8 @@ from slack_bolt import Respond
 from bot.domain.errors import InvalidInput, Refused
 from bot.slack.context import Invocation
 from bot.slack.environments import admin_list_blocks, audit_blocks, status_blocks
-from bot.slack.modals import confirm_delete_modal
+from bot.slack.modals import removal_dialog
+from bot.slack.texts import when
 
 
 def _say(respond: Respond, text: str) -> None:
@@ -49,12 +50,13 @@ def extend(c: Invocation) -> None:
             raise InvalidInput({"DAYS": f"`{c.args[1]}` is not a whole number of days"})
         days = int(c.args[1])
     extended = c.services.life.extend(c.person, ref, days)
-    _say(c.respond, f"✅ *{extended.display_name}* is kept until {extended.expires_at:%Y-%m-%d %H:%M} UTC.")
+    until = when(extended.expires_at, tz=c.person.tz)
+    _say(c.respond, f"✅ *{extended.display_name}* is kept until {until}.")
 
 
 def delete(c: Invocation) -> None:
     request = c.services.life.deletable(c.person, _name(c.args, "/notebook delete NAME"))
-    c.client.views_open(trigger_id=c.body["trigger_id"], view=confirm_delete_modal(request).to_dict())
+    c.client.views_open(trigger_id=c.body["trigger_id"], view=removal_dialog(request).to_dict())
 
 
 def list_all(c: Invocation) -> None:
@@ -67,7 +69,9 @@ def list_all(c: Invocation) -> None:
 
 
 def audit(c: Invocation) -> None:
-    request, records = c.services.life.audit(c.person, _name(c.args, "/notebook audit REQUEST_ID"))
+    # Ids are lowercase; people copy them from wherever they saw them, capitals and all.
+    request_id = _name(c.args, "/notebook audit REQUEST_ID").lower()
+    request, records = c.services.life.audit(c.person, request_id)
     c.respond(
         response_type="ephemeral",
         text=f"Audit trail of {request.id}",

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     NumberInputElement,
     Option,
+    OptionGroup,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
@@ -20,6 +21,7 @@ from slack_sdk.models.views import View as SlackView
 
 from bot.config.policy import Policy, Template
 from bot.domain.request import EnvironmentRequest
+from bot.domain.states import State
 from bot.slack.ids import Action, Field, View
 
 
@@ -30,6 +32,32 @@ def _template_option(t: Template) -> Option:
     if t.approval == "auto":
         description += ", no approval needed"
     return Option(value=t.id, text=t.title[:75], description=description[:75])
+
+
+# Slack takes at most 100 options in a static select, or at most 100 groups of at most 100 options each.
+_OPTIONS = 100
+_KIND = {"workbench": "Vertex AI Workbench", "dataproc": "Dataproc cluster"}
+
+
+def _template_select(templates: list[Template], chosen: Template) -> StaticSelectElement:
+    """The template menu: a plain list up to 100 templates, else grouped by kind in groups of 100."""
+    options = [_template_option(t) for t in templates]
+    initial = next(o for o in options if o.value == chosen.id)
+    if len(options) <= _OPTIONS:
+        return StaticSelectElement(action_id=Action.TEMPLATE.value, options=options, initial_option=initial)
+    groups: list[OptionGroup] = []
+    for kind, label in _KIND.items():
+        of_kind = [o for t, o in zip(templates, options, strict=True) if t.kind == kind]
+        for start in range(0, len(of_kind), _OPTIONS):
+            part = of_kind[start : start + _OPTIONS]
+            suffix = f" ({start + 1}-{start + len(part)})" if len(of_kind) > _OPTIONS else ""
+            groups.append(OptionGroup(label=f"{label}{suffix}", options=part))
+    return StaticSelectElement(
+        action_id=Action.TEMPLATE.value,
+        option_groups=groups[:_OPTIONS],
+        initial_option=initial,
+        placeholder="Choose a template (type to search)",
+    )
 
 
 def _number(field: Field, label: str, low: int, high: int, default: int, hint: str) -> InputBlock:
@@ -70,14 +98,12 @@ _CLUSTER_IDLE = (
 def request_modal(templates: list[Template], policy: Policy, chosen: Template | None = None) -> SlackView:
     """The ``/notebook new`` modal: only the templates this user may use, only the chosen one's fields."""
     chosen = chosen or templates[0]
-    options = [_template_option(t) for t in templates]
-    initial = next(o for o in options if o.value == chosen.id)
     blocks: list[Block] = [
         InputBlock(
             block_id=Field.TEMPLATE.value,
             label="Template",
             dispatch_action=True,
-            element=StaticSelectElement(action_id=Action.TEMPLATE.value, options=options, initial_option=initial),
+            element=_template_select(templates, chosen),
             hint=(chosen.description or "Admins curate these templates.")[:2000],
         ),
         InputBlock(
@@ -116,6 +142,18 @@ def request_modal(templates: list[Template], policy: Policy, chosen: Template | 
         submit="Request",
         close="Cancel",
         blocks=blocks,
+    )
+
+
+def checking_modal() -> SlackView:
+    """Opened at once when Slack is slow to say who someone is; replaced by the form (or the reason there is
+    none for them) as soon as it has."""
+    return SlackView(
+        type="modal",
+        callback_id=View.NOTICE.value,
+        title="New notebook",
+        close="Cancel",
+        blocks=[SectionBlock(text=MarkdownTextObject(text="⏳ Checking with Slack who you are… the form follows."))],
     )
 
 
@@ -164,6 +202,33 @@ def confirm_delete_modal(request: EnvironmentRequest) -> SlackView:
     )
 
 
+def confirm_withdraw_modal(request: EnvironmentRequest) -> SlackView:
+    """A confirmation before a request nobody decided on yet is withdrawn (nothing exists to delete)."""
+    return SlackView(
+        type="modal",
+        callback_id=View.CONFIRM_WITHDRAW.value,
+        private_metadata=request.id,
+        title="Withdraw request",
+        submit="Withdraw",
+        close="Keep it",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"Withdraw your request *{request.display_name}* (`{request.id}`)? Nothing has been "
+                    "created yet, so nothing is deleted; the admins' card will say it was withdrawn."
+                )
+            ),
+        ],
+    )
+
+
+def removal_dialog(request: EnvironmentRequest) -> SlackView:
+    """Withdrawing a request nobody decided on has its own words; deleting an environment warns of its disks."""
+    if request.state == State.PENDING_APPROVAL:
+        return confirm_withdraw_modal(request)
+    return confirm_delete_modal(request)
+
+
 def notice_modal(title: str, text: str) -> SlackView:
     """What a modal turns into when its action cannot be done (the reason, and a Close button)."""
     return SlackView(
@@ -179,4 +244,14 @@ def confirm(title: str, text: str, yes: str) -> ConfirmObject:
     return ConfirmObject(title=title, text=text, confirm=yes, deny="Cancel")
 
 
-__all__ = ["ActionsBlock", "confirm", "confirm_delete_modal", "notice_modal", "reject_modal", "request_modal"]
+__all__ = [
+    "ActionsBlock",
+    "checking_modal",
+    "confirm",
+    "confirm_delete_modal",
+    "confirm_withdraw_modal",
+    "notice_modal",
+    "reject_modal",
+    "removal_dialog",
+    "request_modal",
+]

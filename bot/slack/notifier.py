@@ -10,13 +10,16 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block
+from slack_sdk.web import SlackResponse
 
 from bot.config.policy import Policy
 from bot.domain.request import EnvironmentRequest, SlackRefs
 from bot.domain.states import FINAL, State
 from bot.domain.transitions import step_update
 from bot.slack import messages
+from bot.slack.delivery import SETUP_ERRORS, AdminChannel, AdminChannelUnavailable, setup_error
+from bot.slack.texts import MESSAGE_TEXT, fit, section
 from bot.store.base import Store
 from bot.workflow.ports import Clock, failure_key, failure_text
 
@@ -28,23 +31,38 @@ UNCLAIMED_ONLY = "unclaimed-only"
 CRASH_GRACE = timedelta(minutes=30)
 
 
-def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
-    return [b.to_dict() for b in blocks]
+def _dicts(build: Callable[[], list[Block]], what: str) -> list[dict[str, Any]] | None:
+    """The blocks of a message, or None when they cannot be built: the message then goes out as its text
+    alone, because a message that cannot be drawn must never stop the work around it (an alert, a state)."""
+    try:
+        return [b.to_dict() for b in build()]
+    except Exception:
+        log.exception("could not build the blocks of %s; sending its text alone", what)
+        return None
+
+
+def _text(text: str) -> str:
+    return fit(text, MESSAGE_TEXT)
 
 
 class SlackNotifier:
     """The workflow's Notifier, on Slack's Web API."""
 
-    def __init__(self, client: WebClient, store: Store, policy: Policy, clock: Clock) -> None:
+    def __init__(
+        self, client: WebClient, store: Store, policy: Policy, clock: Clock, admin_channel: AdminChannel | None = None
+    ) -> None:
         self.client = client
         self.store = store
         self.policy = policy
         self.clock = clock
+        self.admin_channel = admin_channel or AdminChannel(client, store, policy, clock)
         # Updates of one request's messages go out one at a time, each with the state read just before it,
         # so a slow update never overwrites a newer one; updates asked for meanwhile fold into one more.
         self._updating: set[str] = set()
         self._stale: set[str] = set()
         self._updates_lock = threading.Lock()
+        # Set by the Slack app when it is built: publishes an owner's Home again after their request moved.
+        self.on_change: Callable[[str], None] | None = None
 
     def _once(self, key: str, send: Callable[[], object], again: str = "") -> bool:
         """Sends at most once per key; a failed send releases the key so a retry may send it.
@@ -92,29 +110,79 @@ class SlackNotifier:
         def send() -> None:
             if again and self._already(request, "dm_ts"):
                 return
-            resp = self.client.chat_postMessage(
-                channel=request.owner_user_id,
-                text=messages.progress_text(request),
-                blocks=_dicts(messages.progress_message(request, self.policy)),
+            resp = self._post(
+                request.owner_user_id,
+                messages.progress_text(request),
+                _dicts(lambda: self._progress_blocks(request), f"the progress of {request.id}"),
             )
             self._remember(request, dm_channel=resp["channel"], dm_ts=resp["ts"])
 
         self._once(f"msg:{request.id}:progress", send, again)
 
     def approval_needed(self, request: EnvironmentRequest, again: str = "") -> None:
+        self._card(request, again)
+
+    def _card(self, request: EnvironmentRequest, again: str = "") -> bool:
         def send() -> None:
             if again and self._already(request, "card_ts"):
                 return
-            resp = self.client.chat_postMessage(
-                channel=self.policy.slack.admin_channel,
-                text=f"New notebook request {request.id} from {request.owner_email}",
-                blocks=_dicts(messages.approval_card(request, self.policy)),
+            resp = self._to_admins(
+                messages.card_text(request),
+                _dicts(lambda: messages.approval_card(request, self.policy), f"the card of {request.id}"),
             )
             self._remember(request, card_channel=resp["channel"], card_ts=resp["ts"])
 
-        self._once(f"msg:{request.id}:card", send, again)
+        try:
+            sent = self._once(f"msg:{request.id}:card", send, again)
+        except AdminChannelUnavailable as e:
+            # The admins have been told how to fix it; the requester must not believe they were asked.
+            error = e.error
+            text = (
+                f"⚠️ Your request *{request.display_name}* (`{request.id}`) has not reached the admins yet: "
+                f"their channel cannot receive it ({SETUP_ERRORS[error]}). They have been told how to fix "
+                "it; it reaches them as soon as they do, and nothing is lost meanwhile."
+            )
+            tells: tuple[Callable[[], None], ...] = (
+                lambda: self.tell_owner(request, f"card-undelivered-{error}", text),
+                lambda: self._progress_messages(request),
+            )
+            for tell in tells:
+                try:
+                    tell()
+                except Exception:  # one of the two failing must not keep the other from the requester
+                    log.exception("could not tell the owner of %s that the admins were not reached", request.id)
+            return False
+        if sent and again:  # a card that waited for the channel: the requester's DM says it reached them
+            self._progress_messages(request)
+        return sent
+
+    def _progress_blocks(self, request: EnvironmentRequest) -> list[Block]:
+        return messages.progress_message(request, self.policy, unreached=self.admin_channel.unreached())
+
+    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None) -> SlackResponse:
+        if blocks is None:
+            return self.client.chat_postMessage(channel=channel, text=_text(text))
+        return self.client.chat_postMessage(channel=channel, text=_text(text), blocks=blocks)
+
+    def _to_admins(self, text: str, blocks: list[dict[str, Any]] | None) -> SlackResponse:
+        """A message in the admin channel; a setup refusal is told to the admins and raised (not retried)."""
+        try:
+            resp = self._post(self.policy.slack.admin_channel, text, blocks)
+        except SlackApiError as e:
+            error = setup_error(e)
+            if error is None:
+                raise
+            self.admin_channel.refused(error)
+            raise AdminChannelUnavailable(self.policy.slack.admin_channel, error) from e
+        self.admin_channel.works()
+        return resp
 
     def progress(self, request: EnvironmentRequest) -> None:
+        self._progress_messages(request)
+        if self.on_change is not None:
+            self.on_change(request.owner_user_id)
+
+    def _progress_messages(self, request: EnvironmentRequest) -> None:
         with self._updates_lock:
             if request.id in self._updating:  # the sender in flight will send the newest state after its own
                 self._stale.add(request.id)
@@ -140,19 +208,20 @@ class SlackNotifier:
                 refs.dm_channel,
                 refs.dm_ts,
                 messages.progress_text(current),
-                messages.progress_message(current, self.policy),
+                _dicts(lambda: self._progress_blocks(current), f"the progress of {current.id}"),
             )
         if refs.card_channel and refs.card_ts:
             self._update(
                 refs.card_channel,
                 refs.card_ts,
-                f"Notebook request {current.id}: {current.state.label}",
-                messages.approval_card(current, self.policy),
+                messages.card_text(current),
+                _dicts(lambda: messages.approval_card(current, self.policy), f"the card of {current.id}"),
             )
 
-    def _update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
+    def _update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
         try:
-            self.client.chat_update(channel=channel, ts=ts, text=text, blocks=_dicts(blocks))
+            # Without blocks (they could not be built) the old buttons must still go: an empty list clears.
+            self.client.chat_update(channel=channel, ts=ts, text=_text(text), blocks=blocks or [])
         except SlackApiError as e:
             # An update is cosmetic: the state is in the store and the next update carries it.
             log.warning("could not update message %s/%s: %s", channel, ts, e.response.get("error"))
@@ -161,10 +230,10 @@ class SlackNotifier:
         def send() -> None:
             if again and self._already(request, "ready_ts"):
                 return
-            resp = self.client.chat_postMessage(
-                channel=request.owner_user_id,
-                text=f"{request.display_name} is ready: {request.url}",
-                blocks=_dicts(messages.ready_message(request, self.policy)),
+            resp = self._post(
+                request.owner_user_id,
+                f"{request.display_name} is ready: {request.url}",
+                _dicts(lambda: messages.ready_message(request, self.policy), f"the ready message of {request.id}"),
             )
             self._remember(request, ready_ts=resp["ts"])
 
@@ -173,29 +242,29 @@ class SlackNotifier:
     def tell_owner(self, request: EnvironmentRequest, key: str, text: str) -> None:
         self._once(
             f"msg:{request.id}:{key}",
-            lambda: self.client.chat_postMessage(
-                channel=request.owner_user_id,
-                text=text,
-                blocks=[SectionBlock(text=MarkdownTextObject(text=text)).to_dict()],
-            ),
+            lambda: self._post(request.owner_user_id, text, _dicts(lambda: [section(text)], f"a message ({key})")),
         )
 
     def alert_admins(self, request: EnvironmentRequest, key: str, text: str, again: str = "") -> None:
+        self._alert(request, key, text, again)
+
+    def _alert(self, request: EnvironmentRequest, key: str, text: str, again: str = "") -> bool:
         failed = request.state == State.FAILED
-        blocks: list[Block] = (
-            messages.failure_alert(request, text) if failed else [SectionBlock(text=MarkdownTextObject(text=text))]
-        )
+
+        def build() -> list[Block]:
+            return messages.failure_alert(request, text) if failed else [section(text)]
 
         def send() -> None:
             if again and failed and self._already(request, "alert_ts"):
                 return
-            resp = self.client.chat_postMessage(
-                channel=self.policy.slack.admin_channel, text=text, blocks=_dicts(blocks)
-            )
+            resp = self._to_admins(text, _dicts(build, f"the admins' alert about {request.id}"))
             if failed:
                 self._remember(request, alert_ts=resp["ts"])
 
-        self._once(f"msg:{request.id}:admins:{key}", send, again)
+        try:
+            return self._once(f"msg:{request.id}:admins:{key}", send, again)
+        except AdminChannelUnavailable:
+            return False  # the admins were told by DM what to fix; reconcile sends this once it works
 
     def resend_missing(self, request: EnvironmentRequest) -> int:
         """Sends again what should have been sent but was not (Slack failed, or the instance crashed).
@@ -211,19 +280,18 @@ class SlackNotifier:
         if refs.dm_ts is None and state not in FINAL:
             sent += self._resend(lambda: self.request_received(request, again=hour))
         if refs.card_ts is None and state == State.PENDING_APPROVAL:
-            sent += self._resend(lambda: self.approval_needed(request, again=hour))
+            sent += self._resend(lambda: self._card(request, again=hour))
         if refs.ready_ts is None and state == State.READY and request.url:
             sent += self._resend(lambda: self.ready(request, again=hour))
         if refs.alert_ts is None and state == State.FAILED:
             text = failure_text(request, request.last_error or "")
-            sent += self._resend(lambda: self.alert_admins(request, failure_key(request), text, again=hour))
+            sent += self._resend(lambda: self._alert(request, failure_key(request), text, again=hour))
         return sent
 
     @staticmethod
     def _resend(send: Callable[[], object]) -> int:
         try:
-            send()
-            return 1
+            return 0 if send() is False else 1
         except Exception:  # one message that cannot be sent must not stop the others
             log.exception("resending a missing message failed again; the next reconcile will try again")
             return 0

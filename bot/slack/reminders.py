@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 
 from bot.domain.request import EnvironmentRequest, iso
 from bot.slack.environments import reminder_blocks
+from bot.slack.texts import when
 from bot.store.base import Store
 from bot.workflow.ports import Clock
 
@@ -28,7 +29,7 @@ class SlackReminders:
         try:
             self.client.chat_postMessage(
                 channel=request.owner_user_id,
-                text=f"{request.display_name} expires on {request.expires_at:%Y-%m-%d %H:%M} UTC",
+                text=f"{request.display_name} expires on {when(request.expires_at)}",
                 blocks=[b.to_dict() for b in reminder_blocks(request, limit)],
             )
         except Exception:

@@ -1,8 +1,8 @@
 """Where requests and their audit trail live: SQLite (embedded) or Firestore (production)."""
 
-from bot.store.base import AlreadyExists, Store, StoreUnavailable
+from bot.store.base import AlreadyExists, DirectoryEntry, Store, StoreUnavailable
 
-__all__ = ["AlreadyExists", "Store", "StoreUnavailable", "open_store"]
+__all__ = ["AlreadyExists", "DirectoryEntry", "Store", "StoreUnavailable", "open_store"]
 
 
 def open_store(url: str) -> Store:

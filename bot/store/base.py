@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import AuditRecord, EnvironmentRequest
@@ -26,6 +27,20 @@ class StoreUnavailable(TryAgainLater):
             "Please try again in a minute (a second try never does anything twice)."
         )
         self.detail = detail
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One answer from Slack's directory, kept so that no lookup waits on Slack before an ack.
+
+    ``key`` is ``user:U…`` (``body`` holds what ``users.info`` said of them) or ``group:S…`` (``body`` holds
+    ``{"users": [...]}``); ``fetched_at`` is when Slack said it; ``handle`` is a user's lowercase @handle.
+    """
+
+    key: str
+    body: dict[str, Any] = field(hash=False)
+    fetched_at: datetime
+    handle: str | None = None
 
 
 class Store(Protocol):
@@ -66,6 +81,15 @@ class Store(Protocol):
 
     def release(self, key: str) -> None:
         """Forgets a claim whose work failed, so it may be tried again."""
+
+    def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
+        """The cached directory entries among ``keys`` (one round trip), by key; unknown keys are left out."""
+
+    def save_directory_entry(self, entry: DirectoryEntry) -> bool:
+        """Keeps ``entry`` unless a newer answer (later ``fetched_at``) is stored already; True if it was kept."""
+
+    def directory_by_handle(self, handle: str) -> list[DirectoryEntry]:
+        """The cached users whose @handle is ``handle`` (lowercase)."""
 
     def take_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
         """Takes (or renews) the lease ``name`` for ``holder`` until ``now + ttl``: True unless another holder

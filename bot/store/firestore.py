@@ -2,7 +2,8 @@
 
 Collections: ``requests`` (document id = request id; the fields are the request's record, whose top-level
 ``owner_user_id``, ``state``, ``created_at``, ``due_at`` and ``version`` serve the queries), ``audit``
-(document id = the record's stable key; only ever created) and ``claims`` (document id = the key).
+(document id = the record's stable key; only ever created), ``claims`` (document id = the key) and
+``directory`` (document id = the entry's key: Slack users and user groups as last seen).
 The composite indexes the queries need are declared in ``deploy/firestore/indexes.json``.
 
 Every write is one atomic commit with preconditions (create = "must not exist", update = "unchanged since
@@ -25,10 +26,10 @@ from google.api_core import exceptions as api
 from google.auth import exceptions as auth
 from google.cloud import firestore
 
-from bot.domain.request import AuditRecord, EnvironmentRequest, iso
+from bot.domain.request import AuditRecord, EnvironmentRequest, iso, parse_iso
 from bot.domain.states import State
 from bot.domain.transitions import Step
-from bot.store.base import AlreadyExists, StoreUnavailable
+from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
 from bot.store.firestore_client import bound_retries, make_client
 from bot.store.firestore_coordination import FirestoreCoordination
 
@@ -87,6 +88,7 @@ class FirestoreStore(FirestoreCoordination):
         self._requests = client.collection("requests")
         self._audit = client.collection("audit")
         self._claims = client.collection("claims")
+        self._directory = client.collection("directory")
 
     def add(self, request: EnvironmentRequest, audit: AuditRecord) -> None:
         ref = self._requests.document(_doc_id(request.id))
@@ -215,6 +217,40 @@ class FirestoreStore(FirestoreCoordination):
         with _reaching_firestore():
             self._claims.document(_doc_id(key)).delete()
 
+    def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
+        refs = [self._directory.document(_doc_id(k)) for k in dict.fromkeys(keys)]
+        if not refs:
+            return {}
+        with _reaching_firestore():
+            found = [_directory_entry(snap) for snap in self._client.get_all(refs) if snap.exists]
+        return {e.key: e for e in found}
+
+    def save_directory_entry(self, entry: DirectoryEntry) -> bool:
+        ref = self._directory.document(_doc_id(entry.key))
+        record = {"key": entry.key, "fetched_at": iso(entry.fetched_at), "handle": entry.handle, "body": entry.body}
+        for _ in range(self._max_attempts):
+            snap = self._snapshot(ref)
+            # Only a newer answer replaces a stored one: a slow lookup must not undo a change event.
+            if snap.exists and str(_fields(snap).get("fetched_at") or "") > str(record["fetched_at"]):
+                return False
+            batch = self._client.batch()
+            if snap.exists:  # compare-and-set on the version that was read
+                batch.update(ref, record, option=self._client.write_option(last_update_time=snap.update_time))
+            else:
+                batch.create(ref, record)
+            try:
+                self._commit(batch)
+                return True
+            except (api.FailedPrecondition, api.AlreadyExists, api.NotFound):
+                continue  # someone wrote meanwhile: compare again
+        raise StoreUnavailable(f"directory entry {entry.key} kept changing")
+
+    def directory_by_handle(self, handle: str) -> list[DirectoryEntry]:
+        query = self._directory.where(filter=firestore.FieldFilter("handle", "==", handle))
+        with _reaching_firestore():
+            found = [_directory_entry(snap) for snap in query.stream()]
+        return sorted(found, key=lambda e: e.key)
+
     def ping(self) -> None:
         with _reaching_firestore():
             self._claims.document("ping").get()
@@ -243,6 +279,15 @@ def _matches(request: EnvironmentRequest, states: list[str] | None, due: str | N
         return True
     due_at = iso(request.due_at)
     return due_at is not None and due_at <= due
+
+
+def _directory_entry(snap: Any) -> DirectoryEntry:
+    fields = _fields(snap)
+    fetched_at = parse_iso(fields.get("fetched_at"))
+    assert fetched_at is not None
+    return DirectoryEntry(
+        key=str(fields["key"]), body=dict(fields.get("body") or {}), fetched_at=fetched_at, handle=fields.get("handle")
+    )
 
 
 def _fields(snap: Any) -> dict[str, Any]:

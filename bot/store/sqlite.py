@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from bot.domain.request import AuditRecord, EnvironmentRequest, iso
+from bot.domain.request import AuditRecord, EnvironmentRequest, iso, parse_iso
 from bot.domain.states import State
 from bot.domain.transitions import Step
-from bot.store.base import AlreadyExists, StoreUnavailable
+from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
 from bot.store.sqlite_coordination import SCHEMA as COORDINATION_SCHEMA
 from bot.store.sqlite_coordination import SqliteCoordination
 
@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_request ON audit (request_id, at, seq);
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+-- Slack's directory as last seen (users, user groups), shared by every process on this file.
+CREATE TABLE IF NOT EXISTS directory (
+    key TEXT PRIMARY KEY,
+    fetched_at TEXT NOT NULL,
+    handle TEXT,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS directory_handle ON directory (handle);
 -- The audit trail is append-only: the database itself refuses edits and deletions.
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
@@ -193,6 +201,31 @@ class SqliteStore(SqliteCoordination):
         with self._transaction() as db:
             db.execute("DELETE FROM claims WHERE key=?", (key,))
 
+    def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        rows = self._query(
+            f"SELECT key, fetched_at, handle, body FROM directory WHERE key IN ({','.join('?' * len(wanted))})",  # noqa: S608 - placeholders only
+            tuple(wanted),
+        )
+        return {str(r[0]): _entry(r) for r in rows}
+
+    def save_directory_entry(self, entry: DirectoryEntry) -> bool:
+        with self._transaction() as db:
+            # Only a newer answer replaces a stored one: a slow lookup must not undo a change event.
+            cur = db.execute(
+                "INSERT INTO directory (key, fetched_at, handle, body) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET fetched_at=excluded.fetched_at, handle=excluded.handle, "
+                "body=excluded.body WHERE excluded.fetched_at >= directory.fetched_at",
+                (entry.key, iso(entry.fetched_at), entry.handle, json.dumps(entry.body)),
+            )
+            return cur.rowcount == 1
+
+    def directory_by_handle(self, handle: str) -> list[DirectoryEntry]:
+        rows = self._query("SELECT key, fetched_at, handle, body FROM directory WHERE handle=? ORDER BY key", (handle,))
+        return [_entry(r) for r in rows]
+
     def ping(self) -> None:
         self._query("SELECT 1", ())
 
@@ -207,3 +240,10 @@ class SqliteStore(SqliteCoordination):
             return self._connection().execute(sql, args).fetchall()
         except sqlite3.Error as e:
             raise StoreUnavailable(str(e)) from e
+
+
+def _entry(row: tuple[object, ...]) -> DirectoryEntry:
+    fetched_at = parse_iso(str(row[1]))
+    assert fetched_at is not None
+    handle = None if row[2] is None else str(row[2])
+    return DirectoryEntry(key=str(row[0]), fetched_at=fetched_at, handle=handle, body=json.loads(str(row[3])))

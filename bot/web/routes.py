@@ -15,7 +15,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import logs
 from bot.domain.errors import TryAgainLater
-from bot.infra.webhook import parse_pull_request_event, verify_signature
+from bot.infra.webhook import StatusEvent, parse_pull_request_event, parse_status_event, verify_signature
 from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 
@@ -62,6 +62,8 @@ class Routes:
     repo_full_name: str | None = None
     branch_prefix: str | None = None
     project: str = ""
+    # The pipeline's plan or apply status (``status`` events): read back and acted on by the workflow.
+    on_status: Callable[[StatusEvent], object] | None = None
 
     def __post_init__(self) -> None:
         self._slack = SlackRequestHandler(self.bolt)
@@ -101,13 +103,11 @@ class Routes:
             payload = json.loads(body)
         except ValueError:
             return _reply(start_response, "400 Bad Request", {"error": "body is not JSON"})
-        event = parse_pull_request_event(
-            headers.get("x-github-event", ""),
-            payload,
-            repo_full_name=self.repo_full_name,
-            branch_prefix=self.branch_prefix,
-        )
-        if event is None:
+        kind = headers.get("x-github-event", "")
+        scope = {"repo_full_name": self.repo_full_name, "branch_prefix": self.branch_prefix}
+        event = parse_pull_request_event(kind, payload, **scope) if isinstance(payload, dict) else None
+        status = parse_status_event(kind, payload, **scope) if isinstance(payload, dict) else None
+        if event is None and (status is None or self.on_status is None):
             return _reply(start_response, "200 OK", {"ignored": True})
         delivery = headers.get("x-github-delivery") or ""
         try:
@@ -117,9 +117,13 @@ class Routes:
             # Not acknowledged, so GitHub shows it failed; reconcile polls the pull request anyway.
             return _reply(start_response, "503 Service Unavailable", {"error": "store unavailable"})
         # The payload is only a hint: what happened is read back from the repository itself, so a replayed
-        # or forged-but-signed event cannot move a request the real pull request does not.
-        branch = event.branch
-        self.submit_background(f"webhook {delivery}", lambda: self.on_pull_request(branch))
+        # or forged-but-signed event cannot move a request the real pull request (or status) does not.
+        if event is not None:
+            branch = event.branch
+            self.submit_background(f"webhook {delivery}", lambda: self.on_pull_request(branch))
+        elif status is not None and self.on_status is not None:
+            on_status = self.on_status
+            self.submit_background(f"webhook {delivery}", lambda: on_status(status))
         return _reply(start_response, "202 Accepted", {"accepted": True})
 
     def reconcile(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:

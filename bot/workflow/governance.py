@@ -13,6 +13,7 @@ from bot.domain.states import FINAL, State
 from bot.domain.transitions import note, step_to
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import Provisioning
+from bot.workflow.pull_requests import PLAN_FAILED
 from bot.workflow.removal import MERGED_AT, Removal
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
@@ -55,6 +56,11 @@ def parse_list_filter(words: list[str], template_ids: set[str]) -> ListFilter:
                 f"`{word}` is not a state ({choices}), a @user or a template ({', '.join(sorted(template_ids))})."
             )
     return ListFilter(frozenset(states), frozenset(owners), frozenset(templates), tuple(words))
+
+
+def plan_failed(request: EnvironmentRequest) -> bool:
+    """Whether this failed request failed on its plan (Retry then pushes the files again)."""
+    return (request.last_error or "").startswith(PLAN_FAILED)
 
 
 def list_order(r: EnvironmentRequest) -> tuple[int, float]:
@@ -137,16 +143,24 @@ class Governance:
         if moved is None:
             raise Refused(f"Request `{request.id}` was retried by someone else already.")
         # Mostly repo work (a pull request to open or to look at): the lane that may wait for GitHub.
-        d.background.submit(f"retry {request.id}", lambda: self._rerun(moved), lane="repo")
+        replan = plan_failed(request)
+        d.background.submit(f"retry {request.id}", lambda: self._rerun(moved, replan), lane="repo")
         return moved
 
-    def _rerun(self, request: EnvironmentRequest) -> None:
+    def _rerun(self, request: EnvironmentRequest, replan: bool = False) -> None:
+        """The failed step again. After a failed plan: the files pushed again, so the plan runs again. After
+        a failed apply: back to waiting for the cloud (the failure already reported is not acted on again;
+        re-running the apply is the pipeline's, from the run's link the admins got)."""
         d = self.deps
         d.notifier.progress(request)
         if request.state == State.APPROVED:
             self.provisioning.provision(request.id, retry=True)
         elif request.state == State.APPLYING:
             self.provisioning.check_ready(request.id)
+        elif request.state == State.PR_OPEN and replan:
+            self.provisioning.push_again(request.id)
+        elif request.state == State.DELETING and replan:
+            self.removal.push_again(request.id)
         elif request.state == State.DELETING:
             self.removal.advance(request.id)
         elif request.state == State.PR_OPEN and request.pull_request is not None:

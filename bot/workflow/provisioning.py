@@ -10,10 +10,20 @@ from bot.cloud.base import CloudError
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest, PullRequestRef
 from bot.domain.states import State
-from bot.domain.transitions import step_to, step_update
+from bot.domain.transitions import note, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
 from bot.workflow.ports import Deps
-from bot.workflow.pull_requests import BOT, branch_for, fail, pull_request_body, retry_later
+from bot.workflow.pull_requests import (
+    BOT,
+    OpenedHook,
+    after_opening,
+    branch_for,
+    fail,
+    pull_request_body,
+    pull_request_title,
+    retry_later,
+    with_merge_sha,
+)
 from bot.workflow.rendering import cloud_environment, render
 from renderers import RenderError
 
@@ -29,6 +39,8 @@ class Provisioning:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        # Called when a pull request was opened or pushed to (wiring sets it: the bot's merge follows it).
+        self.on_opened: OpenedHook | None = None
         self._queued: set[str] = set()
         self._queued_lock = threading.Lock()
 
@@ -64,23 +76,9 @@ class Provisioning:
         request = d.store.get(request_id)
         if request is None or request.state != State.APPROVED:
             return request
-        template = d.policy.template(request.template_id)
-        if template is None:
-            return fail(d, request, State.APPROVED, f"template {request.template_id} is no longer in the policy")
-        try:
-            rendered = render(request, template, d.policy)
-        except RenderError as e:
-            return fail(d, request, State.APPROVED, f"the environment could not be rendered: {e}")
-        repo = d.policy.repo
-        change = FileChange(
-            branch=branch_for(d.policy, request),
-            title=f"notebook: {request.display_name} for {request.owner_email} ({request.template_id})",
-            body=pull_request_body(request, "create"),
-            files={f.path: f.content for f in rendered.files},
-            labels=tuple(repo.labels),
-            reviewers=tuple(repo.reviewers),
-            team_reviewers=tuple(repo.team_reviewers),
-        )
+        change = self._change(request)
+        if isinstance(change, str):
+            return fail(d, request, State.APPROVED, change)
         try:
             pr = (d.repo.find_pull_request(change.branch) if retry else None) or d.repo.open_pull_request(change)
         except TryAgainLater as e:
@@ -105,7 +103,50 @@ class Provisioning:
         d.notifier.progress(opened)
         if pr.state != "open":  # a retry found the pull request already merged or closed
             return self.pull_request_changed(opened, pr)
+        after_opening(self.on_opened, opened, pr)  # its plan may have passed already (the local one's at once)
         return opened
+
+    def _change(self, request: EnvironmentRequest) -> FileChange | str:
+        """The pull request's files, rendered as an approval renders them; or why they cannot be."""
+        d = self.deps
+        template = d.policy.template(request.template_id)
+        if template is None:
+            return f"template {request.template_id} is no longer in the policy"
+        try:
+            rendered = render(request, template, d.policy)
+        except RenderError as e:
+            return f"the environment could not be rendered: {e}"
+        repo = d.policy.repo
+        return FileChange(
+            branch=branch_for(d.policy, request),
+            title=pull_request_title(request, "create"),
+            body=pull_request_body(request, "create"),
+            files={f.path: f.content for f in rendered.files},
+            labels=tuple(repo.labels),
+            reviewers=tuple(repo.reviewers),
+            team_reviewers=tuple(repo.team_reviewers),
+        )
+
+    def push_again(self, request_id: str) -> EnvironmentRequest | None:
+        """Retry after a failed plan: renders the files again and pushes them as a new commit on the same
+        branch, so that the plan runs again on the new head (and the bot merges once it passes)."""
+        d = self.deps
+        request = d.store.get(request_id)
+        if request is None or request.state != State.PR_OPEN or request.pull_request is None:
+            return request
+        change = self._change(request)
+        if isinstance(change, str):
+            return fail(d, request, State.PR_OPEN, change)
+        try:
+            found = d.repo.find_pull_request(change.branch)
+            if found is not None and found.state != "open":  # merged or closed by a person meanwhile
+                return self.pull_request_changed(request, found)
+            pr = d.repo.push_to_pull_request(change)
+        except TryAgainLater as e:
+            return fail(d, request, State.PR_OPEN, f"could not push the files again: {e.message}")
+        d.store.record(note(request, actor=BOT, at=d.clock(), action="pushed again", detail=pr.head_sha))
+        after_opening(self.on_opened, request, pr)
+        return d.store.get(request_id)
 
     def pull_request_changed(self, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
         """The request's creation pull request was merged or closed (webhook or reconcile, through
@@ -116,16 +157,23 @@ class Provisioning:
         if known is not None and known.purpose == "create" and known.number and known.number != pr.number:
             log.warning("ignoring pull request #%s of %s: the request's is #%s", pr.number, pr.branch, known.number)
             return request
+        # A failed plan stops the bot, not a person: merged or closed by hand, the request follows it.
+        under_review = {State.PR_OPEN} | ({State.FAILED} if request.failed_from == State.PR_OPEN else set())
         if pr.state == "merged":
             applying = d.store.apply(
                 request_id,
-                step_to(
-                    State.APPLYING,
-                    expected={State.PR_OPEN},
-                    actor=BOT,
-                    at=d.clock(),
-                    detail=f"merged {pr.url}",
-                    due_at=d.clock(),
+                with_merge_sha(
+                    pr,
+                    step_to(
+                        State.APPLYING,
+                        expected=under_review,
+                        actor=BOT,
+                        at=d.clock(),
+                        detail=f"merged {pr.url}",
+                        due_at=d.clock(),
+                        failed_from=None,
+                        last_error=None,
+                    ),
                 ),
             )
             if applying is not None:
@@ -136,7 +184,7 @@ class Provisioning:
                 request_id,
                 step_to(
                     State.CANCELLED,
-                    expected={State.PR_OPEN},
+                    expected=under_review,
                     actor=BOT,
                     at=d.clock(),
                     detail=f"pull request closed without merging: {pr.url}",

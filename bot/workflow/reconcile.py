@@ -17,11 +17,13 @@ from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.domain.transitions import Change
+from bot.infra.base import PullRequest
+from bot.workflow.checks import Checks
 from bot.workflow.leases import one_at_a_time
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import PROVISION_GRACE, Provisioning
 from bot.workflow.pull_request_events import PullRequestEvents
-from bot.workflow.removal import Removal
+from bot.workflow.removal import MERGED_AT, Removal
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +69,22 @@ class Reconciler:
     store query per state plus work for what is due, not work for every environment.
     """
 
-    def __init__(self, deps: Deps, provisioning: Provisioning, events: PullRequestEvents | None = None) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        provisioning: Provisioning,
+        events: PullRequestEvents | None = None,
+        checks: Checks | None = None,
+    ) -> None:
         self.deps = deps
         self.provisioning = provisioning
         self.events = events or PullRequestEvents(deps, provisioning, Removal(deps))
+        self.checks = checks or Checks(deps, self.events)
+        # A failed apply is looked for first: it is reported at once rather than when readiness times out.
         self.handlers: dict[State, list[Handler]] = {
             State.APPROVED: [self._provision],
-            State.APPLYING: [self._readiness],
+            State.APPLYING: [self._apply_report, self._readiness],
+            State.DELETING: [self._apply_report],
         }
         self.passes: list[Callable[[ReconcileReport], None]] = [self._pull_requests, self._missing_messages]
 
@@ -161,29 +172,40 @@ class Reconciler:
             report.actions["messages sent again"] += sent
 
     def _pull_requests(self, report: ReconcileReport) -> None:
-        """Webhooks can be lost (GitHub does not redeliver): ask the repo about every creation PR we wait on.
-
-        Removal PRs are followed by the lifecycle's ``deleting`` handler, on their own ``due_at``.
-        """
+        """Webhooks can be lost (GitHub does not redeliver), and the local repository has none: one listing
+        of the open pull requests per pass serves every pull request a request waits on, creation and removal
+        alike. Those no longer open are looked up one by one and routed; open ones have their plan looked at
+        when the bot merges (``repo.merge: when_checks_pass``)."""
         d = self.deps
-        waiting = d.store.find(states=[State.PR_OPEN])
+        states = [State.PR_OPEN, State.DELETING, State.FAILED]
+        waiting = [r for r in d.store.find(states=states) if _waits_on_pull_request(r)]
         report.looked_at += len(waiting)
         if not waiting:
             return
-        # One listing of the open pull requests (a page per hundred) instead of one call per request:
-        # only those no longer open are looked up one by one.
+        # One listing (a page per hundred) instead of one call per request.
         try:
-            still_open = {pr.branch for pr in d.repo.open_pull_requests()}
+            still_open = {pr.branch: pr for pr in d.repo.open_pull_requests()}
         except TryAgainLater as e:
             report.errors.append(f"listing open pull requests: {e.message}")
             return
+        merging = d.policy.repo.merge == "when_checks_pass"
         for request in waiting:
-            if request.pull_request is None or request.pull_request.purpose != "create":
-                continue
-            if request.pull_request.branch in still_open:
-                continue
+            assert request.pull_request is not None
+            pr = still_open.get(request.pull_request.branch)
             # One unreachable pull request must not stop the pass for the others.
-            self._guard(report, f"pull request of {request.id}", partial(self._pull_request, request, report))
+            if pr is None:
+                self._guard(report, f"pull request of {request.id}", partial(self._pull_request, request, report))
+            elif merging:
+                self._guard(report, f"plan of {request.id}", partial(self._plan, request, pr, report))
+
+    def _plan(self, request: EnvironmentRequest, pr: PullRequest, report: ReconcileReport) -> None:
+        after = self.checks.pull_request_open(request, pr)
+        if after is not None and after.state != request.state:
+            report.actions[f"plans looked at: {after.state.label}"] += 1
+
+    def _apply_report(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
+        if self.checks.apply_failed(request) is not None:
+            report.actions["applies failed"] += 1
 
     def _pull_request(self, request: EnvironmentRequest, report: ReconcileReport) -> None:
         assert request.pull_request is not None
@@ -191,3 +213,16 @@ class Reconciler:
         if pr is not None and pr.state != "open":
             self.events.pull_request_changed(pr)
             report.actions[f"pull requests {pr.state}"] += 1
+
+
+def _waits_on_pull_request(request: EnvironmentRequest) -> bool:
+    """A creation pull request under review (its plan may have failed: a person may still merge it), or an
+    opened removal pull request not yet merged."""
+    ref = request.pull_request
+    if ref is None:
+        return False
+    if request.state == State.PR_OPEN or (request.state == State.FAILED and request.failed_from == State.PR_OPEN):
+        return ref.purpose == "create"
+    if request.state == State.FAILED:
+        return False
+    return ref.purpose == "remove" and ref.number > 0 and MERGED_AT not in request.options

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.cloud.base import CloudError
-from bot.config.policy import Policy
 from bot.domain.errors import TryAgainLater
 from bot.domain.request import EnvironmentRequest, PullRequestRef, iso, parse_iso
 from bot.domain.states import State
 from bot.domain.transitions import Change, move, note, step_to, step_update
 from bot.infra.base import FileChange, PullRequest
-from bot.workflow.ports import Deps
-from bot.workflow.pull_requests import BOT, branch_for, fail, pull_request_body, retry_later
+from bot.workflow.ports import Deps, plain
+from bot.workflow.pull_requests import (
+    BOT,
+    OpenedHook,
+    after_opening,
+    fail,
+    pull_request_body,
+    pull_request_title,
+    removal_branch,
+    retry_later,
+)
 from bot.workflow.rendering import cloud_environment
 
 log = logging.getLogger(__name__)
@@ -33,19 +42,6 @@ GONE_POLL = timedelta(minutes=1)
 MERGED_AT = "removal_merged_at"
 
 
-def removal_branch(request: EnvironmentRequest, policy: Policy) -> str:
-    """``…-remove`` the first time; ``…-remove-2``, ``-3``… after a removal pull request was closed unmerged,
-    because a closed pull request keeps its branch name for good (opening is idempotent by branch)."""
-    base = branch_for(policy, request, "remove")
-    previous = request.pull_request
-    if previous is None or previous.purpose != "remove" or not previous.branch.startswith(base):
-        return base
-    if request.state == State.FAILED and request.failed_from == State.DELETING:
-        return previous.branch  # retrying a removal that failed: its pull request may exist; reuse it
-    suffix = previous.branch.removeprefix(base).lstrip("-")
-    return f"{base}-{int(suffix) + 1 if suffix.isdigit() else 2}"
-
-
 def _without_merge_mark(request: EnvironmentRequest) -> dict[str, object]:
     return {k: v for k, v in request.options.items() if k != MERGED_AT}
 
@@ -55,6 +51,8 @@ class Removal:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        # Called when a removal pull request was opened or pushed to (wiring sets it: the bot's merge).
+        self.on_opened: OpenedHook | None = None
 
     def begin(
         self,
@@ -123,8 +121,8 @@ class Removal:
         repo = d.policy.repo
         change = FileChange(
             branch=request.pull_request.branch,
-            title=f"notebook: remove {request.display_name} of {request.owner_email} ({request.end_reason})",
-            body=pull_request_body(request, "remove") + f"\n\nWhy: {request.end_reason}.",
+            title=pull_request_title(request, "remove"),
+            body=pull_request_body(request, "remove"),
             deletions=request.files,
             labels=tuple(repo.labels),
             reviewers=tuple(repo.reviewers),
@@ -156,7 +154,25 @@ class Removal:
         current = opened or d.store.get(request.id)
         if current is not None and pr.state != "open":  # a retry found it already merged or closed
             return self.pull_request_changed(current, pr)
+        if opened is not None:
+            after_opening(self.on_opened, opened, pr)
         return current
+
+    def push_again(self, request_id: str) -> EnvironmentRequest | None:
+        """Retry after the removal's plan failed: a new (empty) commit on its branch runs the plan again."""
+        d = self.deps
+        request = d.store.get(request_id)
+        ref = request.pull_request if request is not None else None
+        if request is None or request.state != State.DELETING or ref is None or MERGED_AT in request.options:
+            return request
+        change = FileChange(branch=ref.branch, title=pull_request_title(request, "remove"), body="Run the plan again.")
+        try:
+            pr = d.repo.push_to_pull_request(change)
+        except TryAgainLater as e:
+            return retry_later(d, request, State.DELETING, e.message)
+        d.store.record(note(request, actor=BOT, at=d.clock(), action="pushed again", detail=pr.head_sha))
+        after_opening(self.on_opened, request, pr)
+        return d.store.get(request_id)
 
     def pull_request_changed(self, request: EnvironmentRequest, pr: PullRequest) -> EnvironmentRequest | None:
         """The removal pull request was merged (wait for the cloud) or closed (the environment stays)."""
@@ -165,7 +181,7 @@ class Removal:
         if request.state != State.DELETING or ref is None or ref.branch != pr.branch:
             return request  # an event about an older removal, or one already handled
         if pr.state == "merged":
-            return self.check_gone(self._mark_merged(request, pr.url))
+            return self.check_gone(self._mark_merged(request, pr.url, pr.merge_sha))
         if pr.state != "closed":
             return request
         now = d.clock()
@@ -220,7 +236,7 @@ class Removal:
             )
         return kept or d.store.get(request.id)
 
-    def _mark_merged(self, request: EnvironmentRequest, url: str = "") -> EnvironmentRequest:
+    def _mark_merged(self, request: EnvironmentRequest, url: str = "", merge_sha: str = "") -> EnvironmentRequest:
         if MERGED_AT in request.options:
             return request
         d = self.deps
@@ -229,7 +245,12 @@ class Removal:
         def step(current: EnvironmentRequest) -> Change | None:
             if current.state != State.DELETING or MERGED_AT in current.options:
                 return None
-            new = current.with_changes(options={**current.options, MERGED_AT: iso(now)}, updated_at=now, due_at=now)
+            ref = current.pull_request
+            if ref is not None and merge_sha:  # where the removal's apply reports
+                ref = replace(ref, merge_sha=merge_sha)
+            new = current.with_changes(
+                options={**current.options, MERGED_AT: iso(now)}, pull_request=ref, updated_at=now, due_at=now
+            )
             return Change(
                 new,
                 note(current, actor=BOT, at=now, action="removal merged", detail=url or "no files to remove"),
@@ -288,7 +309,7 @@ class Removal:
 def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
     link = f"<{pr.url}|pull request #{pr.number}>"
     if request.end_reason == EXPIRED:
-        until = f" ({request.expires_at:%Y-%m-%d})" if request.expires_at else ""
+        until = f" ({request.expires_at:%Y-%m-%d %H:%M} UTC)" if request.expires_at else ""
         return (
             f"⌛ *{request.display_name}* reached the end of its lifetime{until}. I opened {link} to remove "
             "it; "
@@ -301,7 +322,8 @@ def _opened_text(request: EnvironmentRequest, pr: PullRequest) -> str:
             "`/notebook new` asks for a new one."
         )
     return (
-        f"🗑️ Deleting *{request.display_name}* ({request.end_reason}): {link} removes it. I'll tell you when it is gone."
+        f"🗑️ Deleting *{request.display_name}* ({plain(request.end_reason or '')}): {link} removes it. "
+        "I'll tell you when it is gone."
     )
 
 

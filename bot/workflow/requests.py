@@ -182,7 +182,14 @@ class Requests:
             ),
         )
         if rejected is None:
-            return d.store.get(request_id) or current, False
+            now = d.store.get(request_id) or current
+            # Too late (someone decided first): nothing changes, but the attempt is on the record.
+            d.store.record(
+                note(
+                    now, actor=admin.user_id, at=d.clock(), action="reject too late", detail=f"it was {now.state.label}"
+                )
+            )
+            return now, False
 
         def work() -> None:
             d.notifier.progress(rejected)

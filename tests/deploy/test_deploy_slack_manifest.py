@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
+from slack_sdk import WebClient
+from slack_sdk.web.base_client import BaseClient
 
 REPO = Path(__file__).resolve().parents[2]
 # Slack's app-manifest JSON schema, kept in the repository so that a clone on its own can run the tests
@@ -17,8 +20,63 @@ SCHEMA = REPO / "tests" / "reference" / "slack-manifest.schema.json"
 HTTP_MANIFEST = REPO / "deploy" / "slack-app-manifest.yaml"
 SOCKET_MANIFEST = REPO / "deploy" / "slack-app-manifest.socket.yaml"
 
-BOT_SCOPES = {"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read"}
+# The scopes each Web API method the bot calls needs (https://api.slack.com/methods, "Required scopes"), and
+# what else the bot relies on. A method the bot starts calling must be added here, with its scope.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "chat_postEphemeral": {"chat:write"},
+    "views_open": set(),
+    "views_update": set(),
+    "views_publish": set(),
+    "users_info": {"users:read"},
+    "usergroups_users_list": {"usergroups:read"},
+    "auth_test": set(),
+    "apps_connections_open": set(),  # Socket Mode: the app-level token's connections:write, not a bot scope
+    "conversations_open": {"im:write"},
+    "conversations_info": {"channels:read", "groups:read"},
+    "users_lookupByEmail": {"users:read.email"},
+}
+EVENT_SCOPES: dict[str, set[str]] = {
+    "app_home_opened": set(),
+    "message.im": {"im:history"},
+    "user_change": {"users:read"},
+    "subteam_members_changed": {"usergroups:read"},
+    "subteam_updated": {"usergroups:read"},
+}
+# Not a method call: the slash command, the email in users.info's profile (the environment's owner), and
+# posting cards in a public admin channel the bot was never invited to (no not_in_channel there).
+ALWAYS = {"commands", "users:read.email", "chat:write.public"}
 USAGE = "new | status | start NAME | stop NAME | extend NAME | delete NAME | list | audit ID | help"
+
+
+def called_methods() -> set[str]:
+    """Every Slack Web API method the bot's code calls (``client.chat_postMessage(...)`` and the like)."""
+    api = {n for n in dir(WebClient) if not n.startswith("_") and not hasattr(BaseClient, n)}
+    called: set[str] = set()
+    for path in (REPO / "bot").rglob("*.py"):
+        if "demo" in path.parts:  # the demo's loopback Slack is not the bot calling Slack
+            continue
+        called |= {m for m in re.findall(r"\.([A-Za-z_]+)\(", path.read_text(encoding="utf-8")) if m in api}
+    return called
+
+
+def needed_scopes(events: list[str]) -> set[str]:
+    methods = called_methods()
+    unknown = sorted(methods - METHOD_SCOPES.keys()) + sorted(set(events) - EVENT_SCOPES.keys())
+    assert not unknown, f"add the scopes of {unknown} to this test's tables"
+    scopes = set(ALWAYS)
+    for method in methods:
+        scopes |= METHOD_SCOPES[method]
+    for event in events:
+        scopes |= EVENT_SCOPES[event]
+    return scopes
+
+
+def test_the_code_calls_what_the_scope_table_expects() -> None:
+    methods = called_methods()
+    assert {"chat_postMessage", "chat_update", "views_open", "users_info", "usergroups_users_list"} <= methods
+    assert "conversations_open" not in methods  # so im:write is not asked for
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -51,8 +109,15 @@ def test_both_variants_offer_the_same_app(path: Path) -> None:
     assert command["usage_hint"] == USAGE
     assert features["app_home"]["home_tab_enabled"] is True
     assert features["app_home"]["messages_tab_enabled"] is True  # approvals and links arrive as DMs
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed_scopes(
+        settings["event_subscriptions"]["bot_events"]
+    )
+    # The directory learns of changes to people and user groups as they happen (bot/slack/directory_events.py);
+    # a message typed to the bot is answered with help.
+    assert {"app_home_opened", "message.im", "user_change", "subteam_updated", "subteam_members_changed"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
+    assert command["should_escape"] is True  # `/notebook list @alice` arrives as <@U…|alice>
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False

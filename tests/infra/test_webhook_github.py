@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from bot.infra.webhook import PullRequestEvent, parse_pull_request_event, verify_signature
+from bot.infra.base import APPLY, PLAN
+from bot.infra.webhook import (
+    PullRequestEvent,
+    StatusEvent,
+    parse_pull_request_event,
+    parse_status_event,
+    verify_signature,
+)
+from tests.support.github_webhook import status_event
 
 SECRET = b"webhook-secret"
 
@@ -95,3 +103,27 @@ def test_pull_requests_of_other_repositories_or_branches_are_ignored_when_asked(
     assert parse(closed(True, repo="acme/other")) is None
     assert parse(closed(True, branch="someone/feature")) is None
     assert parse(closed(True, head_repo="mallory/infra")) is None  # a fork's branch named like ours
+
+
+def test_a_finished_plan_or_apply_status_is_an_event_with_our_branches() -> None:
+    payload = status_event("a" * 40, PLAN, "failure", description="Error: x", branches=("notebook-bot/r1", "main"))
+    event = parse_status_event("status", payload, repo_full_name="acme/infra", branch_prefix="notebook-bot/")
+    assert event == StatusEvent(sha="a" * 40, context=PLAN, state="failure", branches=("notebook-bot/r1",))
+    applied = parse_status_event("status", status_event("b" * 40, APPLY, "success", branches=("main",)))
+    assert applied is not None and applied.context == APPLY and applied.branches == ("main",)
+
+
+@pytest.mark.parametrize(
+    ("event", "payload"),
+    [
+        ("status", status_event("a" * 40, PLAN, "pending")),
+        ("status", status_event("a" * 40, "ci/build", "failure")),
+        ("status", status_event("a" * 40, PLAN, "failure", repo="mallory/infra")),
+        ("pull_request", status_event("a" * 40, PLAN, "failure")),
+        ("status", {"context": PLAN, "state": "failure"}),
+    ],
+)
+def test_pending_other_contexts_other_repositories_and_malformed_statuses_are_ignored(
+    event: str, payload: dict[str, Any]
+) -> None:
+    assert parse_status_event(event, payload, repo_full_name="acme/infra", branch_prefix="notebook-bot/") is None

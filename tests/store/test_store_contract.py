@@ -262,6 +262,9 @@ def test_a_store_offers_no_way_to_change_or_delete_audit_records(store: Store) -
         "record",
         "claim",
         "release",
+        "directory_entries",
+        "save_directory_entry",
+        "directory_by_handle",
         "ping",
         "close",
     }

@@ -54,6 +54,9 @@ class Pull:
     labels: list[str] = field(default_factory=list)
     reviewers: list[str] = field(default_factory=list)
     team_reviewers: list[str] = field(default_factory=list)
+    merge_sha: str = ""
+    # Why GitHub would refuse to merge it now (405): a conflict, or branch protection wanting a review.
+    unmergeable: str = ""
 
 
 @dataclass
@@ -105,6 +108,8 @@ class GitHubServer:
         self.trees: dict[str, dict[str, str]] = {}
         self.commits: dict[str, dict[str, Any]] = {}
         self.refs: dict[str, str] = {}
+        self.statuses: dict[str, list[dict[str, Any]]] = {}  # commit sha -> statuses, oldest first
+        self.merge_methods: list[str] = []
         self._faults: list[_Fault] = []
         self._lock = threading.RLock()
         start = files if files is not None else {"README.md": "# Infrastructure\n", "environments/.gitkeep": ""}
@@ -188,8 +193,32 @@ class GitHubServer:
                 merged.pop(gone, None)
             self.refs[f"heads/{pull.base}"] = self._commit(merged, [base_sha, pull.head_sha], f"Merge #{number}")
             pull.state, pull.merged = "closed", True
+            pull.merge_sha = self.refs[f"heads/{pull.base}"]
             if delete_branch:
                 self.refs.pop(f"heads/{pull.branch}", None)
+
+    def set_status(
+        self, sha: str, context: str, state: str, description: str = "", target_url: str | None = None
+    ) -> dict[str, Any]:
+        """Sets a commit status as a CI job does (``POST /repos/{o}/{r}/statuses/{sha}``); returns its JSON."""
+        with self._lock:
+            return self._create_status(
+                sha, {"context": context, "state": state, "description": description, "target_url": target_url}
+            )
+
+    def refuse_merge(self, number: int, message: str = "Pull Request is not mergeable") -> None:
+        """GitHub will answer 405 ``message`` to a merge of pull request ``number`` (a conflict, by default)."""
+        with self._lock:
+            self.pulls[number - 1].unmergeable = message
+
+    def push(self, branch: str, files: dict[str, str], message: str = "A person pushed") -> str:
+        """A commit on ``branch`` by somebody else (its pull request's head moves); returns its sha."""
+        with self._lock:
+            head = self.refs[f"heads/{branch}"]
+            tree = {**self.trees[self.commits[head]["tree"]], **files}
+            sha = self._commit(tree, [head], message)
+            self._move_ref(f"heads/{branch}", sha)
+            return sha
 
     def close(self, number: int) -> None:
         """Closes pull request ``number`` without merging."""
@@ -244,6 +273,8 @@ class GitHubServer:
             "html_url": f"{self.url}/{self.repo}/pull/{n}",
             "issue_url": self._api(f"/issues/{n}"),
             "merged": p.merged,
+            "merge_commit_sha": p.merge_sha or None,
+            "mergeable": None if p.state != "open" else not p.unmergeable,
             "draft": False,
             "merged_at": _now_iso() if p.merged else None,
             "created_at": _now_iso(),
@@ -336,7 +367,151 @@ class GitHubServer:
             return 201, self._pull_json(pull), {}
         if method == "GET" and rest.startswith("/contents/"):
             return self._contents(unquote(rest[len("/contents/") :]), query.get("ref", self.base_branch))
+        if method == "PATCH" and (m := re.fullmatch(r"/git/refs/(heads/.+)", rest)):
+            return self._update_ref(m[1], body)
+        if method == "GET" and (m := re.fullmatch(r"/commits/([^/]+)/status", rest)):
+            return self._combined_status(unquote(m[1]))
+        if method == "POST" and (m := re.fullmatch(r"/statuses/([0-9a-f]{40})", rest)):
+            if m[1] not in self.commits:
+                return _error(422, f"No commit found for SHA: {m[1]}")
+            if body.get("state") not in ("error", "failure", "pending", "success"):
+                return _error(
+                    422, "Validation Failed", errors=[{"resource": "Status", "field": "state", "code": "custom"}]
+                )
+            return 201, self._create_status(m[1], body), {}
+        if method == "PUT" and (m := re.fullmatch(r"/pulls/(\d+)/merge", rest)) and int(m[1]) <= len(self.pulls):
+            return self._merge_pull(self.pulls[int(m[1]) - 1], body)
         return _error(404, "Not Found")
+
+    # --- commit statuses, the merge endpoint, moving a branch (GitHub's answers, word for word) ------------
+    def _move_ref(self, name: str, sha: str) -> None:
+        self.refs[name] = sha
+        for pull in self.pulls:
+            if pull.state == "open" and f"heads/{pull.branch}" == name:
+                pull.head_sha = sha
+
+    def _update_ref(self, name: str, body: dict[str, Any]) -> Reply:
+        if name not in self.refs:
+            return _error(422, "Reference does not exist")
+        if body.get("sha") not in self.commits:
+            return _error(422, "Object does not exist")
+        old = self.refs[name]
+        if not body.get("force") and not self._descends(str(body["sha"]), old):
+            return _error(422, "Update is not a fast forward")
+        self._move_ref(name, str(body["sha"]))
+        return 200, self._ref_json(name), {}
+
+    def _descends(self, sha: str, ancestor: str) -> bool:
+        todo = [sha]
+        while todo:
+            current = todo.pop()
+            if current == ancestor:
+                return True
+            todo.extend(self.commits.get(current, {}).get("parents", []))
+        return False
+
+    def _status_json(self, sha: str, status: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": self._api(f"/statuses/{sha}"),
+            "avatar_url": "https://avatars.githubusercontent.com/in/15368?v=4",
+            "id": status["id"],
+            "node_id": f"SC_{status['id']}",
+            "state": status["state"],
+            "description": status["description"],
+            "target_url": status["target_url"],
+            "context": status["context"],
+            "created_at": status["created_at"],
+            "updated_at": status["created_at"],
+        }
+
+    def _create_status(self, sha: str, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("state") not in ("error", "failure", "pending", "success"):
+            raise ValueError(f"GitHub would refuse the state {body.get('state')!r} (422)")
+        number = 1 + sum(len(v) for v in self.statuses.values())
+        status = {
+            "id": 1000 + number,
+            "state": body["state"],
+            "description": body.get("description"),
+            "target_url": body.get("target_url"),
+            "context": body.get("context") or "default",
+            "created_at": _now_iso(),
+        }
+        self.statuses.setdefault(sha, []).append(status)
+        return self._status_json(sha, status)
+
+    def _combined_status(self, ref: str) -> Reply:
+        sha = self.refs.get(f"heads/{ref}") or (ref if ref in self.commits else None)
+        if sha is None:
+            return _error(422, f"No commit found for SHA: {ref}")
+        latest: dict[str, dict[str, Any]] = {}
+        for status in self.statuses.get(sha, []):  # the newest status of each context
+            latest[status["context"]] = status
+        statuses = sorted(latest.values(), key=lambda s: s["id"], reverse=True)
+        states = {s["state"] for s in statuses}
+        combined = (
+            "failure"
+            if states & {"error", "failure"}
+            else "pending"
+            if not states or "pending" in states
+            else "success"
+        )
+        repo = {"id": 1, "full_name": self.repo, "name": self.repo.split("/")[1], "url": self._api()}
+        return (
+            200,
+            {
+                "state": combined,
+                "statuses": [self._status_json(sha, s) for s in statuses],
+                "sha": sha,
+                "total_count": len(statuses),
+                "repository": repo,
+                "commit_url": self._api(f"/commits/{sha}"),
+                "url": self._api(f"/commits/{sha}/status"),
+            },
+            {},
+        )
+
+    def _merge_pull(self, pull: Pull, body: dict[str, Any]) -> Reply:
+        """``PUT /pulls/{n}/merge``: 405 when GitHub would not merge it, 409 when ``sha`` is not the head."""
+        documentation = "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request"
+        if pull.state != "open" or pull.unmergeable:
+            message = pull.unmergeable or "Pull Request is not mergeable"
+            return 405, {"message": message, "documentation_url": documentation, "status": "405"}, {}
+        if body.get("sha") and body["sha"] != pull.head_sha:
+            message = "Head branch was modified. Review and try the merge again."
+            return 409, {"message": message, "documentation_url": documentation, "status": "409"}, {}
+        method = body.get("merge_method") or "merge"
+        self.merge_methods.append(method)
+        head = self.commits[pull.head_sha]
+        base_sha = self.refs[f"heads/{pull.base}"]
+        merged = dict(self.trees[self.commits[base_sha]["tree"]])
+        start = self._merge_base(pull.head_sha, base_sha)
+        before = self.trees[self.commits[start]["tree"]] if start else {}
+        after = self.trees[head["tree"]]
+        merged.update({p: c for p, c in after.items() if before.get(p) != c})
+        for gone in set(before) - set(after):
+            merged.pop(gone, None)
+        title = body.get("commit_title") or f"Merge pull request #{pull.number}"
+        message = f"{title}\n\n{body.get('commit_message') or ''}".strip()
+        parents = [base_sha] if method in ("squash", "rebase") else [base_sha, pull.head_sha]
+        self.refs[f"heads/{pull.base}"] = sha = self._commit(merged, parents, message)
+        pull.state, pull.merged, pull.merge_sha = "closed", True, sha
+        return 200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"}, {}
+
+    def _merge_base(self, head: str, base: str) -> str | None:
+        seen: set[str] = set()
+        todo = [base]
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(self.commits[current]["parents"])
+        todo = [head]
+        while todo:
+            current = todo.pop(0)
+            if current in seen:
+                return current
+            todo.extend(self.commits[current]["parents"])
+        return None
 
     def _create_tree(self, body: dict[str, Any]) -> Reply:
         files = dict(self.trees.get(body.get("base_tree", ""), {}))
