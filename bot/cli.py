@@ -34,7 +34,7 @@ def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type
         "NOTEBOOK_BOT_REPO",
         settings.repo_url,
         "check the repository, its credentials (GITHUB_*) and GITHUB_API_URL, then start again",
-        lambda: open_repo(settings, policy),
+        lambda: open_repo(settings, policy, store),
     )
     cloud = _starting(
         "NOTEBOOK_BOT_CLOUD",
@@ -50,6 +50,7 @@ def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type
         slack_client(settings),
         policy=policy,
         background=Inline() if inline else None,
+        shared_budgets=True,
     )
 
 

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.config.load import load_policy
+from bot.infra.pacing import Pacer
+from bot.infra.shared_budget import SharedBudget
 from bot.store.base import Store
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import Provisioning
@@ -117,3 +119,34 @@ def test_two_instances_asked_to_reconcile_at_once_run_one_pass(backend: Backend)
     assert passes == ["first"] and not reports[0].skipped
     assert not second.run_once().skipped  # the lease was given back: the next pass runs
     assert passes == ["first", "second"]
+
+
+class FakeTime:
+    """One clock for every instance in the test; sleeping moves it on."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_two_instances_writing_with_one_github_identity_keep_its_pace_together(backend: Backend) -> None:
+    clock = FakeTime()
+    pacers = [
+        Pacer(
+            clock=clock,
+            sleep=clock.sleep,
+            shared=SharedBudget(backend.open(), "github-writes:bot", 80, 500, wall=clock).delay,
+        )
+        for _ in range(2)
+    ]
+    sent: list[float] = []
+    for i in range(100):  # the two instances take turns, each on its own would not wait at all at first
+        pacers[i % 2].write(lambda: sent.append(clock()))
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 60 / 80 - 1e-6  # spread as one writer's would be: 0.75 s apart
+    assert max(sum(1 for t in sent if start <= t < start + 60) for start in sent) <= 80
