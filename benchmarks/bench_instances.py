@@ -34,7 +34,7 @@ APPROVALS = int(os.environ.get("BENCH_APPROVALS", "300"))
 SCALE = float(os.environ.get("BENCH_TIME_SCALE", "0.1"))
 GITHUB_PER_MINUTE = 80
 SLACK_UPDATES_PER_MINUTE = 50
-TOKEN = "ghp_bench_instances"  # noqa: S105 - a loopback server's token
+TOKEN = "ghp_bench_instances"  # a loopback server's token
 
 
 def free_port() -> int:
