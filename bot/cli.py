@@ -222,8 +222,43 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         return 1
     assert policy is not None
     source = settings.config_path or "the built-in example policy"
+    from bot.pricing.coverage import unpriced_warnings
+
+    for warning in unpriced_warnings(policy):
+        print(f"warning: {warning}")
     print(f"{source}: OK — {len(policy.templates)} template(s): {', '.join(t.id for t in policy.templates)}")
     return 0
+
+
+def cmd_prices_refresh(args: argparse.Namespace) -> int:
+    """Rebuilds the price table from the Cloud Billing Catalog API (CLOUDBILLING_API_URL overrides it)."""
+    from pathlib import Path
+
+    from bot.pricing.refresh import RefreshFailed, google_call, refresh
+    from bot.pricing.table import table_path
+
+    out = Path(args.out) if args.out else table_path()
+    try:
+        table, notes = refresh(out, table_path(), call=google_call())
+    except RefreshFailed as e:
+        print(f"prices refresh: {e}; the price table is unchanged", file=sys.stderr)
+        return 1
+    print(f"{out}: {len(table['regions'])} region(s), prices of {table['taken']}")
+    for note in notes:
+        print(f"  {note}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Checks the live setup against Slack, GitHub and Google; non-zero on any problem."""
+    import os
+    from pathlib import Path
+
+    from bot.doctor import run_doctor
+
+    settings = Settings.from_env()
+    manifest = Path(args.manifest) if args.manifest else None
+    return run_doctor(settings, _policy(settings), os.environ, bot_url=args.url, manifest=manifest)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -264,6 +299,20 @@ def parser() -> argparse.ArgumentParser:
         help="check only the policy file (e.g. in the policy repository's CI, without secrets)",
     )
     check.set_defaults(fn=cmd_check_config)
+    prices = sub.add_parser("prices", help="the price table cost estimates come from").add_subparsers(
+        dest="prices_command", required=True
+    )
+    prices_refresh = prices.add_parser("refresh", help=cmd_prices_refresh.__doc__)
+    prices_refresh.add_argument(
+        "--out", default=None, help="write here (default: $NOTEBOOK_BOT_PRICES or the shipped table)"
+    )
+    prices_refresh.set_defaults(fn=cmd_prices_refresh)
+    doctor = sub.add_parser("doctor", help=cmd_doctor.__doc__)
+    doctor.add_argument("--url", default=None, help="the bot's public URL (default: NOTEBOOK_BOT_RECONCILE_AUDIENCE)")
+    doctor.add_argument(
+        "--manifest", default=None, help="the Slack app manifest (default: deploy/slack-app-manifest.yaml)"
+    )
+    doctor.set_defaults(fn=cmd_doctor)
     return p
 
 

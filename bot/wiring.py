@@ -193,6 +193,7 @@ def build_app(
         repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
         branch_prefix=policy.repo.branch_prefix,
         project=policy.gcp.project,
+        slack_signing_secret=signing,
     )
     return Application(
         settings=settings,

@@ -229,3 +229,52 @@ class DataprocShape(_Strict):
 
 
 Changeable = Literal["idle_minutes", "lifetime_days", "worker_count", "zone"]
+
+
+_BQ_PROJECT = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]")
+_BQ_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,1023}")
+
+
+class BillingExport(_Strict):
+    """The Cloud Billing export to BigQuery (standard usage cost table) that ``/notebook costs`` reads."""
+
+    project: str
+    dataset: str
+    table: str
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, v: str) -> str:
+        if not _BQ_PROJECT.fullmatch(v):
+            raise ValueError("is not a Google Cloud project id (6-30 lowercase letters, digits, hyphens)")
+        return v
+
+    @field_validator("dataset", "table")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        # The table name goes into SQL (it cannot be a query parameter): only letters, digits and '_'.
+        if not _BQ_NAME.fullmatch(v):
+            raise ValueError("must be letters, digits and underscores, e.g. gcp_billing_export_v1_0123AB_4567CD")
+        return v
+
+    @property
+    def table_id(self) -> str:
+        return f"{self.project}.{self.dataset}.{self.table}"
+
+
+class Costs(_Strict):
+    """What environments may cost, by their monthly estimate, and where spend is reported from."""
+
+    auto_approve_below_monthly: float | None = Field(default=None, ge=0)
+    refuse_above_monthly: float | None = Field(default=None, ge=0)
+    currency: Literal["USD"] = "USD"  # the shipped price table's currency
+    working_hours_per_day: int = Field(default=8, ge=1, le=24)
+    working_days_per_month: int = Field(default=21, ge=1, le=31)
+    billing_export: BillingExport | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Costs:
+        low, high = self.auto_approve_below_monthly, self.refuse_above_monthly
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"auto_approve_below_monthly ({low}) is above refuse_above_monthly ({high})")
+        return self

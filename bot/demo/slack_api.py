@@ -73,6 +73,12 @@ class SlackState:
     # Views the person closed: views.update on them answers not_found.
     closed_views: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # What doctor reads. Scopes granted to the token (sent in ``x-oauth-scopes``; None: any scope, no header),
+    # channels by id (``conversations.info`` fields), disabled user groups, and a token Slack refuses.
+    scopes: list[str] | None = None
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    disabled_usergroups: set[str] = field(default_factory=set)
+    token_error: str | None = None  # e.g. "invalid_auth": every method answers it
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -121,7 +127,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, {"ok": False, "error": refusal})
                 return
             state.calls.append(Call(method, args, time.time(), received))
-        self._send(200, self.server.answer(method, args))
+            setup_refusal = _setup_refusal(state, method, args)
+        scopes = {} if state.scopes is None else {"x-oauth-scopes": ",".join(state.scopes)}
+        self._send(200, setup_refusal or self.server.answer(method, args), scopes)
 
     def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         body = json.dumps(payload).encode()
@@ -208,10 +216,101 @@ class _Server(ThreadingHTTPServer):
         if method == "apps.connections.open":
             return {"ok": True, "url": s.socket_url or "wss://wss-primary.slack.com/link/?ticket=loopback"}
         if method == "auth.test":
-            return {"ok": True, "user_id": "UBOT", "team_id": "T0DEMO", "bot_id": "BBOT"}
+            return {
+                "ok": True,
+                "url": "https://demo.slack.com/",
+                "team": "Demo",
+                "user": "notebook-bot",
+                "team_id": "T0DEMO",
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+                "is_enterprise_install": False,
+            }
+        if method == "conversations.info":
+            found = s.channels.get(str(args.get("channel")))
+            return {"ok": True, "channel": found} if found else {"ok": False, "error": "channel_not_found"}
+        if method == "usergroups.list":
+            wanted = str(args.get("include_disabled", "")).lower() in ("1", "true")
+            groups = [
+                _usergroup(g, s.usergroups[g], g in s.disabled_usergroups)
+                for g in s.usergroups
+                if wanted or g not in s.disabled_usergroups
+            ]
+            return {"ok": True, "usergroups": groups}
         if method.startswith("response/"):
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}
+
+
+_NEEDS = {"usergroups.list": ("usergroups:read",), "usergroups.users.list": ("usergroups:read",)}
+
+
+def _setup_refusal(state: SlackState, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+    """Slack's answer when the token is refused or lacks the method's scope, else None."""
+    if state.token_error:
+        return {"ok": False, "error": state.token_error}
+    if state.scopes is None:
+        return None
+    needed = _NEEDS.get(method, ())
+    if method == "conversations.info":
+        private = bool(state.channels.get(str(args.get("channel")), {}).get("is_private"))
+        needed = ("groups:read",) if private else ("channels:read",)
+    missing = [n for n in needed if n not in state.scopes]
+    if not missing:
+        return None
+    return {"ok": False, "error": "missing_scope", "needed": ",".join(missing), "provided": ",".join(state.scopes)}
+
+
+def _usergroup(group_id: str, users: list[str], disabled: bool) -> dict[str, Any]:
+    return {
+        "id": group_id,
+        "team_id": "T0DEMO",
+        "is_usergroup": True,
+        "is_subteam": True,
+        "name": group_id.title(),
+        "description": "",
+        "handle": group_id.lower(),
+        "is_external": False,
+        "date_create": 1446598059,
+        "date_update": 1446670362,
+        "date_delete": 1446670400 if disabled else 0,
+        "auto_type": None,
+        "created_by": "U0ADMIN1",
+        "updated_by": "U0ADMIN1",
+        "deleted_by": "U0ADMIN1" if disabled else None,
+        "prefs": {"channels": [], "groups": []},
+        "user_count": len(users),
+    }
+
+
+def channel(
+    channel_id: str, name: str, *, is_member: bool = True, is_private: bool = False, **fields: Any
+) -> dict[str, Any]:
+    """A conversation as ``conversations.info`` returns it."""
+    return {
+        "id": channel_id,
+        "name": name,
+        "is_channel": not is_private,
+        "is_group": is_private,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": is_private,
+        "created": 1654868334,
+        "is_archived": False,
+        "is_general": False,
+        "unlinked": 0,
+        "name_normalized": name,
+        "is_shared": False,
+        "is_org_shared": False,
+        "is_ext_shared": False,
+        "context_team_id": "T0DEMO",
+        "creator": "U0ADMIN1",
+        "is_member": is_member,
+        "topic": {"value": "", "creator": "", "last_set": 0},
+        "purpose": {"value": "Approvals", "creator": "", "last_set": 0},
+        "previous_names": [],
+        **fields,
+    }
 
 
 class LoopbackSlack:

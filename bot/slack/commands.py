@@ -22,6 +22,7 @@ from bot.slack.ids import COMMAND
 from bot.slack.lifecycle_commands import LIFECYCLE_SUBCOMMANDS
 from bot.slack.modals import checking_modal, notice_modal, request_modal
 from bot.slack.replies import explained, unexpected
+from bot.slack.spend import SPEND_SUBCOMMANDS
 
 log = logging.getLogger(__name__)
 # A handle typed without picking the person from Slack's menu: Slack sends it as text.
@@ -93,7 +94,7 @@ def _new(c: Invocation) -> None:
 
 
 # Everything after ``new`` is the lifecycle: status, start, stop, extend, delete, list, audit.
-SUBCOMMANDS: dict[str, Subcommand] = {"new": _new, **LIFECYCLE_SUBCOMMANDS}
+SUBCOMMANDS: dict[str, Subcommand] = {"new": _new, **LIFECYCLE_SUBCOMMANDS, **SPEND_SUBCOMMANDS}
 
 
 def command_words(text: str) -> list[str]:
@@ -134,5 +135,5 @@ def register(app: App, s: SlackServices) -> None:
                 open_request_modal_for(s, user, team, body["trigger_id"], client, _ephemeral(respond))
                 return
             person = s.directory.actor(user, team)
-            args = mentions_resolved(s, words[1:]) if sub == "list" else words[1:]
+            args = mentions_resolved(s, words[1:]) if sub in ("list", "costs") else words[1:]
             SUBCOMMANDS[sub](Invocation(s, person, args, respond, body, client))

@@ -11,6 +11,7 @@ from bot.cloud.base import ACTIVE, STOPPED
 from bot.config.policy import Policy
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
+from bot.slack.costs import request_cost_line
 from bot.slack.ids import Action
 from bot.slack.texts import SECTION, context, fit, section, when, words
 from bot.workflow.live import EnvironmentView
@@ -58,6 +59,9 @@ def environment_text(view: EnvironmentView, policy: Policy, *, show_owner: bool 
         links.append(words(r.end_reason))
     if links:
         lines.append(" · ".join(links))
+    cost = request_cost_line(r, policy) if r.state not in FINAL else None
+    if cost:
+        lines.append(cost)
     return fit("\n".join(lines), SECTION)
 
 

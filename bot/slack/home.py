@@ -17,6 +17,7 @@ from bot.domain.states import FINAL, State
 from bot.slack.context import SlackServices
 from bot.slack.environments import HOME_BLOCKS, environment_list
 from bot.slack.ids import Action, View
+from bot.slack.spend import home_spend_blocks
 from bot.slack.texts import context, words
 from bot.workflow.live import EnvironmentView
 
@@ -25,7 +26,13 @@ log = logging.getLogger(__name__)
 _ENDED_SHOWN = 10  # a context block holds at most 10 elements
 
 
-def home_view(views: list[EnvironmentView], policy: Policy, *, pending_approvals: int | None = None) -> SlackView:
+def home_view(
+    views: list[EnvironmentView],
+    policy: Policy,
+    *,
+    pending_approvals: int | None = None,
+    extra: list[Block] | None = None,
+) -> SlackView:
     """Live environments with buttons; ended ones as one compact line each; at most 100 blocks."""
     live = [v for v in views if v.request.state not in FINAL]
     ended = [v for v in views if v.request.state in FINAL]
@@ -38,6 +45,7 @@ def home_view(views: list[EnvironmentView], policy: Policy, *, pending_approvals
     ]
     if pending_approvals is not None:
         top.append(context(f"Admin: {pending_approvals} request(s) wait for approval · `/notebook list pending`"))
+    top += extra or []  # the person's spend this month (bot/slack/spend.py)
     tail: list[Block] = []
     if ended:
         tail.append(
@@ -66,7 +74,8 @@ def publish_home(s: SlackServices, client: WebClient, user_id: str, person: Pers
     pending = None
     if rules.is_admin(person, s.policy):
         pending = len(s.store.find(states=[State.PENDING_APPROVAL]))
-    view = home_view(s.lifecycle.overview(person), s.policy, pending_approvals=pending)
+    spend = home_spend_blocks(s, person, lambda: publish_home(s, client, user_id, person))
+    view = home_view(s.lifecycle.overview(person), s.policy, pending_approvals=pending, extra=spend)
     client.views_publish(user_id=user_id, view=view.to_dict())
 
 

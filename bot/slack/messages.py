@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 from bot.config.policy import Policy
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import PROGRESS, State
+from bot.slack.costs import request_estimate_text
 from bot.slack.ids import Action
 from bot.slack.modals import confirm
 from bot.slack.texts import MESSAGE_TEXT, context, field, fit, section, when, words
@@ -21,6 +22,7 @@ HELP = """*notebook-bot* gives you your own Jupyter environment on Google Cloud,
 • `/notebook delete NAME` — delete it (after a confirmation)
 • `/notebook list [STATE|@user|TEMPLATE]` — admins: every environment
 • `/notebook audit REQUEST_ID` — admins: the history of a request
+• `/notebook costs [@user|TEAM|teams]` — admins: spend this month and last, from the billing export
 • `/notebook help` — this message"""
 
 _STEP_NAMES = {
@@ -193,6 +195,9 @@ def approval_card(request: EnvironmentRequest, policy: Policy) -> list[Block]:
     blocks: list[Block] = [head]
     if request.reason:
         blocks.append(context(f"Reason: {words(request.reason)}"))
+    cost = request_estimate_text(request, policy)
+    if cost:
+        blocks.append(context(cost))
     if request.state == State.PENDING_APPROVAL:
         blocks.append(
             ActionsBlock(

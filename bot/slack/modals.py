@@ -22,15 +22,19 @@ from slack_sdk.models.views import View as SlackView
 from bot.config.policy import Policy, Template
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
+from bot.slack.costs import option_suffix, template_estimate_block
 from bot.slack.ids import Action, Field, View
 
 
-def _template_option(t: Template) -> Option:
+def _template_option(t: Template, policy: Policy) -> Option:
     description = {"workbench": "Vertex AI Workbench", "dataproc": "Dataproc cluster"}[t.kind]
     if t.gpu:
         description += f", {t.gpu.count}x {t.gpu.type.removeprefix('NVIDIA_').replace('_', ' ')}"
     if t.approval == "auto":
         description += ", no approval needed"
+    cost = option_suffix(t, policy)
+    if cost:
+        description += f", {cost}"
     return Option(value=t.id, text=t.title[:75], description=description[:75])
 
 
@@ -39,9 +43,9 @@ _OPTIONS = 100
 _KIND = {"workbench": "Vertex AI Workbench", "dataproc": "Dataproc cluster"}
 
 
-def _template_select(templates: list[Template], chosen: Template) -> StaticSelectElement:
+def _template_select(templates: list[Template], chosen: Template, policy: Policy) -> StaticSelectElement:
     """The template menu: a plain list up to 100 templates, else grouped by kind in groups of 100."""
-    options = [_template_option(t) for t in templates]
+    options = [_template_option(t, policy) for t in templates]
     initial = next(o for o in options if o.value == chosen.id)
     if len(options) <= _OPTIONS:
         return StaticSelectElement(action_id=Action.TEMPLATE.value, options=options, initial_option=initial)
@@ -103,7 +107,7 @@ def request_modal(templates: list[Template], policy: Policy, chosen: Template | 
             block_id=Field.TEMPLATE.value,
             label="Template",
             dispatch_action=True,
-            element=_template_select(templates, chosen),
+            element=_template_select(templates, chosen, policy),
             hint=(chosen.description or "Admins curate these templates.")[:2000],
         ),
         InputBlock(
@@ -113,6 +117,9 @@ def request_modal(templates: list[Template], policy: Policy, chosen: Template | 
             element=PlainTextInputElement(action_id=Field.DISPLAY_NAME.value, max_length=30, placeholder="churn-model"),
         ),
     ]
+    estimate = template_estimate_block(chosen, policy)
+    if estimate is not None:
+        blocks.insert(1, estimate)
     numbers = [_CLUSTER_IDLE if n[0] == "idle_minutes" and chosen.kind == "dataproc" else n for n in _NUMBERS]
     for name, field, label, hint in numbers:
         if name in chosen.changeable:

@@ -82,6 +82,11 @@ class Store(Protocol):
     def release(self, key: str) -> None:
         """Forgets a claim whose work failed, so it may be tried again."""
 
+    def claim_until(self, key: str, at: datetime, until: datetime) -> bool:
+        """Marks ``key`` as taken from ``at`` until ``until``: True for the first caller, False for every
+        other while the claim stands. A claim past its ``until`` counts as gone and is forgotten, so keys
+        that only matter for a while (a signed request inside its replay window) do not pile up."""
+
     def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
         """The cached directory entries among ``keys`` (one round trip), by key; unknown keys are left out."""
 

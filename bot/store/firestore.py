@@ -2,8 +2,10 @@
 
 Collections: ``requests`` (document id = request id; the fields are the request's record, whose top-level
 ``owner_user_id``, ``state``, ``created_at``, ``due_at`` and ``version`` serve the queries), ``audit``
-(document id = the record's stable key; only ever created), ``claims`` (document id = the key) and
-``directory`` (document id = the entry's key: Slack users and user groups as last seen).
+(document id = the record's stable key; only ever created), ``claims`` (document id = the key),
+``expiring_claims`` (document id = the key; its ``until`` timestamp suits a Firestore TTL policy, which
+deletes claims that no longer matter) and ``directory`` (document id = the entry's key: Slack users and
+user groups as last seen).
 The composite indexes the queries need are declared in ``deploy/firestore/indexes.json``.
 
 Every write is one atomic commit with preconditions (create = "must not exist", update = "unchanged since
@@ -88,6 +90,7 @@ class FirestoreStore(FirestoreCoordination):
         self._requests = client.collection("requests")
         self._audit = client.collection("audit")
         self._claims = client.collection("claims")
+        self._expiring = client.collection("expiring_claims")
         self._directory = client.collection("directory")
 
     def add(self, request: EnvironmentRequest, audit: AuditRecord) -> None:
@@ -216,6 +219,28 @@ class FirestoreStore(FirestoreCoordination):
     def release(self, key: str) -> None:
         with _reaching_firestore():
             self._claims.document(_doc_id(key)).delete()
+
+    def claim_until(self, key: str, at: datetime, until: datetime) -> bool:
+        ref = self._expiring.document(_doc_id(key))
+        token = uuid.uuid4().hex  # tells our own retried create from somebody else's claim, as in claim()
+        with _reaching_firestore():
+            try:
+                ref.create({"key": key, "until": until, "token": token})
+                return True
+            except api.AlreadyExists:
+                holder = ref.get()
+            fields = _fields(holder)
+            if not holder.exists or fields.get("token") == token:
+                return holder.exists
+            if fields.get("until") is None or fields["until"] > at:
+                return False
+            # Expired (the TTL policy has not deleted it yet): take it over, unless someone else just did.
+            try:
+                option = self._client.write_option(last_update_time=holder.update_time)
+                ref.update({"until": until, "token": token}, option=option)
+                return True
+            except (api.FailedPrecondition, api.NotFound):
+                return False
 
     def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
         refs = [self._directory.document(_doc_id(k)) for k in dict.fromkeys(keys)]

@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_request ON audit (request_id, at, seq);
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS expiring_claims (key TEXT PRIMARY KEY, until TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS expiring_claims_until ON expiring_claims (until);
 -- Slack's directory as last seen (users, user groups), shared by every process on this file.
 CREATE TABLE IF NOT EXISTS directory (
     key TEXT PRIMARY KEY,
@@ -200,6 +202,12 @@ class SqliteStore(SqliteCoordination):
     def release(self, key: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM claims WHERE key=?", (key,))
+
+    def claim_until(self, key: str, at: datetime, until: datetime) -> bool:
+        with self._transaction() as db:
+            db.execute("DELETE FROM expiring_claims WHERE until <= ?", (iso(at),))
+            cur = db.execute("INSERT OR IGNORE INTO expiring_claims (key, until) VALUES (?, ?)", (key, iso(until)))
+            return cur.rowcount == 1
 
     def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
         wanted = list(dict.fromkeys(keys))

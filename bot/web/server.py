@@ -9,7 +9,11 @@ from typing import Any
 
 from waitress.server import create_server
 
+from bot.web.routes import MAX_BODY
+
 log = logging.getLogger(__name__)
+IDLE_TIMEOUT = 10
+CLEANUP_INTERVAL = 1
 
 
 class Server:
@@ -22,16 +26,25 @@ class Server:
         host: str = "0.0.0.0",  # noqa: S104 - a container listens on every interface
         port: int = 3000,
         threads: int = 32,
+        connection_limit: int = 1000,
+        idle_timeout: int = IDLE_TIMEOUT,
     ) -> None:
-        # connection_limit and backlog sized for onboarding bursts; channel_timeout bounds slow clients.
+        # connection_limit and backlog are sized for onboarding bursts. A connection that sends nothing
+        # for idle_timeout seconds (an idle keep-alive, a half-sent request) is closed within
+        # CLEANUP_INTERVAL more, so a flood of idle connections holds the slots for seconds, not minutes.
+        # poll() rather than select(): select cannot watch descriptors above 1024.
         self._server = create_server(
             app,
             host=host,
             port=port,
             threads=threads,
-            connection_limit=1000,
+            connection_limit=connection_limit,
             backlog=2048,
-            channel_timeout=30,
+            channel_timeout=idle_timeout,
+            cleanup_interval=CLEANUP_INTERVAL,
+            asyncore_use_poll=True,
+            max_request_body_size=MAX_BODY,
+            max_request_header_size=64 * 1024,
             ident="notebook-bot",
             clear_untrusted_proxy_headers=True,
         )
@@ -68,7 +81,7 @@ class Server:
     def _loop(self) -> None:
         server: Any = self._server
         while not self._stopping.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1, use_poll=True)
 
     def stop(self) -> None:
         """Stops accepting, lets the running requests finish, then closes the sockets."""

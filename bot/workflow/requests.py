@@ -9,6 +9,7 @@ from bot.domain.people import Person
 from bot.domain.request import AuditRecord, EnvironmentRequest, new_request_id
 from bot.domain.states import State
 from bot.domain.transitions import note, step_to
+from bot.pricing.quote import CostDecision, cost_decision, quote
 from bot.workflow.ports import Deps, plain
 from bot.workflow.provisioning import PROVISION_GRACE, Provisioning
 from bot.workflow.rendering import team_labels
@@ -43,6 +44,9 @@ class Requests:
         quota = rules.quota_refusal(template, d.policy, existing)
         if quota:
             raise Refused(quota)
+        costs = self._cost_decision(template, form)
+        if costs.verdict == "refuse":
+            raise InvalidInput({"template": costs.reason})
         now = d.clock()
         request_id = new_request_id()
         assert person.email is not None  # identity_refusal checked it
@@ -81,7 +85,7 @@ class Requests:
             ),
         )
         self._recheck_quota(request, template)
-        if rules.auto_approved(template, person, d.policy):
+        if self._auto_approved(template, person, costs):
             approved = d.store.apply(
                 request_id,
                 step_to(
@@ -89,7 +93,7 @@ class Requests:
                     expected={State.PENDING_APPROVAL},
                     actor=POLICY,
                     at=now,
-                    detail="approved by policy",
+                    detail=f"approved by policy ({costs.reason})" if costs.verdict == "auto" else "approved by policy",
                     decided_by=POLICY,
                     due_at=now + PROVISION_GRACE,
                 ),
@@ -97,6 +101,25 @@ class Requests:
             request = approved or request
         self._after_submit(request)
         return request
+
+    def _cost_decision(self, template: Template, form: rules.RequestForm) -> CostDecision:
+        """What the policy's cost limits say about this request's estimate (costs.* in the policy)."""
+        estimate = quote(
+            self.deps.policy,
+            template,
+            idle_minutes=form.idle_minutes,
+            lifetime_days=form.lifetime_days,
+            worker_count=form.worker_count,
+        )
+        return cost_decision(estimate, self.deps.policy)
+
+    def _auto_approved(self, template: Template, person: Person, costs: CostDecision) -> bool:
+        # A GPU that needs an admin still needs one, however cheap; above the cost threshold an admin decides.
+        if template.gpu is not None and self.deps.policy.approval.gpu_requires_admin:
+            return False
+        if costs.verdict == "approval":
+            return False
+        return costs.verdict == "auto" or rules.auto_approved(template, person, self.deps.policy)
 
     def _recheck_quota(self, request: EnvironmentRequest, template: Template) -> None:
         """The quota again, now that the request is stored: two submissions at the same moment both passed

@@ -80,3 +80,59 @@ def test_everything_the_image_copies_is_in_the_repository() -> None:
 @pytest.mark.parametrize("entry", [".venv", ".git", "tests", "benchmarks", ".notebook-bot", "**/__pycache__"])
 def test_build_context_leaves_out_local_state_and_tests(entry: str) -> None:
     assert entry in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+
+
+# --- two builds of one commit install the same files ------------------------------------------------------
+
+LOCK = REPO / "deploy" / "requirements.lock"
+GCLOUDIGNORE = REPO / ".gcloudignore"
+
+
+def locked() -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) from the lock, continuation lines joined."""
+    text = re.sub(r"\\\n", " ", LOCK.read_text(encoding="utf-8"))
+    pins: dict[str, tuple[str, list[str]]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith((" ", "#")):
+            requirement, *options = line.split()
+            name, version = requirement.split("==")
+            pins[name.lower().replace("_", "-")] = (version, [o for o in options if o.startswith("--hash=sha256:")])
+    return pins
+
+
+def test_the_image_installs_only_what_the_lock_pins_with_hashes() -> None:
+    runs = " ".join(args for name, args in instructions() if name == "RUN")
+    assert "--require-hashes --no-deps -r requirements.lock" in runs
+    # The project itself: no dependency resolution and no isolated build that would fetch unpinned packages.
+    assert "install --no-deps --no-build-isolation ." in runs
+    assert "pip check" in runs
+    copies = [args for name, args in instructions() if name == "COPY"]
+    assert any(c.startswith("deploy/requirements.lock") for c in copies)
+    assert "!deploy/requirements.lock" in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_lock_pins_every_dependency_within_pyproject_ranges_with_pypi_hashes() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = locked()
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    needed = [Requirement(r) for r in project["project"]["dependencies"]]
+    needed += [Requirement(r) for r in project["build-system"]["requires"]]
+    for requirement in needed:
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not in deploy/requirements.lock: run deploy/lock"
+        version, _ = pins[name]
+        assert requirement.specifier.contains(version, prereleases=True), f"{name}=={version} vs {requirement}"
+    assert all(hashes for _, hashes in pins.values())
+    text = LOCK.read_text(encoding="utf-8")
+    assert "file://" not in text and "--find-links" not in text and "--extra-index-url" not in text
+
+
+@pytest.mark.parametrize(
+    "entry", ["**/.terraform", "**/*.tfstate", "**/*.tfvars", "**/*.pem", ".venv", ".git", "**/.env"]
+)
+def test_cloud_build_uploads_no_terraform_state_variables_or_keys(entry: str) -> None:
+    # gcloud builds submit reads .gcloudignore (not .dockerignore) to choose what it uploads.
+    assert entry in GCLOUDIGNORE.read_text(encoding="utf-8").splitlines()

@@ -174,3 +174,40 @@ def test_docs_beside_shards_do_not_invent_a_root(infra: tuple[Path, str]) -> Non
     repo, base = infra
     head = write(repo, {"environments/README.md": "how shards work\n"})
     assert roots(repo, "--base", base, "--head", head) == []
+
+
+# --- the status contract (DESIGN §4): one commit status per run, from a job that always runs -------------
+
+
+@pytest.mark.parametrize(("name", "context", "sha"), [
+    ("plan.yml", "notebook-bot/plan", "${{ github.event.pull_request.head.sha }}"),
+    ("apply.yml", "notebook-bot/apply", "$GITHUB_SHA"),
+])  # fmt: skip
+def test_a_final_job_sets_the_commit_status_whatever_happened(name: str, context: str, sha: str) -> None:
+    flow = workflow(name)
+    assert flow["permissions"]["statuses"] == "write"
+    result = flow["jobs"]["result"]
+    assert result["if"] == "always()"
+    assert {"roots", "plan" if name == "plan.yml" else "apply"} <= set(result["needs"])
+    (post,) = [s for s in result["steps"] if "commit_status.py post" in s.get("run", "")]
+    assert f"--context {context}" in post["run"]
+    # The head commit of a PR is not github.sha (the merge commit), on main it is.
+    if sha.startswith("${{"):
+        assert post["env"]["HEAD_SHA"] == sha and '--sha "$HEAD_SHA"' in post["run"]
+    else:
+        assert f'--sha "{sha}"' in post["run"]
+    run_url = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
+    assert post["env"]["RUN_URL"] == run_url
+    # Root names come from the pull request: they reach the shell as variables, never pasted into it.
+    assert "${{" not in post["run"]
+    job = flow["jobs"]["plan" if name == "plan.yml" else "apply"]
+    (rec,) = [s for s in job["steps"] if "commit_status.py record" in s.get("run", "")]
+    assert rec["if"] == "always()"
+    assert any(s.get("uses", "").startswith("actions/upload-artifact@") for s in job["steps"])
+
+
+def test_a_root_without_state_is_planned_without_writing_to_the_state_bucket() -> None:
+    init = next(s for s in workflow("plan.yml")["jobs"]["plan"]["steps"] if s.get("name") == "terraform init")
+    assert "gcloud storage objects describe" in init["run"]
+    assert "new_root_override.tf" in init["run"]
+    assert (GITHUB / "terraform" / "new_root_override.tf").is_file()

@@ -31,6 +31,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views_publish": set(),
     "users_info": {"users:read"},
     "usergroups_users_list": {"usergroups:read"},
+    "usergroups_list": {"usergroups:read"},  # notebook-bot doctor: the policy's user groups exist
     "auth_test": set(),
     "apps_connections_open": set(),  # Socket Mode: the app-level token's connections:write, not a bot scope
     "conversations_open": {"im:write"},

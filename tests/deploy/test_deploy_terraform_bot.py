@@ -99,14 +99,14 @@ def one(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     return blocks[0]
 
 
-@pytest.mark.parametrize("directory", [ROOT, DEPLOY / "infra-repo" / ".github"], ids=["bot", "infra-ci"])
-def test_every_file_is_terraform_fmt_clean(directory: Path) -> None:
+def test_every_terraform_file_under_deploy_is_fmt_clean() -> None:
+    """`terraform fmt -check -recursive deploy/`: the bot's root, the modules and the infra repository."""
     terraform = shutil.which("terraform")
     if terraform is None:
         if os.environ.get("CI") == "true":
             pytest.fail("terraform is not installed")
         pytest.skip("terraform is not installed")
-    result = subprocess.run([terraform, "fmt", "-check", "-recursive", str(directory)], capture_output=True, text=True)
+    result = subprocess.run([terraform, "fmt", "-check", "-recursive", str(DEPLOY)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
 
@@ -127,7 +127,7 @@ def test_no_authoritative_iam_anywhere_under_deploy() -> None:
 
 
 def test_the_bot_may_only_read_start_and_stop_environments(root: dict[str, dict[str, Any]]) -> None:
-    (role,) = resources(root, "google_project_iam_custom_role").values()
+    role = resources(root, "google_project_iam_custom_role")["environment_operator"]
     assert set(role["permissions"]) == CUSTOM_ROLE_PERMISSIONS
     assert len(role["permissions"]) == len(CUSTOM_ROLE_PERMISSIONS)
     bot_roles = {
@@ -198,9 +198,14 @@ def test_plain_environment_uses_only_contract_names_and_no_secrets() -> None:
     assert "PORT" not in names  # reserved by Cloud Run
 
 
-def test_slack_and_github_can_reach_the_service(root: dict[str, dict[str, Any]]) -> None:
-    (invoker,) = resources(root, "google_cloud_run_v2_service_iam_member").values()
-    assert (invoker["role"], invoker["member"]) == ("roles/run.invoker", "allUsers")
+def test_slack_and_github_can_reach_the_service_without_an_all_users_binding(
+    root: dict[str, dict[str, Any]],
+) -> None:
+    # allUsers is refused by the Domain Restricted Sharing org policy that many companies set.
+    assert resources(root, "google_cloud_run_v2_service_iam_member") == {}
+    assert not [m for m in resources(root, "google_project_iam_member").values() if m["member"] == "allUsers"]
+    service = resources(root, "google_cloud_run_v2_service")["bot"]
+    assert service["invoker_iam_disabled"] is True
     outputs = root["output"]
     assert outputs["slack_request_url"]["value"].endswith("/slack/events")
     assert outputs["github_webhook_url"]["value"].endswith("/github/webhook")
@@ -251,12 +256,105 @@ def test_required_apis_are_enabled_without_being_disabled_on_destroy(root: dict[
     assert resources(root, "google_project_service")["enabled"]["disable_on_destroy"] is False
 
 
-def test_infra_ci_trusts_only_the_infra_repository(root: dict[str, dict[str, Any]]) -> None:
+def test_infra_ci_trusts_the_repository_by_id_and_apply_only_from_the_apply_workflow(
+    root: dict[str, dict[str, Any]],
+) -> None:
     provider = resources(root, "google_iam_workload_identity_pool_provider")["github"]
+    mapping = provider["attribute_mapping"]
+    assert mapping["attribute.repository_id"] == "assertion.repository_id"
+    assert mapping["attribute.repository_owner_id"] == "assertion.repository_owner_id"
+    assert mapping["attribute.workflow_ref"] == "assertion.workflow_ref"
     # python-hcl2 keeps the HCL escapes of the inner quotes.
-    assert provider["attribute_condition"].replace("\\", "") == 'assertion.repository == "${var.github_repo}"'
+    assert provider["attribute_condition"].replace("\\", "") == (
+        'assertion.repository_id == "${var.github_repository_id}"'
+        ' && assertion.repository_owner_id == "${var.github_repository_owner_id}"'
+    )
 
     bindings = resources(root, "google_service_account_iam_member")
-    assert bindings["infra_plan_wif"]["member"].endswith("/attribute.repository/${var.github_repo}")
-    # Only main (protected, reviewed) may deploy; a pull request can rewrite its own workflow.
-    assert bindings["infra_apply_wif"]["member"].endswith("/attribute.ref/refs/heads/main")
+    assert bindings["infra_plan_wif"]["member"].endswith("/attribute.repository_id/${var.github_repository_id}")
+    # Only the apply workflow on main may deploy: any other workflow (or a PR's rewrite of it) may not.
+    assert bindings["infra_apply_wif"]["member"].endswith("/attribute.workflow_ref/${local.apply_workflow_ref}")
+    assert 'apply_workflow_ref = "${var.github_repo}/${var.apply_workflow}"' in (ROOT / "infra_ci.tf").read_text(
+        encoding="utf-8"
+    )
+    assert root["variable"]["apply_workflow"]["default"] == ".github/workflows/apply.yml@refs/heads/main"
+
+
+def test_apply_identity_holds_a_custom_role_and_acts_only_as_the_vm_service_accounts(
+    root: dict[str, dict[str, Any]],
+) -> None:
+    project_roles = {
+        m["role"]
+        for m in resources(root, "google_project_iam_member").values()
+        if m["member"] == "${google_service_account.infra_apply.member}"
+    }
+    assert project_roles == {"${google_project_iam_custom_role.infra_apply.name}"}
+    text = "".join(path.read_text(encoding="utf-8") for path in ROOT.glob("*.tf"))
+    for broad in ("roles/notebooks.admin", "roles/dataproc.editor", "roles/editor", "roles/owner"):
+        assert broad not in text
+    role = resources(root, "google_project_iam_custom_role")["infra_apply"]
+    assert role["project"] == "${local.environments_project}"
+    for permission in ("notebooks.instances.create", "dataproc.clusters.create", "dataproc.sessionTemplates.create"):
+        assert permission in str(role["permissions"])
+    assert "iam.serviceAccounts.actAs" not in str(role["permissions"])
+    # serviceAccountUser only on the VM accounts, never on the project (the bot's own account reads secrets).
+    acting = resources(root, "google_service_account_iam_member")["infra_apply_vm_user"]
+    assert acting["for_each"] == "${toset(local.vm_service_accounts)}"
+    assert acting["role"] == "roles/iam.serviceAccountUser"
+    project_level = [m for m in resources(root, "google_project_iam_member").values() if "serviceAccount" in m["role"]]
+    assert project_level == []
+
+
+def test_plan_identity_gets_viewer_roles_for_what_plan_reads(root: dict[str, dict[str, Any]]) -> None:
+    assert root["variable"]["infra_ci_plan_roles"]["default"] == [
+        "roles/notebooks.viewer",
+        "roles/dataproc.viewer",
+        "roles/serviceusage.serviceUsageConsumer",
+    ]
+    state = resources(root, "google_storage_bucket_iam_member")
+    assert state["infra_state_plan"]["role"] == "roles/storage.objectViewer"
+    assert state["infra_state_apply"]["role"] == "roles/storage.objectUser"
+
+
+def test_environments_get_a_notebooks_subnet_with_private_google_access(root: dict[str, dict[str, Any]]) -> None:
+    network = resources(root, "google_compute_network")["notebooks"]
+    subnet = resources(root, "google_compute_subnetwork")["notebooks"]
+    assert (network["name"], subnet["name"]) == ("notebooks", "notebooks")
+    assert network["auto_create_subnetworks"] is False
+    assert network["project"] == subnet["project"] == "${local.environments_project}"
+    assert subnet["private_ip_google_access"] is True
+    assert subnet["region"] == "${var.region}"
+    # The shipped policy example points at exactly this network.
+    policy = (DEPLOY / "policy.example.yaml").read_text(encoding="utf-8")
+    assert "regions/europe-west1/subnetworks/notebooks" in policy
+
+
+def test_users_get_what_their_environments_need_in_terraform(root: dict[str, dict[str, Any]]) -> None:
+    role = resources(root, "google_project_iam_custom_role")["notebook_user"]
+    assert "dataproc.clusters.use" in role["permissions"]
+    grants = resources(root, "google_service_account_iam_member")["notebook_user_vm"]
+    assert grants["role"] == "roles/iam.serviceAccountUser"
+
+
+def test_firestore_has_point_in_time_recovery_and_backups(root: dict[str, dict[str, Any]]) -> None:
+    database = resources(root, "google_firestore_database")["bot"]
+    assert database["point_in_time_recovery_enablement"] == "POINT_IN_TIME_RECOVERY_ENABLED"
+    schedules = resources(root, "google_firestore_backup_schedule")
+    assert set(schedules) == {"daily", "weekly"}
+    assert "daily_recurrence" in schedules["daily"] and "weekly_recurrence" in schedules["weekly"]
+
+
+def test_artifact_registry_takes_an_optional_kms_key(root: dict[str, dict[str, Any]]) -> None:
+    repository = resources(root, "google_artifact_registry_repository")["images"]
+    assert repository["kms_key_name"] == "${var.kms_key}"
+    assert root["variable"]["kms_key"]["default"] is None
+
+
+def test_replay_claims_expire_by_a_firestore_ttl_policy_on_the_field_the_store_writes(
+    root: dict[str, dict[str, Any]],
+) -> None:
+    field = resources(root, "google_firestore_field")["expiring_claims_ttl"]
+    assert (field["collection"], field["field"]) == ("expiring_claims", "until")
+    assert "ttl_config" in field
+    store = (REPO / "bot" / "store" / "firestore.py").read_text(encoding="utf-8")
+    assert 'collection("expiring_claims")' in store and '"until": until' in store

@@ -163,7 +163,9 @@ def test_a_group_disabled_or_renamed_in_slack_is_taken_as_slack_sends_it(busy: H
     busy.settle()
     busy.send.command(BOB.id, "new")
     busy.settle()
-    view = busy.slack.calls("views.open")[-1].args["view"]
+    # On a loaded machine Bob's first lookup may pass the budget: a placeholder opens, then turns into the form.
+    shown = [c.args["view"] for c in busy.slack.calls() if c.method in ("views.open", "views.update")]
+    view = shown[-1]
     assert {o["value"] for o in view["blocks"][0]["element"]["options"]} == {"cpu-small"}
 
 

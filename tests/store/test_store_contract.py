@@ -262,6 +262,7 @@ def test_a_store_offers_no_way_to_change_or_delete_audit_records(store: Store) -
         "record",
         "claim",
         "release",
+        "claim_until",
         "directory_entries",
         "save_directory_entry",
         "directory_by_handle",
@@ -305,6 +306,30 @@ def test_a_key_is_claimed_once_until_it_is_released(store: Store) -> None:
 def test_twenty_deliveries_of_one_webhook_at_once_are_handled_once(store: Store) -> None:
     results = run_together(20, lambda i: store.claim("github-delivery-9", at(i)))
     assert sorted(r is True for r in results) == [False] * 19 + [True]
+
+
+# --- keys that matter for a while (a signed request inside its replay window) ----------------------
+
+
+def test_a_key_claimed_for_a_while_is_refused_until_then_and_free_after(store: Store) -> None:
+    assert store.claim_until("slack-request:v0=abc", at(0), at(360)) is True
+    assert store.claim_until("slack-request:v0=abc", at(1), at(361)) is False
+    assert store.claim_until("slack-request:v0=abc", at(359), at(719)) is False
+    assert store.claim_until("slack-request:v0=def", at(1), at(361)) is True
+    assert store.claim_until("slack-request:v0=abc", at(360), at(720)) is True  # the window is over
+    assert store.claim_until("slack-request:v0=abc", at(361), at(721)) is False
+
+
+def test_a_replayed_request_claimed_by_many_instances_at_once_is_taken_once(backend: Backend) -> None:
+    stores = [backend.open() for _ in range(4)]
+    results = run_together(20, lambda i: stores[i % 4].claim_until("slack-request:v0=same", at(i), at(300)))
+    assert sorted(r is True for r in results) == [False] * 19 + [True]
+
+
+def test_an_expired_claim_taken_over_by_many_at_once_is_taken_once(store: Store) -> None:
+    assert store.claim_until("slack-request:v0=old", at(0), at(10)) is True
+    results = run_together(10, lambda i: store.claim_until("slack-request:v0=old", at(20), at(320)))
+    assert sorted(r is True for r in results) == [False] * 9 + [True]
 
 
 # --- concurrency: many instances, one winner ---------------------------------------------------------

@@ -23,6 +23,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import jwt
 
+from tests.support.github_setup import GitHubSetup
+
 Reply = tuple[int, Any, dict[str, str]]
 PERMISSIONS = {"contents": "write", "pull_requests": "write"}
 SECONDARY_LIMIT = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
@@ -112,6 +114,7 @@ class GitHubServer:
         self.merge_methods: list[str] = []
         self._faults: list[_Fault] = []
         self._lock = threading.RLock()
+        self.setup = GitHubSetup()  # permissions, branches, protection, webhooks (what doctor reads)
         start = files if files is not None else {"README.md": "# Infrastructure\n", "environments/.gitkeep": ""}
         self.refs[f"heads/{base_branch}"] = self._commit(start, [], "Start the infrastructure repository")
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -293,6 +296,7 @@ class GitHubServer:
             ("POST", r"/app/installations/(\d+)/access_tokens", self._access_token),
             ("GET", r"/repos/([^/]+/[^/]+)/installation", self._installation),
             ("GET", r"/rate_limit", lambda **_: (200, {"resources": {}, "rate": {}}, {})),
+            ("GET", r"/app/hook/config", self._app_hook),
         ]
         for verb, pattern, route in routes:
             if verb == method and (m := re.fullmatch(pattern, path)):
@@ -317,9 +321,12 @@ class GitHubServer:
                     "url": self._api(),
                     "owner": {"login": self.owner},
                     "default_branch": self.base_branch,
+                    "permissions": self.setup.permissions,
                 },
                 {},
             )
+        if (setup := self.setup.answer(method, rest, self._api(), self.refs)) is not None:
+            return setup
         if method == "GET" and (m := re.fullmatch(r"/git/refs?/(heads/.+)", rest)):
             return (200, self._ref_json(m[1]), {}) if m[1] in self.refs else _error(404, "Not Found")
         if method == "GET" and (m := re.fullmatch(r"/git/commits/([0-9a-f]{40})", rest)):
@@ -378,6 +385,10 @@ class GitHubServer:
                 return _error(
                     422, "Validation Failed", errors=[{"resource": "Status", "field": "state", "code": "custom"}]
                 )
+            if len(body.get("description") or "") > 140:  # the infra CI's first error line must fit
+                message = "description is too long (maximum is 140 characters)"
+                problem = {"resource": "Status", "field": "description", "code": "custom", "message": message}
+                return _error(422, "Validation Failed", errors=[problem])
             return 201, self._create_status(m[1], body), {}
         if method == "PUT" and (m := re.fullmatch(r"/pulls/(\d+)/merge", rest)) and int(m[1]) <= len(self.pulls):
             return self._merge_pull(self.pulls[int(m[1]) - 1], body)
@@ -636,9 +647,15 @@ class GitHubServer:
                 "repository_selection": "selected",
                 "access_tokens_url": tokens_url,
                 "permissions": PERMISSIONS,
+                "events": self.setup.app_events,
             },
             {},
         )
+
+    def _app_hook(self, *, auth: str, **_: Any) -> Reply:
+        if not self._app_claims_ok(auth):
+            return _error(401, "A JSON web token could not be decoded")
+        return self.setup.app_hook_reply()
 
     def _access_token(self, *, match: re.Match[str], auth: str, **_: Any) -> Reply:
         if not self._app_claims_ok(auth):

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 
 from tests.support.google_faults import Fault, google_error
 from tests.support.google_oidc import OidcIssuer
+from tests.support.google_setup import GoogleSetup
 
 __all__ = ["Call", "Fault", "GoogleServer", "OidcIssuer", "google_error"]
 
@@ -72,6 +73,7 @@ class GoogleServer:
         self.faults: list[Fault] = []
         self.issuers: list[OidcIssuer] = []
         self.next_operation_error: dict[str, Any] | None = None
+        self.setup = GoogleSetup()  # Service Usage, testIamPermissions, subnetworks (what doctor reads)
         # Dataproc's requestId → the operation it started: a second request with the same id gets it back.
         self.request_ids: dict[str, str] = {}
         self.lock = threading.RLock()
@@ -173,6 +175,10 @@ class GoogleServer:
     ) -> tuple[int, dict[str, Any]]:
         if path == "/oauth2/v1/certs" and method == "GET":
             return 200, {issuer.kid: issuer.cert_pem for issuer in self.issuers}
+        with self.lock:
+            setup = self.setup.answer(method, path, body)
+        if setup is not None:
+            return setup
         route = _ROUTE.match(path)
         if not route:
             return 404, google_error(404, f"Unknown path {path}", "NOT_FOUND")

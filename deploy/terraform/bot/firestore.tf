@@ -6,6 +6,8 @@ resource "google_firestore_database" "bot" {
 
   # Requests and the audit trail live here: refuse deletion from the console or API as well.
   delete_protection_state = "DELETE_PROTECTION_ENABLED"
+  # Reads of any minute in the last 7 days: the way back from a bad write or a bad migration.
+  point_in_time_recovery_enablement = "POINT_IN_TIME_RECOVERY_ENABLED"
 
   depends_on = [google_project_service.enabled]
 }
@@ -34,4 +36,37 @@ resource "google_firestore_index" "bot" {
       array_config = lookup(fields.value, "arrayConfig", null)
     }
   }
+}
+
+# Backups outlive a deleted database (PITR does not): daily ones for a week, weekly ones for longer.
+resource "google_firestore_backup_schedule" "daily" {
+  project   = var.project
+  database  = google_firestore_database.bot.name
+  retention = "${7 * 24 * 3600}s"
+
+  daily_recurrence {}
+}
+
+resource "google_firestore_backup_schedule" "weekly" {
+  project   = var.project
+  database  = google_firestore_database.bot.name
+  retention = "${var.firestore_weekly_backup_weeks * 7 * 24 * 3600}s"
+
+  weekly_recurrence {
+    day = "SUNDAY"
+  }
+}
+
+# Replay claims on signed Slack requests expire after their window: Firestore deletes them by their `until`
+# timestamp (a TTL policy), so the collection does not grow with every request the bot ever received.
+resource "google_firestore_field" "expiring_claims_ttl" {
+  project    = var.project
+  database   = google_firestore_database.bot.name
+  collection = "expiring_claims"
+  field      = "until"
+
+  ttl_config {}
+
+  # A TTL field needs no single-field index; leaving it out keeps writes cheap.
+  index_config {}
 }

@@ -53,15 +53,3 @@ resource "google_project_iam_member" "bot_firestore" {
     expression = "resource.name == \"projects/${var.project}/databases/${var.firestore_database}\""
   }
 }
-
-# Slack and GitHub cannot present Google credentials, so the service is public; every route checks its
-# caller itself (Slack and GitHub signatures, the Scheduler OIDC token on /tasks/reconcile).
-resource "google_cloud_run_v2_service_iam_member" "public" {
-  count = var.image == null ? 0 : 1
-
-  project  = var.project
-  location = var.region
-  name     = google_cloud_run_v2_service.bot[0].name
-  role     = "roles/run.invoker"
-  member   = "allUsers"
-}

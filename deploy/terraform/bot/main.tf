@@ -5,6 +5,10 @@ data "google_project" "bot" {
   project_id = var.project
 }
 
+data "google_project" "environments" {
+  project_id = local.environments_project
+}
+
 locals {
   environments_project = coalesce(var.environments_project, var.project)
   firestore_location   = coalesce(var.firestore_location, var.region)
@@ -16,6 +20,10 @@ locals {
 
   # The bot database is addressed as firestore://PROJECT[/DATABASE]; "(default)" needs no suffix.
   store_url = var.firestore_database == "(default)" ? "firestore://${var.project}" : "firestore://${var.project}/${var.firestore_database}"
+
+  # Workbench instances with managed end-user credentials always run as the Compute Engine default
+  # service account, and so do Dataproc clusters whose template names none.
+  vm_service_accounts = coalesce(var.vm_service_accounts, ["${data.google_project.environments.number}-compute@developer.gserviceaccount.com"])
 
   labels = merge(var.labels, { "managed-by" = "terraform", "app" = "notebook-bot" })
 }

@@ -4,7 +4,7 @@ output "slack_request_url" {
 }
 
 output "github_webhook_url" {
-  description = "Payload URL of the infra repository's webhook (event: Pull requests)."
+  description = "Payload URL of the infra repository's webhook (events: pull_request, status)."
   value       = "${local.base_url}/github/webhook"
 }
 
@@ -36,4 +36,9 @@ output "infra_ci_variables" {
     GCP_APPLY_SERVICE_ACCOUNT      = google_service_account.infra_apply.email
     TF_STATE_BUCKET                = google_storage_bucket.infra_state.name
   }
+}
+
+output "store_url" {
+  description = "NOTEBOOK_BOT_STORE of the service (for notebook-bot doctor run from a laptop)."
+  value       = local.store_url
 }

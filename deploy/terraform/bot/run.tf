@@ -5,6 +5,8 @@ resource "google_artifact_registry_repository" "images" {
   format        = "DOCKER"
   description   = "notebook-bot container images (built from deploy/Dockerfile)."
   labels        = local.labels
+  # Optional CMEK; Google-managed keys otherwise.
+  kms_key_name = var.kms_key
 
   depends_on = [google_project_service.enabled]
 }
@@ -39,6 +41,11 @@ resource "google_cloud_run_v2_service" "bot" {
   location = var.region
   ingress  = "INGRESS_TRAFFIC_ALL"
   labels   = local.labels
+
+  # Slack and GitHub cannot present Google credentials, so Cloud Run does not check any: every route checks
+  # its caller itself (Slack and GitHub signatures, the Scheduler's OIDC token on /tasks/reconcile). This
+  # instead of an allUsers invoker binding, which the Domain Restricted Sharing org policy refuses.
+  invoker_iam_disabled = true
 
   template {
     service_account = google_service_account.bot.email

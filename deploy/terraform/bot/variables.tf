@@ -10,7 +10,7 @@ variable "region" {
 }
 
 variable "environments_project" {
-  description = "Project where users' environments live (policy gcp.project). Defaults to var.project."
+  description = "Project where users' environments live (policy gcp.project). Recommended: a project of its own, so that deploying environments can never touch the bot's secrets or database. Defaults to var.project."
   type        = string
   default     = null
 }
@@ -63,7 +63,7 @@ variable "memory" {
 }
 
 variable "github_repo" {
-  description = "Infrastructure repository as OWNER/NAME: the bot opens pull requests there, and only its CI may use the CI service accounts."
+  description = "Infrastructure repository as OWNER/NAME: the bot opens pull requests there. CI trust follows github_repository_id, not this name."
   type        = string
 
   validation {
@@ -155,20 +155,92 @@ variable "rollout" {
 }
 
 variable "infra_ci_plan_roles" {
-  description = "Roles in the environments project for the CI identity that plans pull requests (read-only)."
-  type        = list(string)
-  default     = ["roles/viewer", "roles/iam.securityReviewer"]
-}
-
-variable "infra_ci_apply_roles" {
-  description = "Roles in the environments project for the CI identity that applies main. Match them to what deploy/terraform/modules create."
+  description = "Roles in the environments project for the CI identity that plans pull requests: viewers of what a plan reads (Workbench instances, Dataproc clusters and session templates)."
   type        = list(string)
   default = [
-    "roles/notebooks.admin",
-    "roles/dataproc.editor",
-    "roles/iam.serviceAccountUser",
+    "roles/notebooks.viewer",
+    "roles/dataproc.viewer",
     "roles/serviceusage.serviceUsageConsumer",
   ]
+}
+
+variable "infra_ci_apply_extra_permissions" {
+  description = "Permissions added to the apply identity's custom role, for modules that create more than Workbench instances, Dataproc clusters and session templates."
+  type        = list(string)
+  default     = []
+}
+
+variable "vm_service_accounts" {
+  description = "Service accounts the environments' VMs run as (templates' dataproc.service_account). The apply identity and the notebook users may act as these only. Null: the environments project's Compute Engine default service account, which Workbench instances with managed end-user credentials always use."
+  type        = list(string)
+  default     = null
+}
+
+variable "notebook_users" {
+  description = "Who may have environments, as IAM members (e.g. [\"group:data-scientists@example.com\"]). They get the custom role notebookBotUser in the environments project (use their Dataproc clusters and Spark sessions) and may act as the VM service accounts. Empty: grant it yourself."
+  type        = list(string)
+  default     = []
+}
+
+variable "github_repository_id" {
+  description = "Numeric ID of the infra repository (gh api repos/OWNER/NAME --jq .id). Trust follows the ID, so a repository deleted and re-created under the same name is not trusted."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+$", var.github_repository_id))
+    error_message = "github_repository_id is a number: gh api repos/OWNER/NAME --jq .id"
+  }
+}
+
+variable "github_repository_owner_id" {
+  description = "Numeric ID of the infra repository's owner (gh api repos/OWNER/NAME --jq .owner.id)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+$", var.github_repository_owner_id))
+    error_message = "github_repository_owner_id is a number: gh api repos/OWNER/NAME --jq .owner.id"
+  }
+}
+
+variable "apply_workflow" {
+  description = "The one workflow (path@ref in the infra repository) that may act as the deployer."
+  type        = string
+  default     = ".github/workflows/apply.yml@refs/heads/main"
+}
+
+variable "environments_network" {
+  description = "Create the VPC network environments use (policy gcp.network / gcp.subnet): network and subnet named \"notebooks\" in var.region, Private Google Access on. False: bring your own."
+  type        = bool
+  default     = true
+}
+
+variable "environments_subnet_cidr" {
+  description = "IP range of the environments' subnet."
+  type        = string
+  default     = "10.128.0.0/20"
+}
+
+variable "environments_nat" {
+  description = "Add Cloud NAT so notebooks without public IPs can reach the internet (pip install, GitHub). Google APIs work without it (Private Google Access)."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key" {
+  description = "Cloud KMS key (projects/P/locations/REGION/keyRings/R/cryptoKeys/K) for Artifact Registry images. Null: Google-managed encryption. Artifact Registry's service agent needs roles/cloudkms.cryptoKeyEncrypterDecrypter on it."
+  type        = string
+  default     = null
+}
+
+variable "firestore_weekly_backup_weeks" {
+  description = "Weeks each weekly Firestore backup is kept (1-14); daily backups are kept 7 days, Firestore's maximum for them."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = var.firestore_weekly_backup_weeks >= 1 && var.firestore_weekly_backup_weeks <= 14
+    error_message = "firestore_weekly_backup_weeks must be between 1 and 14 (Firestore keeps weekly backups up to 14 weeks)."
+  }
 }
 
 variable "labels" {

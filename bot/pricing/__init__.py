@@ -1,0 +1,1 @@
+"""What environments cost: a price table shipped with the project, and estimates computed from it."""

@@ -1,0 +1,1 @@
+"""What environments actually cost: the Cloud Billing export to BigQuery, by the labels they carry."""
