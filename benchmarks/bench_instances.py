@@ -144,8 +144,12 @@ def main() -> None:
                 settled = wait_for(
                     "pull requests",
                     lambda: len(store.find(states=[State.PR_OPEN])) >= len(ids),
-                    600,
+                    float(os.environ.get("BENCH_SETTLE_SECONDS", "600")),
                 )
+                if settled != settled:  # NaN: some never got their pull request; say where they are
+                    stuck = [r for r in store.find() if r.state != State.PR_OPEN]
+                    states = Counter(r.state.value for r in stuck)
+                    print(f"  not pr_open: {states}; e.g. {[r.last_error for r in stuck][:3]}")
                 time.sleep(3 * SCALE * 60)  # the last card updates wait their turn in Slack's budget
                 elapsed = time.monotonic() - t0
                 opened = store.find(states=[State.PR_OPEN])

@@ -39,7 +39,9 @@ def open_repo(settings: Settings, policy: Policy, store: Store | None = None) ->
                 if settings.github_app_id
                 else identity_key(settings.github_token.reveal() if settings.github_token else where)
             )
-            pacer = Pacer(shared=SharedBudget(store, f"github-writes:{who}", 80, 500).delay)
+            # GitHub allows 80 content-creating writes a minute and 500 an hour; late wake-ups bunch writes a
+            # little, so the budget every instance shares keeps some in hand.
+            pacer = Pacer(shared=SharedBudget(store, f"github-writes:{who}", 72, 450).delay)
 
         return github_repo_from_settings(
             where,

@@ -8,6 +8,7 @@ an update is waiting is a lease in the store, so this holds across instances too
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -17,6 +18,8 @@ from bot.store.base import Store
 from bot.workflow.leases import holder_name
 
 TIER_3_PER_MINUTE = 50
+# What the bot allows itself: late wake-ups bunch sends a little, so it keeps a tenth of the tier in hand.
+UPDATES_PER_MINUTE = 45
 # A waiting update whose instance crashed stops holding back the others after this.
 PENDING_TTL = timedelta(minutes=5)
 
@@ -29,7 +32,7 @@ class UpdateBudget:
         store: Store,
         clock: Callable[[], datetime],
         *,
-        per_minute: float = TIER_3_PER_MINUTE,
+        per_minute: float = UPDATES_PER_MINUTE,
         time_scale: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -37,6 +40,8 @@ class UpdateBudget:
         self.clock = clock
         self.budget = SharedBudget(store, "slack-update", per_minute, time_scale=time_scale)
         self._sleep = sleep
+        # One reservation at a time per process: the instances contend for the channel's slots, not every thread.
+        self._reserving = threading.Lock()
 
     def turn(self, channel: str, ts: str) -> bool:
         """Waits for the channel's next update instant; False (at once) if an update of this same message
@@ -45,7 +50,9 @@ class UpdateBudget:
         if not self.store.take_lease(pending, holder, self.clock(), PENDING_TTL):
             return False
         try:
-            self._sleep(self.budget.delay(key=channel))
+            with self._reserving:
+                delay = self.budget.delay(key=channel)
+            self._sleep(delay)
         finally:
             # Given back before the caller reads the state: an update asked for after this read waits anew.
             self.store.drop_lease(pending, holder)

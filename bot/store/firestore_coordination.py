@@ -18,7 +18,7 @@ from bot.domain.request import iso
 from bot.store.base import StoreUnavailable
 from bot.store.coordination import Limits, next_slot
 
-_ATTEMPTS = 50
+_ATTEMPTS = 200  # instances contend for one budget's document; each loss costs one re-read
 
 
 class _Firestore(Protocol):
