@@ -32,6 +32,9 @@ from tests.support.github_server import GitHubServer  # noqa: E402
 INSTANCES = 3
 APPROVALS = int(os.environ.get("BENCH_APPROVALS", "300"))
 SCALE = float(os.environ.get("BENCH_TIME_SCALE", "0.1"))
+# GitHub's hourly limit (500 writes) alone spreads 300 pull requests (1 500 writes) over three hours; the
+# per-minute pacing is what this measures, so by default the run leaves the hourly limit out, and says so.
+HOURLY = os.environ.get("BENCH_HOURLY", "0")
 GITHUB_PER_MINUTE = 80
 SLACK_UPDATES_PER_MINUTE = 50
 TOKEN = "ghp_bench_instances"  # a loopback server's token
@@ -109,6 +112,7 @@ def main() -> None:
                     "NOTEBOOK_BOT_CLOUD": "simulated",
                     "NOTEBOOK_BOT_LOG_FORMAT": "json",
                     "BENCH_TIME_SCALE": str(SCALE),
+                    "BENCH_HOURLY": HOURLY,
                 }
                 urls = []
                 for i in range(INSTANCES):
@@ -153,6 +157,7 @@ def main() -> None:
                 time.sleep(3 * SCALE * 60)  # the last card updates wait their turn in Slack's budget
                 elapsed = time.monotonic() - t0
                 opened = store.find(states=[State.PR_OPEN])
+                waiting = store.find(states=[State.APPROVED])
                 branches = Counter(p.branch for p in github.pulls)
                 writes = [c.time for c in github.calls[github_start:] if c.is_write]
                 updates: dict[str, list[float]] = {}
@@ -176,12 +181,13 @@ def main() -> None:
         f"spread over them (acks: {dict(statuses)}; of the {APPROVALS} requests before them, "
         f"{sum(1 for r in answers if r.status != 200)} acked after Slack's 3 s); budgets' time runs "
         f"{1 / SCALE:g}x as fast "
-        f"(a minute lasts {minute:g} s; limits per minute unchanged)"
+        f"(a minute lasts {minute:g} s; limits per minute unchanged; GitHub's hourly limit "
+        f"{'applied' if HOURLY == '1' else 'left out'})"
     )
     print(
         f"  pull requests: {len(github.pulls)} for {len(ids)} approvals, {sum(n - 1 for n in branches.values())} "
-        f"duplicate(s), {len(ids) - len(opened)} lost (not pr_open after {elapsed:.0f} s; all in "
-        f"{settled:.0f} s)"
+        f"duplicate(s), {len(ids) - len(opened) - len(waiting)} lost, {len(waiting)} still waiting in approved "
+        f"for a retry (after {elapsed:.0f} s; all opened in {settled:.0f} s)"
     )
     print(
         f"  GitHub writes: {len(writes)}, busiest minute {busiest_writes} (secondary limit {GITHUB_PER_MINUTE} a "
