@@ -30,9 +30,11 @@ class _Firestore(Protocol):
 
 
 def _doc_id(key: str) -> str:
-    from bot.store.firestore import _doc_id as escaped  # the store's own escaping: one form for every key
-
-    return escaped(key)
+    """A valid document id for any key, one-to-one (the rule ``bot.store.firestore`` follows for its own)."""
+    escaped = key.replace("%", "%25").replace("/", "%2F")
+    if escaped in ("", ".", "..") or (escaped.startswith("__") and escaped.endswith("__")):
+        escaped = "%" + escaped.replace(".", "%2E").replace("_", "%5F")
+    return escaped
 
 
 def _swap(store: _Firestore, ref: Any, decide: Any) -> Any:
