@@ -18,12 +18,14 @@ from bot.config.settings import Settings
 from bot.domain.errors import TryAgainLater
 from bot.infra.base import InfraRepo
 from bot.slack import directory_events
+from bot.slack import fleet as fleet_listeners
 from bot.slack import lifecycle as lifecycle_listeners
 from bot.slack.app import build_bolt_app
 from bot.slack.client import PooledWebClient
 from bot.slack.context import SlackServices
 from bot.slack.delivery import AdminChannel
 from bot.slack.notifier import SlackNotifier
+from bot.slack.nudges import SlackNudges
 from bot.slack.people import Directory
 from bot.slack.reminders import SlackReminders
 from bot.slack.setup_alerts import SetupAlerts
@@ -32,7 +34,9 @@ from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
 from bot.workflow.background import BackgroundWork, TrackedExecutor
 from bot.workflow.checks import Checks
+from bot.workflow.fleet import Fleet
 from bot.workflow.lifecycle import Lifecycle
+from bot.workflow.nudges import Nudging
 from bot.workflow.ports import Background, Clock, Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.pull_request_events import PullRequestEvents
@@ -158,12 +162,15 @@ def build_app(
     reconciler = Reconciler(deps, provisioning, pull_request_events, checks)
     lifecycle = Lifecycle(deps, provisioning, SlackReminders(slack, store, clock), removal=removal)
     lifecycle.install(reconciler)  # stale approvals, reminders and expiry, removals, drift
+    # Idle stops, long runs, settled starts and stops, approval reminders: told without asking.
+    Nudging(deps, lifecycle.live, SlackNudges(slack, store, policy, clock)).install(reconciler, lifecycle.power)
     services = SlackServices(
         deps=deps,
         requests=requests,
         provisioning=provisioning,
         directory=Directory(lookup_client(slack), policy, store, clock=clock),
         lifecycle=lifecycle,
+        fleet=Fleet(deps, lifecycle, requests),
     )
     signing = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     listeners = TrackedExecutor(max_workers=settings.threads, thread_name_prefix="bolt")
@@ -172,7 +179,7 @@ def build_app(
         client=slack,
         signing_secret=signing,
         listener_executor=listeners,
-        extras=[lifecycle_listeners.register, directory_events.register],
+        extras=[lifecycle_listeners.register, directory_events.register, fleet_listeners.register],
     )
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,

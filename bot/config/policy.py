@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from bot.config.fleet import FleetPolicy
 from bot.config.parts import _SLACK_GROUP, Bound, Costs, Gcp, Identity, Limits, Slack, _Strict
 from bot.config.template import Template
 from renderers.sources import source_problems
@@ -94,6 +95,7 @@ class Policy(_Strict):
     templates: list[Template] = Field(min_length=1)
     repo: Repo = Repo()
     approval: Approval = Approval()
+    fleet: FleetPolicy = FleetPolicy()
     costs: Costs = Costs()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

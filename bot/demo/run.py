@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.config.load import load_policy
 from bot.config.settings import Settings
+from bot.demo.idle_stop import show_idle_stop
 from bot.demo.merging import merge_when_checks_pass
 from bot.demo.slack_api import LoopbackSlack, SlackUser
 from bot.demo.slack_events import SlackSender, number_value, option_value, text_value
@@ -151,6 +152,8 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
         app.wait_idle()
         say.flush()
 
+        idle_told = show_idle_stop(app, slack, send, say, request, ALICE)
+
         final = store.get(request.id)
         say.step("Audit trail")
         for a in store.audit_trail(request.id):
@@ -162,11 +165,12 @@ def _run(root: Path, slack: LoopbackSlack) -> int:
             for c in slack.calls("chat.postMessage")
             if c.args.get("channel") == ALICE.id and "Open JupyterLab" in str(c.args.get("blocks"))
         ]
-        if final is None or final.state != State.READY or merged is None or len(delivered) != 2:
+        if final is None or final.state != State.READY or merged is None or len(delivered) != 2 or not idle_told:
             print(f"\nThe URL was NOT delivered (state: {final.state.value if final else 'missing'}).")
             return 1
         print(f"\n✅ JupyterLab URL delivered to Alice: {final.url}")
         print(f"✅ With merge: when_checks_pass, from Approve to URL with no merge by hand: {merged.url}")
+        print("✅ Google's idle shutdown told to Alice by DM, with Start and Delete")
         return 0
     finally:
         server.stop()

@@ -12,6 +12,8 @@ from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import ACTIVE, State
 
+# ``options`` key of the admin who asked for an environment on its owner's behalf.
+REQUESTED_BY = "requested_by"
 SHORT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 
 
@@ -168,7 +170,18 @@ def decision_refusal(request: EnvironmentRequest, admin: Person, policy: Policy)
         return "Only notebook admins can approve or reject requests."
     if admin.user_id == request.owner_user_id and not policy.slack.allow_self_approval:
         return "You cannot decide on your own request; another admin has to."
+    if request.options.get(REQUESTED_BY) == admin.user_id and not policy.slack.allow_self_approval:
+        return "You asked for this environment on someone's behalf; another admin has to decide on it."
     return None
+
+
+def on_behalf_refusal(admin: Person, owner: Person, policy: Policy) -> str | None:
+    """Why ``admin`` may not ask for an environment owned by ``owner``, or None (the owner's identity rules
+    apply as if they had asked themselves)."""
+    if not is_admin(admin, policy):
+        return "Only notebook admins can ask for an environment on someone else's behalf."
+    refusal = identity_refusal(owner, policy)
+    return f"<@{owner.user_id}> cannot own an environment: {refusal}" if refusal else None
 
 
 def may_manage(person: Person, request: EnvironmentRequest, policy: Policy) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from bot.domain.errors import InvalidInput, NotebookBotError, NotFound, Refused
 from bot.domain.request import EnvironmentRequest
 from bot.domain.states import State
 from bot.slack import messages
+from bot.slack.commands import ON_BEHALF, on_behalf
 from bot.slack.context import SlackServices
 from bot.slack.forms import request_form, selected_template, text_input
 from bot.slack.ids import Action, Field, View
@@ -42,9 +44,14 @@ def register(app: App, s: SlackServices) -> None:
         if problems:
             ack(response_action="errors", errors=_inline(problems, view))
             return
+        owner = _on_behalf_of(view)
         try:
             person = s.directory.person(body["user"]["id"], body.get("team", {}).get("id", ""))
-            request = s.requests.submit(person, form)
+            if owner:  # an admin asked for someone: the environment is theirs, the admin is named
+                admin, person = s.directory.actor(person.user_id), s.directory.person(owner)
+                request = s.requests.submit(person, form, by=admin)
+            else:
+                request = s.requests.submit(person, form)
         except InvalidInput as e:
             ack(response_action="errors", errors=_inline(e.fields, view))
             return
@@ -58,13 +65,18 @@ def register(app: App, s: SlackServices) -> None:
             )
             return
         ack()  # closes the modal; the progress DM follows from the background
+        if owner:
+            s.deps.background.submit(
+                f"on behalf {request.id}", lambda: _both_told(s, client, request, body["user"]["id"])
+            )
         log.info("request %s submitted by %s (%s)", request.id, person.user_id, request.state.value)
 
     @app.action(Action.TEMPLATE.value)
     def template_changed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         view = body["view"]
-        person = s.directory.person(body["user"]["id"])
+        owner = _on_behalf_of(view)
+        person = s.directory.person(owner or body["user"]["id"])
         templates = rules.templates_for(person, s.policy)
         chosen = next((t for t in templates if t.id == selected_template(view)), None)
         if chosen is None:
@@ -72,7 +84,11 @@ def register(app: App, s: SlackServices) -> None:
         client.views_update(
             view_id=view["id"],
             hash=view.get("hash"),
-            view=request_modal(templates, s.policy, chosen).to_dict(),
+            view=(
+                on_behalf(request_modal(templates, s.policy, chosen), person)
+                if owner
+                else request_modal(templates, s.policy, chosen)
+            ).to_dict(),
         )
 
     @app.action(Action.APPROVE.value)
@@ -88,6 +104,8 @@ def register(app: App, s: SlackServices) -> None:
             request, won = s.requests.approve(request_id, admin)
             if not won:
                 say(messages.already_decided(request, _decided_at(s, request)))
+            elif (body.get("channel") or {}).get("id") != request.slack.card_channel:  # a reminder DM
+                respond(text=f"✅ You approved *{request.display_name}* (`{request.id}`).", replace_original=True)
 
     @app.action(Action.REJECT.value)
     def reject(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -142,6 +160,26 @@ def _decided_at(s: SlackServices, request: EnvironmentRequest) -> datetime | Non
         ):
             return record.at
     return None
+
+
+def _on_behalf_of(view: dict[str, Any]) -> str:
+    """The owner an admin's request form is for (``/notebook new @someone``), or ``""``."""
+    try:
+        return str(json.loads(view.get("private_metadata") or "{}").get(ON_BEHALF) or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _both_told(s: SlackServices, client: WebClient, request: EnvironmentRequest, admin: str) -> None:
+    """On someone's behalf: the owner hears who asked for it (their progress DM follows), the admin hears back."""
+    name = request.display_name
+    s.deps.notifier.tell_owner(
+        request, "on-behalf", f"<@{admin}> asked for an environment for you: *{name}* (`{request.id}`). It is yours."
+    )
+    client.chat_postMessage(
+        channel=admin,
+        text=f"You asked for *{name}* (`{request.id}`) on behalf of <@{request.owner_user_id}>; they are told.",
+    )
 
 
 def _ephemeral(respond: Respond) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View as SlackView
 
 from bot.config.policy import Template
 from bot.domain import rules
@@ -23,6 +25,7 @@ from bot.slack.lifecycle_commands import LIFECYCLE_SUBCOMMANDS
 from bot.slack.modals import checking_modal, notice_modal, request_modal
 from bot.slack.replies import explained, unexpected
 from bot.slack.spend import SPEND_SUBCOMMANDS
+from bot.slack.texts import context
 
 log = logging.getLogger(__name__)
 # A handle typed without picking the person from Slack's menu: Slack sends it as text.
@@ -33,6 +36,7 @@ def _ephemeral(respond: Respond) -> Callable[[str], object]:
     return lambda text: respond(text=text, response_type="ephemeral")
 
 
+ON_BEHALF = "for"  # private_metadata key of the request form: whose the environment will be
 # A subcommand gets one Invocation: the services, who typed it, its words, how to answer, the raw command.
 Subcommand = Callable[[Invocation], None]
 
@@ -89,7 +93,41 @@ def open_request_modal_for(
             say(unexpected("showing the request form"))
 
 
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(\|[^>]*)?>$")
+
+
+def open_request_modal_on_behalf(
+    s: SlackServices, admin: Person, mention: str, trigger_id: str, client: WebClient
+) -> None:
+    """``/notebook new @someone``: an admin fills the form; the environment will be that person's."""
+    who = _USER_MENTION.match(mention)
+    if who is None:
+        raise Refused("`/notebook new @someone` asks on their behalf: pick them from Slack's @ menu.")
+    owner = s.directory.known(who.group(1), budget=s.directory.modal_budget)
+    if owner is None:
+        raise Refused("Slack is slow to say who that is right now; try again in a moment.")
+    refusal = rules.on_behalf_refusal(admin, owner, s.policy)
+    if refusal:
+        raise Refused(refusal)
+    client.views_open(
+        trigger_id=trigger_id, view=on_behalf(request_modal(offered_templates(s, owner), s.policy), owner)
+    )
+
+
+def on_behalf(view: SlackView, owner: Person) -> SlackView:
+    """The request form, saying whose the environment will be, and carrying it to the submission."""
+    view.private_metadata = json.dumps({ON_BEHALF: owner.user_id})
+    view.blocks = [
+        context(f"For <@{owner.user_id}>: the environment will be theirs, and both of you are told."),
+        *view.blocks,
+    ]
+    return view
+
+
 def _new(c: Invocation) -> None:
+    if c.args:
+        open_request_modal_on_behalf(c.services, c.person, c.args[0], c.body["trigger_id"], c.client)
+        return
     open_request_modal(c.services, c.person, c.body["trigger_id"], c.client)
 
 
@@ -131,9 +169,9 @@ def register(app: App, s: SlackServices) -> None:
         ack()
         user, team = body["user_id"], body.get("team_id", "")
         with explained(f"/notebook {sub}", _ephemeral(respond)):
-            if sub == "new":  # the trigger lives 3 s: the form must not wait on Slack's directory
+            if sub == "new" and len(words) == 1:  # the trigger lives 3 s: the form must not wait on Slack's directory
                 open_request_modal_for(s, user, team, body["trigger_id"], client, _ephemeral(respond))
                 return
             person = s.directory.actor(user, team)
-            args = mentions_resolved(s, words[1:]) if sub in ("list", "costs") else words[1:]
+            args = mentions_resolved(s, words[1:]) if sub in ("list", "costs", "new") else words[1:]
             SUBCOMMANDS[sub](Invocation(s, person, args, respond, body, client))

@@ -12,6 +12,7 @@ from bot.config.policy import Policy
 from bot.domain.people import Person
 from bot.slack.people import Directory
 from bot.store.base import Store
+from bot.workflow.fleet import Fleet
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import Provisioning
@@ -25,6 +26,7 @@ class SlackServices:
     provisioning: Provisioning
     directory: Directory
     lifecycle: Lifecycle  # start, stop, extend, delete, list, audit, retry, App Home
+    fleet: Fleet | None = None  # the admins' fleet: pages, filters, bulk actions, approving several
 
     @property
     def life(self) -> Lifecycle:

@@ -7,13 +7,17 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
 
-from bot.cloud.base import ACTIVE, STOPPED
+from bot.cloud.base import ACTIVE
 from bot.config.policy import Policy
+from bot.domain import fleet
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
 from bot.slack.costs import request_cost_line
+from bot.slack.fleet_blocks import BUTTONS as _BUTTONS
+from bot.slack.fleet_blocks import pager_blocks
 from bot.slack.ids import Action
 from bot.slack.texts import SECTION, context, fit, section, when, words
+from bot.workflow.fleet import paged
 from bot.workflow.live import EnvironmentView
 
 MESSAGE_BLOCKS = 50  # Slack's limit for a message
@@ -66,24 +70,17 @@ def environment_text(view: EnvironmentView, policy: Policy, *, show_owner: bool 
 
 
 def environment_buttons(view: EnvironmentView) -> ActionsBlock | None:
-    """Open, Start or Stop, Extend, Delete: those that make sense in its state (the server checks again)."""
+    """Open, Start or Stop, Extend, Delete: those its state allows (``bot/domain/fleet.py``, the rules the
+    server checks again on each click); Withdraw while it waits for approval."""
     r = view.request
     buttons: list[ButtonElement] = []
-    if r.state == State.READY:
-        cloud = view.cloud_state
-        if r.url and cloud in (None, ACTIVE):
-            buttons.append(
-                ButtonElement(text="Open", action_id=Action.OPEN.value, url=r.url, value=r.id, style="primary")
-            )
-        if cloud == STOPPED:
-            buttons.append(ButtonElement(text="Start", action_id=Action.START.value, value=r.id))
-        elif cloud in (None, ACTIVE):
-            buttons.append(ButtonElement(text="Stop", action_id=Action.STOP.value, value=r.id))
-        buttons.append(ButtonElement(text="Extend", action_id=Action.EXTEND.value, value=r.id))
-    if r.state in (State.READY, State.APPLYING) or (
-        r.state == State.FAILED and r.failed_from in (State.APPLYING, State.DELETING)
-    ):
-        buttons.append(ButtonElement(text="Delete", action_id=Action.DELETE.value, value=r.id, style="danger"))
+    if r.state == State.READY and r.url and view.cloud_state in (None, ACTIVE):
+        buttons.append(ButtonElement(text="Open", action_id=Action.OPEN.value, url=r.url, value=r.id, style="primary"))
+    for name in fleet.allowed_actions(r, view.cloud_state):
+        if name == "retry":  # admins retry, from the alert or the fleet
+            continue
+        text, action, style = _BUTTONS[name]
+        buttons.append(ButtonElement(text=text, action_id=action.value, value=r.id, style=style))
     if r.state == State.PENDING_APPROVAL:
         buttons.append(ButtonElement(text="Withdraw", action_id=Action.WITHDRAW.value, value=r.id))
     return ActionsBlock(block_id=f"env:{r.id}", elements=buttons) if buttons else None
@@ -138,19 +135,26 @@ def status_blocks(views: list[EnvironmentView], policy: Policy) -> list[Block]:
     )
 
 
-def admin_list_blocks(requests: list[EnvironmentRequest], policy: Policy, filters: tuple[str, ...]) -> list[Block]:
-    """``/notebook list``: stored states only (asking Google about every environment would be slow)."""
+def admin_list_blocks(
+    requests: list[EnvironmentRequest], policy: Policy, filters: tuple[str, ...], page: int = 0
+) -> list[Block]:
+    """``/notebook list``: one page of stored states (asking Google about every environment would be slow),
+    with where the admin is and Previous / Next, never a silent "…and 276 more"."""
+    rows, page, pages = paged(requests, page, policy.fleet.page_size)
     title = f"All environments{' · ' + words(' '.join(filters)) if filters else ''} ({len(requests)})"
-    views = [EnvironmentView(r) for r in requests]
-    return environment_list(
+    views = [EnvironmentView(r) for r in rows]
+    blocks = environment_list(
         views,
         policy,
         title=title,
-        budget=MESSAGE_BLOCKS,
+        budget=MESSAGE_BLOCKS - 2,
         show_owner=True,
         buttons=False,
         empty="Nothing matches.",
     )
+    if requests:
+        blocks += pager_blocks(page, pages, len(requests), Action.LIST_PAGE, {"w": list(filters)})
+    return blocks
 
 
 def reminder_blocks(request: EnvironmentRequest, limit: datetime | None) -> list[Block]:

@@ -16,6 +16,7 @@ from bot.domain.people import Person
 from bot.domain.states import FINAL, State
 from bot.slack.context import SlackServices
 from bot.slack.environments import HOME_BLOCKS, environment_list
+from bot.slack.fleet_blocks import FleetState, fleet_blocks
 from bot.slack.ids import Action, View
 from bot.slack.spend import home_spend_blocks
 from bot.slack.texts import context, words
@@ -32,8 +33,12 @@ def home_view(
     *,
     pending_approvals: int | None = None,
     extra: list[Block] | None = None,
+    fleet: list[Block] | None = None,
+    private_metadata: str = "",
 ) -> SlackView:
-    """Live environments with buttons; ended ones as one compact line each; at most 100 blocks."""
+    """Live environments with buttons; ended ones as one compact line each; for admins, one page of the
+    fleet after them; at most 100 blocks."""
+    fleet = fleet or []
     live = [v for v in views if v.request.state not in FINAL]
     ended = [v for v in views if v.request.state in FINAL]
     top: list[Block] = [
@@ -56,26 +61,44 @@ def home_view(
                 )
             )
         )
-    budget = HOME_BLOCKS - len(top) - len(tail)
+    budget = HOME_BLOCKS - len(top) - len(tail) - len(fleet)
     blocks = (
         top
         + environment_list(
             live, policy, title="Environments", budget=budget, empty="None yet: *New notebook* asks for one."
         )
         + tail
+        + fleet
     )
-    return SlackView(type="home", callback_id=View.HOME.value, blocks=blocks)
+    return SlackView(type="home", callback_id=View.HOME.value, blocks=blocks, private_metadata=private_metadata)
 
 
-def publish_home(s: SlackServices, client: WebClient, user_id: str, person: Person | None = None) -> None:
-    """Publishes the person's Home tab (each open, and after they act from it)."""
+def publish_home(
+    s: SlackServices, client: WebClient, user_id: str, person: Person | None = None, fleet_state: str | None = None
+) -> None:
+    """Publishes the person's Home tab (each open, and after they act from it). ``fleet_state`` is the
+    admin's filter and page as the Home they clicked in kept it, so a click does not lose their place."""
     assert s.lifecycle is not None
     person = person or s.directory.person(user_id)
     pending = None
+    fleet: list[Block] = []
+    metadata = ""
     if rules.is_admin(person, s.policy):
         pending = len(s.store.find(states=[State.PENDING_APPROVAL]))
-    spend = home_spend_blocks(s, person, lambda: publish_home(s, client, user_id, person))
-    view = home_view(s.lifecycle.overview(person), s.policy, pending_approvals=pending, extra=spend)
+        if s.fleet is not None:
+            state = FleetState.parse(fleet_state)
+            page = s.fleet.page(person, state.wanted, state.page)
+            fleet = fleet_blocks(page, s.policy, s.deps.clock())
+            metadata = FleetState(state.wanted, page.page).dump()
+    spend = home_spend_blocks(s, person, lambda: publish_home(s, client, user_id, person, fleet_state))
+    view = home_view(
+        s.lifecycle.overview(person),
+        s.policy,
+        pending_approvals=pending,
+        extra=spend,
+        fleet=fleet,
+        private_metadata=metadata,
+    )
     client.views_publish(user_id=user_id, view=view.to_dict())
 
 

@@ -14,6 +14,7 @@ class View(StrEnum):
     CONFIRM_WITHDRAW = "notebook_confirm_withdraw"
     HOME = "notebook_home"
     NOTICE = "notebook_notice"
+    CONFIRM_BULK = "notebook_confirm_bulk"
 
 
 class Action(StrEnum):
@@ -28,6 +29,19 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     NEW = "new_notebook"
     RETRY = "retry"
+    # The admins' fleet in App Home, and the pages of /notebook list.
+    FLEET_STATE = "fleet_state"
+    FLEET_TEMPLATE = "fleet_template"
+    FLEET_OWNER = "fleet_owner"
+    FLEET_TEAM = "fleet_team"
+    FLEET_STOPPED = "fleet_stopped_days"
+    FLEET_CLEAR = "fleet_clear"
+    FLEET_PAGE = "fleet_page"
+    FLEET_BULK_STOP = "fleet_bulk_stop"
+    FLEET_BULK_DELETE = "fleet_bulk_delete"
+    FLEET_PICK_PENDING = "fleet_pick_pending"
+    FLEET_APPROVE_PICKED = "fleet_approve_picked"
+    LIST_PAGE = "list_page"
 
 
 class Field(StrEnum):

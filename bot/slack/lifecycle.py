@@ -49,9 +49,9 @@ def _in_home(body: dict[str, Any]) -> bool:
     return (body.get("view") or {}).get("type") == "home"
 
 
-def _refresh_home(s: SlackServices, client: WebClient, user_id: str) -> None:
+def _refresh_home(s: SlackServices, client: WebClient, user_id: str, fleet_state: str | None = None) -> None:
     try:
-        publish_home(s, client, user_id)
+        publish_home(s, client, user_id, fleet_state=fleet_state)
     except Exception:
         log.exception("could not publish the Home tab of %s", user_id)  # cosmetic: the next open refreshes it
 
@@ -66,8 +66,8 @@ def _clicked(
         said = work(person, str(body["actions"][0].get("value") or ""), tell, body)
         if said:
             tell(said)
-    if _in_home(body):
-        _refresh_home(s, client, user)
+    if _in_home(body):  # the admin's fleet filter and page stay as they were
+        _refresh_home(s, client, user, (body.get("view") or {}).get("private_metadata"))
 
 
 def register(app: App, s: SlackServices) -> None:

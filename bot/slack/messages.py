@@ -17,10 +17,11 @@ from bot.slack.texts import MESSAGE_TEXT, context, field, fit, section, when, wo
 HELP = """*notebook-bot* gives you your own Jupyter environment on Google Cloud, under your own identity.
 • `/notebook new` — ask for an environment (a form opens)
 • `/notebook status` — your environments, their state and links
-• `/notebook start NAME` · `/notebook stop NAME` — start or stop one (stopped costs only disks)
+• `/notebook start [NAME]` · `/notebook stop [NAME]` — start or stop one (stopped costs only disks)
 • `/notebook extend NAME [DAYS]` — keep it longer
 • `/notebook delete NAME` — delete it (after a confirmation)
-• `/notebook list [STATE|@user|TEMPLATE]` — admins: every environment
+• `/notebook list [STATE|@user|TEMPLATE] [page N]` — admins: every environment, a page at a time
+• `/notebook new @someone` — admins: ask for an environment on their behalf (it is theirs)
 • `/notebook audit REQUEST_ID` — admins: the history of a request
 • `/notebook costs [@user|TEAM|teams]` — admins: spend this month and last, from the billing export
 • `/notebook help` — this message"""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.domain import rules
+from bot.domain import fleet, rules
 from bot.domain.errors import NotFound, Refused
 from bot.domain.people import Person
 from bot.domain.request import AuditRecord, EnvironmentRequest
@@ -26,10 +26,6 @@ from bot.workflow.reconcile import Reconciler, ReconcileReport
 from bot.workflow.removal import Removal
 
 _REQUEST_ID = re.compile(r"^r[a-z2-9]{9}$")
-# Where removal may start from: a ready environment, one still being created, or one whose creation or
-# removal failed (its resources may exist).
-_REMOVABLE = frozenset({State.READY, State.APPLYING})
-_REMOVABLE_AFTER_FAILURE = frozenset({State.APPLYING, State.DELETING})
 
 
 class Lifecycle:
@@ -148,11 +144,7 @@ class Lifecycle:
     def delete_refusal(self, request: EnvironmentRequest) -> str | None:
         """Why this environment cannot be deleted now, or None."""
         s = request.state
-        if (
-            s in _REMOVABLE
-            or s == State.PENDING_APPROVAL
-            or (s == State.FAILED and request.failed_from in _REMOVABLE_AFTER_FAILURE)
-        ):
+        if fleet.may_delete(request):  # the same rule chooses the Delete button
             return None
         if s == State.DELETING:
             return f"*{request.display_name}* is already being deleted."

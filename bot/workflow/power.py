@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.cloud.base import ACTIVE, ERROR, NOT_FOUND, STOPPED, CloudError, CloudStatus
+from bot.domain import fleet
 from bot.domain.errors import Refused
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
-from bot.domain.states import State
 from bot.domain.transitions import note
 from bot.workflow.live import LiveStatus
 from bot.workflow.ports import Deps
@@ -39,6 +39,13 @@ class Power:
         self.deps = deps
         self.live = live
         self.waiting = waiting or Waiting()
+        # Told when a start or stop has settled (request, verb, who asked), so the owner's own message says
+        # so too, not only the ephemeral reply to whoever clicked. Set by the fleet (bot/workflow/fleet.py).
+        self.settled: Callable[[EnvironmentRequest, str, str], None] | None = None
+
+    def _settled(self, request: EnvironmentRequest, verb: str, actor: str) -> None:
+        if self.settled is not None:
+            self.settled(request, verb, actor)
 
     def switch(self, person: Person, request: EnvironmentRequest, verb: str, tell: Tell) -> None:
         """Asks the cloud to start or stop and ``tell``s that; if Google needs time, tells the outcome later.
@@ -46,7 +53,8 @@ class Power:
         The caller has checked that ``person`` may manage ``request``.
         """
         d = self.deps
-        if request.state != State.READY:
+        allowed = fleet.may_start if verb == "start" else fleet.may_stop
+        if not allowed(request):  # the same rule chooses the Start and Stop buttons
             raise Refused(
                 f"*{request.display_name}* is {request.state.label}; only a ready environment can be "
                 f"{'started' if verb == 'start' else 'stopped'}."
@@ -67,13 +75,16 @@ class Power:
         self.live.remember(request.id, status)
         if status.state == _TARGET[verb]:
             tell(f"✅ *{request.display_name}* is {_DONE_WORD[verb]}.")
+            self._settled(request, verb, person.user_id)
             return
         # Said before the follow-up starts, so that the two messages arrive in order.
         tell(f"{_GOING_WORD[verb]} *{request.display_name}*… I'll tell you when it is {_DONE_WORD[verb]}.")
         # Following a start or stop waits minutes on Google: its own lane keeps messages flowing meanwhile.
-        d.background.submit(f"{verb} {request.id}", lambda: self._follow(request, verb, tell), lane="wait")
+        d.background.submit(
+            f"{verb} {request.id}", lambda: self._follow(request, verb, tell, person.user_id), lane="wait"
+        )
 
-    def _follow(self, request: EnvironmentRequest, verb: str, tell: Tell) -> None:
+    def _follow(self, request: EnvironmentRequest, verb: str, tell: Tell, actor: str) -> None:
         """Polls the cloud until the environment settles, within ``waiting``'s bound; tells the person."""
         env = cloud_environment(request, self.deps.policy)
         w = self.waiting
@@ -90,6 +101,7 @@ class Power:
                     f"✅ *{request.display_name}* is {_DONE_WORD[verb]}."
                     + (f" <{last.url}|Open JupyterLab>" if verb == "start" and last.url else "")
                 )
+                self._settled(request, verb, actor)
                 return
             if last.state in (ERROR, NOT_FOUND):
                 tell(

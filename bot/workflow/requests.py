@@ -26,13 +26,15 @@ class Requests:
         self.deps = deps
         self.provisioning = provisioning
 
-    def submit(self, person: Person, form: rules.RequestForm) -> EnvironmentRequest:
+    def submit(self, person: Person, form: rules.RequestForm, *, by: Person | None = None) -> EnvironmentRequest:
         """Validates and stores a new request (durable before anything is said), then notifies after the ack.
 
+        ``by`` is an admin asking on ``person``'s behalf: the environment is the person's, their identity
+        rules, templates and quota apply, and the audit names the admin.
         Raises Refused (identity, quota) or InvalidInput (field -> problem); nothing is stored then.
         """
         d = self.deps
-        refusal = rules.identity_refusal(person, d.policy)
+        refusal = rules.on_behalf_refusal(by, person, d.policy) if by else rules.identity_refusal(person, d.policy)
         if refusal:
             raise Refused(refusal)
         existing = d.store.find(owner_user_id=person.user_id)
@@ -51,6 +53,8 @@ class Requests:
         request_id = new_request_id()
         assert person.email is not None  # identity_refusal checked it
         options: dict[str, object] = {"labels": team_labels(person, d.policy)}
+        if by is not None:
+            options[rules.REQUESTED_BY] = by.user_id
         if form.worker_count is not None:
             options["worker_count"] = form.worker_count
         if form.zone is not None:
@@ -77,11 +81,11 @@ class Requests:
             AuditRecord(
                 request_id,
                 now,
-                person.user_id,
+                by.user_id if by else person.user_id,
                 "submitted",
                 None,
                 State.PENDING_APPROVAL.value,
-                f"template {template.id}",
+                f"template {template.id}" + (f", on behalf of {person.email}" if by else ""),
             ),
         )
         self._recheck_quota(request, template)
