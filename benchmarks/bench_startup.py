@@ -1,6 +1,6 @@
 """Cold start and memory of `notebook-bot serve`: time from process start to the first acknowledged slash
-command, import time of the server module (baseline: a bare Bolt import in the same run), and resident memory
-after 1 000 requests."""
+command (baseline: a bare Bolt app behind the same server, started alternately with the bot in the same run),
+import time of the server module (baseline: a bare Bolt import), and resident memory after 1 000 requests."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.demo.slack_events import SlackSender  # noqa: E402
 
-RUNS = 3
+RUNS = 5
 REQUESTS = 1000
 
 
@@ -50,11 +50,17 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def cold_start(env: dict[str, str], signing: str, slack_url: str) -> tuple[float, subprocess.Popen[bytes], str]:
+BOT = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"]
+BARE = [sys.executable, str(ROOT / "benchmarks" / "support" / "serve_bare.py")]
+
+
+def cold_start(
+    env: dict[str, str], signing: str, slack_url: str, command: list[str] = BOT
+) -> tuple[float, subprocess.Popen[bytes], str]:
     port = free_port()
     t0 = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+        command,
         cwd=ROOT,
         env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
@@ -93,8 +99,12 @@ def main() -> None:
                 "NOTEBOOK_BOT_CLOUD": "gcp",
                 "NOTEBOOK_BOT_LOG_FORMAT": "json",
             }
-            starts = []
+            starts, bare_starts = [], []
             for _ in range(RUNS):
+                seconds, bare, _ = cold_start(env, signing, slack_url, BARE)
+                bare_starts.append(seconds)
+                bare.terminate()
+                bare.wait(10)
                 seconds, process, url = cold_start(env, signing, slack_url)
                 starts.append(seconds)
                 if len(starts) < RUNS:
@@ -118,6 +128,12 @@ def main() -> None:
     print(
         f"cold start to first acknowledged /notebook (median of {RUNS}): {statistics.median(starts):.2f} s "
         f"(runs: {', '.join(f'{s:.2f}' for s in starts)}; goal < 1.5 s)"
+    )
+    bot_start, bare_start = statistics.median(starts), statistics.median(bare_starts)
+    print(
+        f"bare Bolt app, same server, alternating with the bot (median of {RUNS}): {bare_start:.2f} s "
+        f"(runs: {', '.join(f'{s:.2f}' for s in bare_starts)}); the bot's cold start is "
+        f"{bot_start / bare_start:.2f}x the bare app's (goal <= 2.0x)"
     )
     print(
         f"import of the server module: {server_import:.2f} s; bare slack_bolt import: {bolt_import:.2f} s "

@@ -18,8 +18,9 @@ def open_store_from(settings: Settings) -> Store:
     return open_store(settings.store_url)
 
 
-def open_repo(settings: Settings, policy: Policy) -> InfraRepo:
-    """``local:PATH`` (a git repository on disk) or ``github:OWNER/NAME``."""
+def open_repo(settings: Settings, policy: Policy, store: Store | None = None) -> InfraRepo:
+    """``local:PATH`` (a git repository on disk) or ``github:OWNER/NAME``; with ``store``, GitHub's write
+    pacing is shared through it by every instance writing with the same identity."""
     kind, _, where = settings.repo_url.partition(":")
     if kind == "local":
         from bot.infra.local_git import LocalGitRepo
@@ -27,6 +28,20 @@ def open_repo(settings: Settings, policy: Policy) -> InfraRepo:
         return LocalGitRepo(where, base_branch=policy.repo.base_branch, branch_prefix=policy.repo.branch_prefix)
     if kind == "github":
         from bot.infra.github import github_repo_from_settings
+
+        pacer = None
+        if store is not None:
+            from bot.infra.pacing import Pacer
+            from bot.infra.shared_budget import SharedBudget, identity_key
+
+            who = (
+                f"app-{settings.github_app_id}"
+                if settings.github_app_id
+                else identity_key(settings.github_token.reveal() if settings.github_token else where)
+            )
+            # GitHub allows 80 content-creating writes a minute and 500 an hour; late wake-ups bunch writes a
+            # little, so the budget every instance shares keeps some in hand.
+            pacer = Pacer(shared=SharedBudget(store, f"github-writes:{who}", 72, 450).delay)
 
         return github_repo_from_settings(
             where,
@@ -37,6 +52,7 @@ def open_repo(settings: Settings, policy: Policy) -> InfraRepo:
             api_url=settings.github_api_url,
             base_branch=policy.repo.base_branch,
             branch_prefix=policy.repo.branch_prefix,
+            pacer=pacer,
         )
     raise ValueError(f"NOTEBOOK_BOT_REPO={settings.repo_url!r}: expected local:PATH or github:OWNER/NAME")
 

@@ -34,7 +34,7 @@ def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type
         "NOTEBOOK_BOT_REPO",
         settings.repo_url,
         "check the repository, its credentials (GITHUB_*) and GITHUB_API_URL, then start again",
-        lambda: open_repo(settings, policy),
+        lambda: open_repo(settings, policy, store),
     )
     cloud = _starting(
         "NOTEBOOK_BOT_CLOUD",
@@ -50,6 +50,7 @@ def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type
         slack_client(settings),
         policy=policy,
         background=Inline() if inline else None,
+        shared_budgets=True,
     )
 
 
@@ -89,11 +90,12 @@ def _port_is_free(settings: Settings, host: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Production HTTP server on $PORT."""
     from bot import logs
+    from bot.web.policy_check import check_policy_beside
     from bot.web.server import Server
     from bot.web.ticker import Ticker
 
     settings = Settings.from_env()
-    policy = _policy(settings)
+    policy = load_policy(settings.config_path, trial_render=False)  # trial-rendered beside the start, below
     logs.configure(fmt=settings.log_format, level=policy.log_level, secrets=settings.secrets())
     problems = settings.problems()
     if problems:
@@ -105,10 +107,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = _listening(
         settings, args.host, lambda: Server(app.wsgi, host=args.host, port=settings.port, threads=settings.threads)
     )
+    refused: list[str] = []
+
+    def stop(found: list[str]) -> None:
+        refused.extend(found)
+        server.request_stop()
+
+    check_policy_beside(policy, settings.config_path or "built-in example policy", stop)
     if args.reconcile_every:
         Ticker(app.reconciler.run_once, args.reconcile_every).start()
     server.serve_forever()
-    return 0
+    for problem in refused:
+        print(problem, file=sys.stderr)
+    return 2 if refused else 0
 
 
 def cmd_socket(args: argparse.Namespace) -> int:

@@ -138,12 +138,17 @@ def build_app(
     policy: Policy,
     clock: Clock = utc_now,
     background: Background | None = None,
+    shared_budgets: bool = False,
 ) -> Application:
     """Wires the bot from the parts it is given; nothing here reaches a network by itself."""
     work = background or BackgroundWork(workers=max(4, settings.threads // 2))
     admin_channel = AdminChannel(slack, store, policy, clock)
     # The notifier reaches the store through two narrow ports: claims (send once) and message references.
     notifier = SlackNotifier(slack, store, StoredMessageRefs(store), policy, clock, admin_channel)
+    if shared_budgets:  # Slack's chat.update tier, shared by every instance through the store
+        from bot.slack.update_budget import UpdateBudget
+
+        notifier.update_turn = UpdateBudget(store, clock).turn
     if callable(watch := getattr(repo, "watch", None)):  # GitHub: missing permissions, writes refused for long
         watch(SetupAlerts(slack, store, policy, clock).tell_once)
     deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work)

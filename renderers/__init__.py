@@ -3,10 +3,11 @@
 Pure functions only: nothing here performs I/O or imports from ``bot``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from renderers.errors import FieldProblem, RenderError
 from renderers.hcl import hcl_string
 from renderers.names import environment_name, label_value
-from renderers.render import render_environment
 from renderers.spec import (
     DataprocSettings,
     EnvironmentSpec,
@@ -15,6 +16,20 @@ from renderers.spec import (
     RenderedFile,
     WorkbenchSettings,
 )
+
+if TYPE_CHECKING:
+    from renderers.render import render_environment
+
+
+def __getattr__(name: str) -> Any:
+    # The renderer (and Jinja with it) loads on the first render, not with the patterns and bounds the
+    # policy checks import: a server's cold start needs only those.
+    if name == "render_environment":
+        from renderers.render import render_environment
+
+        return render_environment
+    raise AttributeError(f"module 'renderers' has no attribute {name!r}")
+
 
 __all__ = [
     "DataprocSettings",

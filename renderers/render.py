@@ -23,7 +23,7 @@ __all__ = ["render_environment"]
 
 
 def render_environment(
-    spec: EnvironmentSpec, path_template: str = DEFAULT_PATH_TEMPLATE, shards: int = 0
+    spec: EnvironmentSpec, path_template: str = DEFAULT_PATH_TEMPLATE, shards: int = 0, *, api_schema: bool = True
 ) -> RenderedEnvironment:
     """Render the Terraform module invocation for one environment.
 
@@ -31,7 +31,9 @@ def render_environment(
     listing all problems. The file goes to ``path_template.format(name=..., shard=...)``; with
     ``shards > 0`` and the default template it goes to ``environments/shard-NN/<name>.tf``,
     NN being a stable hash of the name modulo ``shards``. Dataproc environments are also checked
-    against the Dataproc API schema. The same spec always gives the same bytes.
+    against the Dataproc API schema (``api_schema=False`` skips only that parse, whose types take a second to
+    import: ``serve``'s trial render at start; approvals and ``check-config`` keep it). The same spec always
+    gives the same bytes.
     """
     problems = validate_spec(spec) + layout_problems(path_template, shards)
     if problems:
@@ -52,7 +54,7 @@ def render_environment(
     if isinstance(spec.workbench, WorkbenchSettings):
         context.update(_workbench_values(spec.workbench))
     elif isinstance(spec.dataproc, DataprocSettings):
-        api_problems = validate_cluster_config(build_cluster_config(spec))
+        api_problems = validate_cluster_config(build_cluster_config(spec)) if api_schema else []
         if api_problems:
             raise RenderError(FieldProblem("dataproc", problem) for problem in api_problems)
         context.update(_dataproc_values(spec.dataproc))

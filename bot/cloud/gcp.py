@@ -15,11 +15,8 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-import requests
-from google.auth.credentials import Credentials
 
 from bot.cloud.base import (
     ACTIVE,
@@ -37,6 +34,10 @@ from bot.cloud.base import (
 from bot.cloud.gcp_errors import GoogleError, parse_operation_error, to_cloud_error
 from bot.cloud.gcp_states import dataproc_status, describe, permission, resource_path, workbench_status
 from bot.cloud.gcp_transport import GoogleCallFailed, GoogleTransport
+
+if TYPE_CHECKING:  # requests and google-auth are imported on the first Google call
+    import requests
+    from google.auth.credentials import Credentials
 
 NOTEBOOKS_API_URL = "https://notebooks.googleapis.com"
 DATAPROC_API_URL = "https://dataproc.googleapis.com"

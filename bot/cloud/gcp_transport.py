@@ -8,13 +8,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import google.auth
-import google.auth.exceptions
-import requests
-from google.auth.credentials import Credentials
-from google.auth.transport.requests import AuthorizedSession
+if TYPE_CHECKING:  # requests and google-auth are imported on the first Google call, not at start
+    import requests
+    from google.auth.credentials import Credentials
 
 from bot.cloud.base import CloudError
 from bot.cloud.gcp_errors import GoogleError, parse_http_error
@@ -62,6 +60,10 @@ class GoogleTransport:
         self._lock = threading.Lock()
 
     def _authorized_session(self) -> requests.Session:
+        import google.auth
+        import google.auth.exceptions
+        from google.auth.transport.requests import AuthorizedSession
+
         with self._lock:
             if self._session is None:
                 credentials = self._credentials
@@ -107,6 +109,9 @@ class GoogleTransport:
         return float(ceiling * (0.5 + 0.5 * self._jitter()))
 
     def _once(self, session: requests.Session, method: str, url: str, body: dict[str, Any] | None) -> _Outcome:
+        import google.auth.exceptions
+        import requests
+
         try:
             response = session.request(method, url, json=body, timeout=self._request_timeout)
         except requests.Timeout:

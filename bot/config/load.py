@@ -12,7 +12,6 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode
 
 from bot.config.policy import Policy
-from bot.config.trial import trial_render_problems
 
 
 class PolicyError(Exception):
@@ -28,10 +27,11 @@ def builtin_policy_text() -> str:
     return resources.files("bot").joinpath("defaults/policy.yaml").read_text(encoding="utf-8")
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """The policy at ``path``, or the built-in example when ``path`` is None."""
+def load_policy(path: str | Path | None = None, *, trial_render: bool = True) -> Policy:
+    """The policy at ``path``, or the built-in example when ``path`` is None (``trial_render=False``: keys
+    only, for ``serve``, which trial-renders beside its start)."""
     if path is None:
-        return parse_policy(builtin_policy_text(), source="built-in example policy")
+        return parse_policy(builtin_policy_text(), source="built-in example policy", trial_render=trial_render)
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -39,7 +39,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
         raise PolicyError(str(p), [f"cannot read the file: {e.strerror or e}"]) from e
     except UnicodeDecodeError as e:
         raise PolicyError(str(p), [f"not a text file (byte {e.start} is not UTF-8): give the policy YAML file"]) from e
-    return parse_policy(text, source=str(p))
+    return parse_policy(text, source=str(p), trial_render=trial_render)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -87,6 +87,8 @@ def parse_policy(text: str, *, source: str = "policy", trial_render: bool = True
     except ValidationError as e:
         raise PolicyError(source, [_describe(err) for err in e.errors()]) from e
     if trial_render:
+        from bot.config.trial import trial_render_problems  # the renderers and their schemas: only when asked
+
         problems = trial_render_problems(policy)
         if problems:
             raise PolicyError(source, problems)

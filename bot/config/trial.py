@@ -40,8 +40,9 @@ _POLICY_KEYS = {
 }
 
 
-def trial_render_problems(policy: Policy) -> list[str]:
-    """One line per problem that would stop an approval of some template, each naming the policy key."""
+def trial_render_problems(policy: Policy, *, api_schema: bool = True) -> list[str]:
+    """One line per problem that would stop an approval of some template, each naming the policy key
+    (``api_schema=False``: without parsing Dataproc configurations into the API's types, see ``serve``)."""
     problems: list[str] = []
     for index, template in enumerate(policy.templates):
         for choices in _choices(template, policy):
@@ -50,6 +51,7 @@ def trial_render_problems(policy: Policy) -> list[str]:
                     environment_spec_for(template, policy, choices),
                     path_template=policy.repo.path_layout,
                     shards=policy.repo.shards,
+                    api_schema=api_schema,
                 )
             except RenderError as error:
                 for problem in error.problems:

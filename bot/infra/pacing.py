@@ -97,6 +97,7 @@ class Pacer:
         max_rate_limit_waits: int = 5,
         max_wait: float = MAX_WAIT,
         max_pause: float = MAX_PAUSE,
+        shared: Callable[[float], float] | None = None,
     ) -> None:
         if per_minute <= 0 or per_hour <= 0:
             raise ValueError("rate limits must be positive")
@@ -111,6 +112,9 @@ class Pacer:
         self.clock = clock
         self._clock = clock
         self._sleep = sleep
+        # Several instances write with one identity: given how long this process would wait, ``shared``
+        # reserves the write's instant in the store and says how long to wait for it (SharedBudget.delay).
+        self.shared = shared
         self._turns = _Turns()
         self._sent: deque[float] = deque(maxlen=max(self.per_minute, self.per_hour))
         self._paused_until = float("-inf")
@@ -178,6 +182,11 @@ class Pacer:
             start = max(start, self._sent[-self.per_minute] + MINUTE)
         if len(self._sent) >= self.per_hour:
             start = max(start, self._sent[-self.per_hour] + HOUR)
+        if self.shared is not None:
+            wait = self.shared(start - now)
+            if wait > self.max_wait:  # the instant is reserved and goes unused: the budget only gets safer
+                raise RateLimited(wait, "(the write budget shared by every instance is spent for now)")
+            start = now + wait
         if start > now:
             self.waited += start - now
             self._sleep(start - now)

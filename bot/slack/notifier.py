@@ -68,6 +68,8 @@ class SlackNotifier:
         self._updating: set[str] = set()
         self._stale: set[str] = set()
         self._updates_lock = threading.Lock()
+        # Waits for a turn under Slack's chat.update budget, shared through the store (set by the wiring).
+        self.update_turn: Callable[[str, str], bool] | None = None
         # Set by the Slack app when it is built: publishes an owner's Home again after their request moved.
         self.on_change: Callable[[str], None] | None = None
 
@@ -206,20 +208,31 @@ class SlackNotifier:
     def _progress(self, request: EnvironmentRequest) -> None:
         current = self.refs.current(request.id) or request  # the freshest state, whoever calls last
         refs = current.slack
-        if refs.dm_channel and refs.dm_ts:
+        if refs.dm_channel and refs.dm_ts and self._turn(refs.dm_channel, refs.dm_ts):
+            current = self._after_turn(current)
             self._update(
                 refs.dm_channel,
                 refs.dm_ts,
                 messages.progress_text(current),
                 _dicts(lambda: self._progress_blocks(current), f"the progress of {current.id}"),
             )
-        if refs.card_channel and refs.card_ts:
+        if refs.card_channel and refs.card_ts and self._turn(refs.card_channel, refs.card_ts):
+            current = self._after_turn(current)
             self._update(
                 refs.card_channel,
                 refs.card_ts,
                 messages.card_text(current),
                 _dicts(lambda: messages.approval_card(current, self.policy), f"the card of {current.id}"),
             )
+
+    def _turn(self, channel: str, ts: str) -> bool:
+        """Slack's ``chat.update`` budget, when one is set (``update_turn``, see ``bot.slack.update_budget``):
+        False when this update folded into one of the same message already waiting."""
+        return self.update_turn is None or self.update_turn(channel, ts)
+
+    def _after_turn(self, current: EnvironmentRequest) -> EnvironmentRequest:
+        # A turn may have waited: send the state as it is now, not as it was before the wait.
+        return (self.refs.current(current.id) or current) if self.update_turn is not None else current
 
     def _update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
         try:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.errors import TryAgainLater
@@ -95,6 +95,20 @@ class Store(Protocol):
 
     def directory_by_handle(self, handle: str) -> list[DirectoryEntry]:
         """The cached users whose @handle is ``handle`` (lowercase)."""
+
+    def take_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Takes (or renews) the lease ``name`` for ``holder`` until ``now + ttl``: True unless another holder
+        has it and it has not run out. Shared by every instance on the store (one reconcile pass at a time)."""
+
+    def drop_lease(self, name: str, holder: str) -> None:
+        """Gives the lease back, if ``holder`` still has it."""
+
+    def reserve_slot(
+        self, key: str, not_before: float, spacing: float, limits: Sequence[tuple[int, float]] = ()
+    ) -> float:
+        """Reserves, in one transaction, the earliest instant (epoch seconds) at or after ``not_before`` at
+        which one call counted under ``key`` may go out: ``spacing`` seconds after the previous one and within
+        every ``(count, seconds)`` limit. Rate budgets shared by every instance (GitHub writes, Slack tiers)."""
 
     def ping(self) -> None:
         """Raises StoreUnavailable if the store cannot be reached."""

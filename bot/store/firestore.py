@@ -33,6 +33,7 @@ from bot.domain.states import State
 from bot.domain.transitions import Step
 from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
 from bot.store.firestore_client import bound_retries, make_client
+from bot.store.firestore_coordination import FirestoreCoordination
 
 # Answers that mean "the database did not answer (in time)", as opposed to a bug or a refused write.
 _UNREACHABLE_API: tuple[type[api.GoogleAPICallError], ...] = (
@@ -62,7 +63,7 @@ _BACKOFF = 0.01
 _MAX_IN_VALUES = 30
 
 
-class FirestoreStore:
+class FirestoreStore(FirestoreCoordination):
     """A Store on Firestore, shared by every instance of the service (each write is one atomic commit)."""
 
     def __init__(

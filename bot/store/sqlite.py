@@ -14,6 +14,8 @@ from bot.domain.request import AuditRecord, EnvironmentRequest, iso, parse_iso
 from bot.domain.states import State
 from bot.domain.transitions import Step
 from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
+from bot.store.sqlite_coordination import SCHEMA as COORDINATION_SCHEMA
+from bot.store.sqlite_coordination import SqliteCoordination
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -55,7 +57,7 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 """
 
 
-class SqliteStore:
+class SqliteStore(SqliteCoordination):
     """A Store on one SQLite file, safe for many threads and several processes on one machine."""
 
     def __init__(self, path: str) -> None:
@@ -70,7 +72,7 @@ class SqliteStore:
         # still serialise through SQLite's own lock.
         self._write_lock = threading.Lock()
         try:
-            self._connection().executescript(_SCHEMA)  # executescript manages its own transaction
+            self._connection().executescript(_SCHEMA + COORDINATION_SCHEMA)  # executescript manages its own transaction
         except sqlite3.Error as e:
             raise StoreUnavailable(str(e)) from e
 

@@ -9,76 +9,17 @@ account, so the token's ``email`` must also be the configured invoker. Without a
 from __future__ import annotations
 
 import hmac
-import re
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-import google.auth.exceptions
-import requests
-from google.auth import transport
-from google.auth.transport.requests import Request
-from google.oauth2 import id_token
+if TYPE_CHECKING:  # google-auth is imported on the first OIDC check, not at start (cold start)
+    from bot.web.google_certs import CachedCertsRequest
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_ISSUERS = frozenset({"https://accounts.google.com", "accounts.google.com"})
 SECRET_HEADER = "X-Notebook-Bot-Secret"  # noqa: S105 (a header name)
-_MAX_AGE = re.compile(r"max-age=(\d+)")
-
-
-class CachedCertsRequest(Request):
-    """A google-auth transport request that keeps each fetched certificate list for a while.
-
-    Google rotates its signing keys about daily and announces them ahead, so the list is kept for
-    its ``Cache-Control: max-age`` (within ``min_ttl``..``max_ttl``), not fetched for every token.
-    """
-
-    def __init__(
-        self,
-        session: requests.Session | None = None,
-        *,
-        min_ttl: float = 60.0,
-        max_ttl: float = 6 * 3600.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(session=session or requests.Session())
-        self._min_ttl, self._max_ttl, self._clock = min_ttl, max_ttl, clock
-        self._cache: dict[str, tuple[float, transport.Response]] = {}
-        self._lock = threading.Lock()
-
-    def __call__(
-        self,
-        url: str,
-        method: str = "GET",
-        body: Any = None,
-        headers: Any = None,
-        timeout: Any = 10,
-        **kwargs: Any,
-    ) -> transport.Response:
-        fetch = super().__call__
-        if method != "GET" or body is not None:
-            sent: transport.Response = fetch(url, method, body, headers, timeout, **kwargs)  # type: ignore[no-untyped-call]
-            return sent
-        with self._lock:
-            hit = self._cache.get(url)
-            if hit and hit[0] > self._clock():
-                return hit[1]
-        response: transport.Response = fetch(url, method, None, headers, timeout, **kwargs)  # type: ignore[no-untyped-call]
-        if response.status == 200:
-            with self._lock:
-                self._cache[url] = (self._clock() + self._ttl(response), response)
-        return response
-
-    def _ttl(self, response: transport.Response) -> float:
-        match = _MAX_AGE.search(str(response.headers.get("Cache-Control", "")))
-        ttl = float(match.group(1)) if match else 3600.0
-        return max(self._min_ttl, min(ttl, self._max_ttl))
-
-    def forget(self, url: str) -> None:
-        """Drops the cached list for ``url`` (a token signed with a key newer than the list)."""
-        with self._lock:
-            self._cache.pop(url, None)
 
 
 class ReconcileAuth:
@@ -98,7 +39,8 @@ class ReconcileAuth:
         self._invoker = (invoker_email or "").strip().lower() or None
         self._secret = shared_secret or None
         self._certs_url = certs_url or GOOGLE_CERTS_URL
-        self._request = request or CachedCertsRequest()
+        self._request = request
+        self._request_lock = threading.Lock()
         self._clock_skew = clock_skew_seconds
         self._last_forced_refresh = float("-inf")
 
@@ -138,7 +80,17 @@ class ReconcileAuth:
             return True, "shared secret"
         return False, f"wrong {SECRET_HEADER}"
 
+    def _certs(self) -> CachedCertsRequest:
+        with self._request_lock:
+            if self._request is None:
+                from bot.web.google_certs import CachedCertsRequest
+
+                self._request = CachedCertsRequest()
+            return self._request
+
     def _check_token(self, token: str) -> tuple[bool, str]:
+        import google.auth.exceptions
+
         try:
             claims = self._verify(token)
         except google.auth.exceptions.TransportError:
@@ -155,10 +107,13 @@ class ReconcileAuth:
         return True, f"OIDC token of {email}"
 
     def _verify(self, token: str) -> Mapping[str, Any]:
+        from google.oauth2 import id_token
+
+        request = self._certs()
         try:
             return id_token.verify_token(
                 token,
-                self._request,
+                request,
                 audience=self._audience,
                 certs_url=self._certs_url,
                 clock_skew_in_seconds=self._clock_skew,
@@ -168,10 +123,10 @@ class ReconcileAuth:
             if "Certificate for key id" not in str(exc) or time.monotonic() - self._last_forced_refresh < 60:
                 raise
             self._last_forced_refresh = time.monotonic()
-            self._request.forget(self._certs_url)
+            request.forget(self._certs_url)
             return id_token.verify_token(
                 token,
-                self._request,
+                request,
                 audience=self._audience,
                 certs_url=self._certs_url,
                 clock_skew_in_seconds=self._clock_skew,

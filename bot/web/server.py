@@ -61,8 +61,16 @@ class Server:
         return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{self.port}"  # noqa: S104
 
     def serve_forever(self) -> None:
+        """Serves in the calling thread until ``request_stop`` (from any thread), then closes."""
         log.info("serving on %s", self.url)
-        self._server.run()
+        try:
+            self._loop()
+        finally:
+            self._close()
+
+    def request_stop(self) -> None:
+        """Asks ``serve_forever`` to return (another thread found the server must not go on)."""
+        self._stopping.set()
 
     def start(self) -> Server:
         """Serves in a background thread until ``stop`` (the demo, tests and benchmarks use this)."""
@@ -80,6 +88,9 @@ class Server:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._close()
+
+    def _close(self) -> None:
         server: Any = self._server
         server.task_dispatcher.shutdown()
         for channel in list(server._map.values()):  # open keep-alive connections, then the listener

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from bot.workflow.priority import lower_this_thread
+
 log = logging.getLogger(__name__)
 
 
@@ -21,10 +23,13 @@ class BackgroundWork:
     """
 
     def __init__(self, workers: int = 16, repo_workers: int = 4, wait_workers: int = 8) -> None:
+        # Below the server's priority: on a busy machine the acks get the CPU before the work after them.
+        lanes = {"default": workers, "repo": repo_workers, "wait": wait_workers}
         self._pools = {
-            "default": ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"),
-            "repo": ThreadPoolExecutor(max_workers=repo_workers, thread_name_prefix="repo"),
-            "wait": ThreadPoolExecutor(max_workers=wait_workers, thread_name_prefix="wait"),
+            lane: ThreadPoolExecutor(
+                max_workers=n, thread_name_prefix="work" if lane == "default" else lane, initializer=lower_this_thread
+            )
+            for lane, n in lanes.items()
         }
         self._pending: set[Future[object]] = set()
         self._lock = threading.Lock()

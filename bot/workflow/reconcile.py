@@ -19,6 +19,7 @@ from bot.domain.states import State
 from bot.domain.transitions import Change
 from bot.infra.base import PullRequest
 from bot.workflow.checks import Checks
+from bot.workflow.leases import one_at_a_time
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import PROVISION_GRACE, Provisioning
 from bot.workflow.pull_request_events import PullRequestEvents
@@ -34,13 +35,18 @@ class ReconcileReport:
     looked_at: int = 0
     actions: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    skipped: bool = False  # another instance was running a pass
 
     def summary(self) -> str:
+        if self.skipped:
+            return "reconcile skipped: another instance is running a pass"
         done = ", ".join(f"{k}: {v}" for k, v in sorted(self.actions.items())) or "nothing to do"
         return f"reconcile looked at {self.looked_at} request(s); {done}; {len(self.errors)} error(s)"
 
 
 MESSAGE_GRACE = timedelta(minutes=2)
+# How long a pass holds the reconcile lease at most: one whose instance crashed stops blocking after this.
+RECONCILE_LEASE = timedelta(minutes=5)
 # States in which a request has a message that may be missing: its progress DM, the admins' card, the URL,
 # or the alert about a failure.
 MESSAGED_STATES = (
@@ -91,6 +97,15 @@ class Reconciler:
         self.passes.append(step)
 
     def run_once(self) -> ReconcileReport:
+        """One pass, unless another instance is running one (a lease in the store): then nothing."""
+        with one_at_a_time(self.deps.store, "reconcile", self.deps.clock, RECONCILE_LEASE) as mine:
+            if not mine:
+                report = ReconcileReport(skipped=True)
+                log.info(report.summary())
+                return report
+            return self._pass()
+
+    def _pass(self) -> ReconcileReport:
         report = ReconcileReport()
         d = self.deps
         now = d.clock()

@@ -7,7 +7,7 @@ from bot.config.policy import Policy, Template
 from bot.config.specs import Choices, environment_spec_for
 from bot.domain.people import Person
 from bot.domain.request import EnvironmentRequest
-from renderers import EnvironmentSpec, RenderedEnvironment, render_environment
+from renderers import EnvironmentSpec, RenderedEnvironment
 
 
 def team_labels(person: Person, policy: Policy) -> dict[str, str]:
@@ -36,6 +36,8 @@ def environment_spec(request: EnvironmentRequest, template: Template, policy: Po
 
 def render(request: EnvironmentRequest, template: Template, policy: Policy) -> RenderedEnvironment:
     """The environment's files, exactly as an approval writes them."""
+    from renderers import render_environment  # Jinja loads with the first render, not at start
+
     return render_environment(
         environment_spec(request, template, policy),
         path_template=policy.repo.path_layout,

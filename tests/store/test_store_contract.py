@@ -266,6 +266,9 @@ def test_a_store_offers_no_way_to_change_or_delete_audit_records(store: Store) -
         "directory_entries",
         "save_directory_entry",
         "directory_by_handle",
+        "take_lease",
+        "drop_lease",
+        "reserve_slot",
         "ping",
         "close",
     }

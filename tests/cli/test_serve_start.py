@@ -1,0 +1,124 @@
+"""`notebook-bot serve` starts with only what its backends need: on SQLite no Firestore client, and no
+google-auth (nor the Dataproc API's types) until a Google call or an OIDC check needs them. A policy that
+would fail an approval still stops it, with the line check-config prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.demo.slack_api import LoopbackSlack, SlackUser
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "deploy" / "policy.example.yaml"
+
+# Runs `notebook-bot serve` in a thread of this very process, acks one signed slash command, waits for the
+# trial render that runs beside the start, then says which modules the process has imported.
+SERVE_THEN_LIST_MODULES = """
+import json, os, socket, sys, threading, time
+from bot.cli import main
+from bot.demo.slack_events import SlackSender
+
+port = int(os.environ["PORT"])
+threading.Thread(target=main, args=(["serve", "--host", "127.0.0.1"],), daemon=True).start()
+send = SlackSender(f"http://127.0.0.1:{port}", os.environ["SLACK_SIGNING_SECRET"], os.environ["RESPONSE_URL"])
+deadline = time.monotonic() + 60
+while True:
+    try:
+        status = send.command("U0START01", "help").status
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.05)
+for thread in threading.enumerate():
+    if thread.name == "policy-trial-render":
+        thread.join(60)
+print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
+sys.stdout.flush()
+os._exit(0)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def slack() -> Iterator[LoopbackSlack]:
+    with LoopbackSlack([SlackUser("U0START01", "ada@example.com", "Ada")]) as server:
+        yield server
+
+
+def serve_env(tmp_path: Path, slack: LoopbackSlack, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "PORT": str(free_port()),
+        "SLACK_BOT_TOKEN": "xoxb-test-start",
+        "SLACK_SIGNING_SECRET": "signing-secret-start",
+        "SLACK_API_URL": slack.url,
+        "RESPONSE_URL": slack.response_url(),
+        "NOTEBOOK_BOT_STORE": f"sqlite:///{tmp_path}/state.db",
+        "NOTEBOOK_BOT_REPO": f"local:{tmp_path}/infra",
+        "NOTEBOOK_BOT_CLOUD": "gcp",
+        "NOTEBOOK_BOT_RECONCILE_AUDIENCE": "https://bot.example.com",
+        "NOTEBOOK_BOT_RECONCILE_INVOKER": "scheduler@acme-analytics.iam.gserviceaccount.com",
+        **extra,
+    }
+
+
+def test_serve_on_sqlite_acks_without_firestore_google_auth_or_the_dataproc_types(
+    tmp_path: Path, slack: LoopbackSlack
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_THEN_LIST_MODULES],
+        env=serve_env(tmp_path, slack, NOTEBOOK_BOT_CONFIG=str(EXAMPLE)),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["status"] == 200
+    modules = set(answer["modules"])
+    assert "bot.store.sqlite" in modules and "bot.cloud.gcp" in modules  # the backends it was configured with
+    loaded = sorted(
+        m
+        for m in modules
+        if m.startswith(("google.cloud.firestore", "bot.store.firestore", "google.auth", "google.oauth2"))
+        or m.startswith("google.cloud.dataproc")
+    )
+    assert loaded == []
+
+
+def test_serve_with_a_policy_that_would_fail_an_approval_stops_with_the_line_check_config_prints(
+    tmp_path: Path, slack: LoopbackSlack
+) -> None:
+    bad = tmp_path / "policy.yaml"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("  subnet: projects", "  # subnet: projects", 1))
+    env = serve_env(tmp_path, slack, NOTEBOOK_BOT_CONFIG=str(bad))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert f"{bad}: gcp.subnet: network and subnet go together (template cpu-small would not render)" in done.stderr
