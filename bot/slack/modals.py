@@ -188,44 +188,46 @@ def reject_modal(request: EnvironmentRequest) -> SlackView:
     )
 
 
-def confirm_delete_modal(request: EnvironmentRequest) -> SlackView:
-    """A confirmation dialog before a removal pull request is opened."""
+def _confirmation(
+    request: EnvironmentRequest, view: View, title: str, submit: str, question: str, note: str | None = None
+) -> SlackView:
+    """A dialog that asks before an action on ``request`` (its id travels in ``private_metadata``)."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=question))]
+    if note:
+        blocks.append(ContextBlock(elements=[PlainTextObject(text=note)]))
     return SlackView(
         type="modal",
-        callback_id=View.CONFIRM_DELETE.value,
+        callback_id=view.value,
         private_metadata=request.id,
-        title="Delete environment",
-        submit="Delete",
+        title=title,
+        submit=submit,
         close="Keep it",
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"Delete *{request.display_name}* (`{request.env_name}`)? Files on its disks are deleted "
-                    "with it; copy anything you need to Cloud Storage or git first."
-                )
-            ),
-            ContextBlock(elements=[PlainTextObject(text="The bot opens a pull request that removes it.")]),
-        ],
+        blocks=blocks,
+    )
+
+
+def confirm_delete_modal(request: EnvironmentRequest) -> SlackView:
+    """A confirmation dialog before a removal pull request is opened."""
+    return _confirmation(
+        request,
+        View.CONFIRM_DELETE,
+        "Delete environment",
+        "Delete",
+        f"Delete *{request.display_name}* (`{request.env_name}`)? Files on its disks are deleted with it; copy "
+        "anything you need to Cloud Storage or git first.",
+        note="The bot opens a pull request that removes it.",
     )
 
 
 def confirm_withdraw_modal(request: EnvironmentRequest) -> SlackView:
     """A confirmation before a request nobody decided on yet is withdrawn (nothing exists to delete)."""
-    return SlackView(
-        type="modal",
-        callback_id=View.CONFIRM_WITHDRAW.value,
-        private_metadata=request.id,
-        title="Withdraw request",
-        submit="Withdraw",
-        close="Keep it",
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"Withdraw your request *{request.display_name}* (`{request.id}`)? Nothing has been "
-                    "created yet, so nothing is deleted; the admins' card will say it was withdrawn."
-                )
-            ),
-        ],
+    return _confirmation(
+        request,
+        View.CONFIRM_WITHDRAW,
+        "Withdraw request",
+        "Withdraw",
+        f"Withdraw your request *{request.display_name}* (`{request.id}`)? Nothing has been created yet, so "
+        "nothing is deleted; the admins' card will say it was withdrawn.",
     )
 
 
