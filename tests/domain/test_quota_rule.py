@@ -55,3 +55,14 @@ def test_the_refusal_names_what_is_being_deleted_and_fits_a_modal_error() -> Non
 
     assert said is not None and f"{name} still counts until it is deleted." in said
     assert len(said) <= 150  # what Slack shows inline under the template field
+
+
+def test_more_than_one_being_deleted_names_the_first_and_counts_the_rest() -> None:
+    deleting = [
+        a_request(kind="dataproc", display_name=name, state=State.DELETING) for name in ("first-one", "second-one")
+    ]
+    assert SPARK is not None
+
+    said = rules.quota_refusal(SPARK, POLICY, deleting)
+
+    assert said is not None and "first-one and 1 more still count until they are deleted." in said
