@@ -32,23 +32,9 @@ from bot.slack.ids import View
 from bot.store.sqlite import SqliteStore
 from bot.web.server import Server
 from bot.wiring import Application, build_app, slack_client
+from tests.slack.directory_support import FOUR_GROUPS  # the same four-group policy the directory tests use
 
 SLACK_SECONDS = 0.9
-POLICY = """
-gcp: {project: acme-analytics, region: europe-west1, zones: [europe-west1-b]}
-slack: {admin_channel: C0ADMINS, admins: [U0ADMIN1], admin_usergroup: S0ADMINS}
-identity: {allowed_domains: [example.com]}
-limits:
-  idle_minutes: {min: 10, max: 1440, default: 180}
-  lifetime_days: {min: 1, max: 90, default: 30}
-  environments_per_user: 2
-templates:
-  - {id: cpu-small, title: CPU notebook, kind: workbench, machine_type: e2-standard-4}
-  - {id: ml-box, title: ML notebook, kind: workbench, machine_type: e2-standard-8, usergroups: [S0ML]}
-  - {id: spark-box, title: Spark notebook, kind: workbench, machine_type: e2-standard-4, usergroups: [S0SPARK]}
-  - {id: gpu-box, title: GPU notebook, kind: workbench, machine_type: n1-standard-8,
-     gpu: {type: NVIDIA_TESLA_T4, count: 1}, usergroups: [S0GPU]}
-"""
 
 
 def pct(values: list[float], q: float) -> float:
@@ -68,7 +54,7 @@ class Bench:
                 "NOTEBOOK_BOT_THREADS": "16",
             }
         )
-        policy = parse_policy(POLICY)
+        policy = parse_policy(FOUR_GROUPS)
         repo = LocalGitRepo(tmp / "infra", base_branch=policy.repo.base_branch)
         cloud = SimulatedCloud(repo.exists_on_base, policy.gcp.region)
         self.app: Application = build_app(
