@@ -126,7 +126,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The server only enqueues: its worker process (or, with "none", a worker service) runs the jobs.
         jobs=None
         if mode == "thread"
-        else lambda store: JobQueue(store, instance=instance, run_here=False, wake=worker.wake if worker else None),
+        else lambda store: JobQueue(
+            store,
+            instance=instance,
+            run_here=False,
+            wake=worker.wake if worker else None,
+            worker_problem=worker.problem if worker else None,
+        ),
     )
     server = _listening(
         settings, args.host, lambda: Server(app.wsgi, host=args.host, port=settings.port, threads=settings.threads)

@@ -117,11 +117,15 @@ class Application:
             shutdown()
 
     def health(self) -> dict[str, Any]:
-        return health_report(self.settings, self.deps.store, self.deps.repo, self.admin_channel)
+        return health_report(self.settings, self.deps.store, self.deps.repo, self.admin_channel, self.jobs)
 
 
 def health_report(
-    settings: Settings, store: Store, repo: InfraRepo | None = None, admin_channel: AdminChannel | None = None
+    settings: Settings,
+    store: Store,
+    repo: InfraRepo | None = None,
+    admin_channel: AdminChannel | None = None,
+    jobs: JobQueue | None = None,
 ) -> dict[str, Any]:
     """What ``GET /healthz`` says: whether the store answers, the configuration is complete, and the
     infrastructure repository takes writes.
@@ -132,6 +136,9 @@ def health_report(
     slack_problem = admin_channel.problem() if admin_channel else None
     if slack_problem:
         report.update(status="degraded", slack=slack_problem)
+    worker_problem = jobs.problem() if jobs else None
+    if worker_problem:  # the acks go on; the work after them waits in the store for the next worker
+        report.update(status="degraded", worker=worker_problem)
     try:
         store.ping()
     except TryAgainLater as e:
@@ -226,7 +233,7 @@ def build_app(
         on_status=checks.status_reported,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
-        health=lambda: health_report(settings, store, repo, admin_channel),
+        health=lambda: health_report(settings, store, repo, admin_channel, jobs),
         clock=clock,
         repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
         branch_prefix=policy.repo.branch_prefix,

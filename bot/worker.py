@@ -36,6 +36,8 @@ class WorkerProcess:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.restarts = 0
+        self._last_exit: tuple[float, int] | None = None  # when the worker last stopped, and its exit code
+        self._deaths = 0
 
     def start(self) -> WorkerProcess:
         self._spawn()
@@ -68,6 +70,8 @@ class WorkerProcess:
             code = process.wait()
             if self._stopping.is_set():
                 return
+            self._last_exit = (time.monotonic(), code)
+            self._deaths += 1
             if time.monotonic() - started > 60:
                 delay = RESTART_BACKOFF[0]  # it had been running fine: this is a new problem
             log.error(
@@ -78,6 +82,17 @@ class WorkerProcess:
             delay = min(delay * 2, RESTART_BACKOFF[1])
             self.restarts += 1
             self._spawn()
+
+    def problem(self, within: float = 300.0) -> str | None:
+        """What ``/healthz`` says while the worker has been dying lately (None when it has not)."""
+        last = self._last_exit
+        if last is None or time.monotonic() - last[0] > within:
+            return None
+        return (
+            f"the worker process stopped {self._deaths} time(s) lately "
+            f"(last exit {last[1]}, {time.monotonic() - last[0]:.0f} s ago); serve restarts it, and its jobs wait "
+            "in the store"
+        )
 
     def wake(self) -> None:
         """A job was enqueued: one byte on the worker's stdin (dropped if the pipe is full: it is awake)."""

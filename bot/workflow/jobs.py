@@ -51,6 +51,7 @@ class JobQueue:
         run_here: bool = True,
         inline: bool = False,
         wake: Callable[[], None] | None = None,
+        worker_problem: Callable[[], str | None] | None = None,
         lanes: Mapping[str, int] = DEFAULT_LANES,
         lease: float = LEASE_SECONDS,
         poll: float | None = None,
@@ -62,6 +63,7 @@ class JobQueue:
         self.run_here = run_here and not inline
         self.inline = inline
         self._wake_other = wake
+        self._worker_problem = worker_problem
         self._lanes = dict(lanes)
         self._lease = lease
         self._poll = poll
@@ -98,6 +100,10 @@ class JobQueue:
         elif self._wake_other is not None:
             self._wake_other()
         return added
+
+    def problem(self) -> str | None:
+        """Why the jobs enqueued here may not be running now (the worker process keeps dying), or None."""
+        return self._worker_problem() if self._worker_problem else None
 
     # -- the worker side ---------------------------------------------------------------------------------
 

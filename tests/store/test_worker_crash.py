@@ -5,12 +5,14 @@ request once — on SQLite and on Firestore."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -127,6 +129,9 @@ def test_a_worker_killed_while_opening_a_pull_request_is_replaced_and_the_pull_r
         pr_steps = [a for a in store.audit_trail(request.id) if a.to_state == State.PR_OPEN.value]
         assert len(pr_steps) == 1
         assert serve.poll() is None  # the server went on serving throughout
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+            health = json.loads(answer.read())
+        assert health["status"] == "degraded" and "the worker process stopped 1 time(s)" in health["worker"], health
         assert b"the worker stopped" in (tmp_path / "serve.log").read_bytes()
     finally:
         serve.send_signal(signal.SIGTERM)
