@@ -34,15 +34,16 @@ class FirestoreJobs:
         return self._client.collection("jobs").document(_doc_id(key))
 
     def add_job(self: _Firestore, job: Job, now: float) -> bool:
-        """Adds ``job``, due at once: True if it was not there. A job already waiting stays as it is; one
-        being worked on is marked to run once more when it ends."""
+        """Adds ``job``, due at once: True if it was not there. A job already waiting keeps its place (with
+        the newest arguments); one being worked on is marked to run once more when it ends."""
 
         def decide(current: dict[str, Any] | None) -> tuple[bool, dict[str, Any] | None]:
             if current is None:
                 return True, {**job_record(job), "not_before": now, "holder": "", "attempts": 0, "again": False}
-            if current.get("holder") and float(current.get("not_before", 0)) > now:
-                return False, {**current, **job_record(job), "again": True}
-            return False, None
+            running = bool(current.get("holder")) and float(current.get("not_before", 0)) > now
+            if current.get("args") == job.args and (current.get("again") or not running):
+                return False, None  # nothing to change: no write
+            return False, {**current, **job_record(job), "again": bool(current.get("again")) or running}
 
         return bool(_swap(self, FirestoreJobs._job(self, job.key), decide))
 

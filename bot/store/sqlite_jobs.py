@@ -19,8 +19,8 @@ class SqliteJobs:
     """Mixed into :class:`bot.store.sqlite.SqliteStore`."""
 
     def add_job(self: _Transactions, job: Job, now: float) -> bool:
-        """Adds ``job``, due at once: True if it was not there. A job already waiting stays as it is; one
-        being worked on is marked to run once more when it ends."""
+        """Adds ``job``, due at once: True if it was not there. A job already waiting keeps its place (with
+        the newest arguments); one being worked on is marked to run once more when it ends."""
         with self._transaction() as db:
             row = db.execute("SELECT holder, not_before FROM jobs WHERE key=?", (job.key,)).fetchone()
             if row is None:
@@ -29,8 +29,10 @@ class SqliteJobs:
                     (job.key, job.lane, now, json.dumps(job_record(job))),
                 )
                 return True
-            if row[0] and float(row[1]) > now:
-                db.execute("UPDATE jobs SET again=1, body=? WHERE key=?", (json.dumps(job_record(job)), job.key))
+            running = bool(row[0]) and float(row[1]) > now
+            db.execute(
+                "UPDATE jobs SET again=again OR ?, body=? WHERE key=?", (running, json.dumps(job_record(job)), job.key)
+            )
             return False
 
     def take_jobs(self: _Transactions, holder: str, room: Mapping[str, int], now: float, lease: float) -> list[Job]:
