@@ -73,6 +73,17 @@ def start(script: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen
     raise SystemExit(f"{script} did not start: {log.read_text()[-2000:]}")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as Cloud Run stops it: serve stops taking requests and its worker finishes the jobs it is
+    running (messages paced by Slack's tiers may be among them); killed if that takes more than 30 s."""
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
 def timed(fn: Callable[[], object]) -> float:
     t0 = time.perf_counter()
     response = fn()
@@ -306,8 +317,7 @@ def main() -> None:
                     result = run(bot_url, signing, slack_url, users, store, bot.pid, profile)
                     results.append((f"bot, repo +{delay:.0f}s", result))
                 finally:
-                    bot.terminate()
-                    bot.wait(10)
+                    stop(bot)
                     if PROFILE:  # what the server logged, next to its profile
                         shutil.copy(Path(tmp) / "bot.log", Path(PROFILE) / f"bot-{delay:.0f}s.log")
     finally:

@@ -104,7 +104,7 @@ def use_kept_alive_connections(app: App) -> None:
     shared = app.client if isinstance(app.client, PooledWebClient) else None
 
     def kept_alive(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
-        if shared is not None and context.get("token") == shared.token:
+        if shared is not None and context.client.token == shared.token:  # not a function's own token
             context["client"] = shared
         if context.response_url:  # a command's, a click's, or a modal's first response_urls entry
             context["respond"] = PooledRespond(context.response_url, pool)
