@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ class PolicyError(Exception):
 
 
 def builtin_policy_text() -> str:
+    from importlib import resources  # only when no policy file is given (it imports tempfile, zipfile...)
+
     return resources.files("bot").joinpath("defaults/policy.yaml").read_text(encoding="utf-8")
 
 

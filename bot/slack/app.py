@@ -7,12 +7,24 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped, warning_token_skipped
 from slack_sdk import WebClient
 
 from bot.slack import actions, commands
 from bot.slack.context import SlackServices
+from bot.slack.identity import BotIdentity
 
 log = logging.getLogger(__name__)
+
+
+class _TokenNotes(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN by itself and then notes, at every start, that it will not use it: the bot
+    gives it the token through its client and its authorize step, as meant. Notes that only alarm are dropped."""
+
+    NOTES = frozenset({warning_client_prioritized_and_token_skipped(), warning_token_skipped()})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.NOTES
 
 
 def build_bolt_app(
@@ -25,16 +37,25 @@ def build_bolt_app(
     extras: Iterable[Callable[[App, SlackServices], None]] = (),
 ) -> App:
     """A Bolt app whose listeners ack first and leave slow work to the background."""
-    app = App(
-        client=client,
-        signing_secret=signing_secret,
-        token_verification_enabled=False,  # no auth.test at start: starting must not depend on Slack
-        process_before_response=False,
-        # Bolt's default pool has 5 workers; onboarding days bring hundreds of clicks at once.
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
-        logger=logging.getLogger("slack_bolt"),
-    )
+    bolt_log = logging.getLogger("slack_bolt")
+    notes = _TokenNotes()
+    bolt_log.addFilter(notes)
+    try:
+        app = App(
+            # Named, or Bolt names the app after its caller's file by reading the source of every calling frame.
+            name="notebook-bot",
+            client=client,
+            signing_secret=signing_secret,
+            # From the configured token: neither the start nor an instance's first ack waits on Slack's auth.test.
+            authorize=BotIdentity(client),
+            process_before_response=False,
+            # Bolt's default pool has 5 workers; onboarding days bring hundreds of clicks at once.
+            listener_executor=listener_executor
+            or ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
+            logger=bolt_log,
+        )
+    finally:
+        bolt_log.removeFilter(notes)
     commands.register(app, services)
     actions.register(app, services)
     for register in extras:  # feature modules (the lifecycle) add their own listeners
