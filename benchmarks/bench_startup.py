@@ -168,7 +168,7 @@ def main() -> None:
     print(
         f"  of which: listening after {statistics.median(s.listening for s in starts):.2f} s "
         f"(bare {statistics.median(s.listening for s in bare_starts):.2f} s); CPU spent by the first ack "
-        f"{bot_cpu:.2f} s (bare {bare_cpu:.2f} s, {bot_cpu / bare_cpu:.2f}x; less noisy than the clock on a busy machine)"
+        f"{bot_cpu:.2f} s (bare {bare_cpu:.2f} s, {bot_cpu / bare_cpu:.2f}x; steadier than the clock on a busy machine)"
     )
     print(
         f"import of the server module: {server_import:.2f} s; bare slack_bolt import: {bolt_import:.2f} s "

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
 
 from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped, warning_token_skipped
@@ -16,6 +18,9 @@ from bot.slack.identity import BotIdentity
 
 log = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 
 class _TokenNotes(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN by itself and then notes, at every start, that it will not use it: the bot
@@ -25,6 +30,25 @@ class _TokenNotes(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.getMessage() not in self.NOTES
+
+
+class _InRequestContext(Executor):
+    """Runs Bolt's listeners in the context of the request they answer (its id and trace, see ``bot.logs``), so
+    the lines they log, Slack calls included, can be found by the request id people quote."""
+
+    def __init__(self, pool: Executor) -> None:
+        self._pool = pool
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        context = contextvars.copy_context()
+
+        def in_context() -> T:
+            return context.run(fn, *args, **kwargs)
+
+        return self._pool.submit(in_context)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def build_bolt_app(
@@ -50,8 +74,9 @@ def build_bolt_app(
             authorize=BotIdentity(client),
             process_before_response=False,
             # Bolt's default pool has 5 workers; onboarding days bring hundreds of clicks at once.
-            listener_executor=listener_executor
-            or ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
+            listener_executor=_InRequestContext(
+                listener_executor or ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt")
+            ),
             logger=bolt_log,
         )
     finally:
