@@ -25,7 +25,8 @@ def test_the_example_policy_reads_the_same_with_either_parser() -> None:
         ("gcp: *nope\n", "not valid YAML: found undefined alias 'nope' (line 1, column 6)"),
         (
             "gcp:\n  project: acme\x7f\n",
-            'not valid YAML: unacceptable character #x007f: special characters are not allowed in "<unicode string>", position 20',
+            "not valid YAML: unacceptable character #x007f: special characters are not allowed"
+            ' in "<unicode string>", position 20',
         ),
         ("gcp: [a, b\nslack: {}\n", "not valid YAML: expected ',' or ']', but got ':' (line 2, column 6)"),
         ("gcp: {}\ngcp: {}\n", "key 'gcp' is given twice (lines 1 and 2); give it once"),
