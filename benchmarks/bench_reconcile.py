@@ -35,6 +35,7 @@ from bot.slack.reminders import SlackReminders
 from bot.store.sqlite import SqliteStore
 from bot.wiring import slack_client
 from bot.workflow.background import Inline
+from bot.workflow.jobs import JobQueue
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.message_refs import StoredMessageRefs
 from bot.workflow.ports import Deps
@@ -144,6 +145,7 @@ def measure(n: int, root: Path, slack: LoopbackSlack) -> list[tuple[float, Count
         notifier=notifier,  # type: ignore[arg-type]
         clock=clock,
         background=Inline(),
+        jobs=JobQueue(store, instance="bench", inline=True),
     )
     provisioning = Provisioning(deps)
     reconciler = Reconciler(deps, provisioning)

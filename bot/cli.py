@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -13,13 +15,18 @@ from bot.config.policy import Policy
 from bot.config.settings import ConfigError, Settings
 
 T = TypeVar("T")
+# Where serve's work after the ack runs: a worker process it starts (process), threads of the server
+# itself (thread), or a worker run elsewhere with `notebook-bot worker` (none).
+WORKER_ENV = "NOTEBOOK_BOT_WORKER"
+WORKER_MODES = ("process", "thread", "none")
 
 
 def _policy(settings: Settings) -> Policy:
     return load_policy(settings.config_path)
 
 
-def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type: ignore[no-untyped-def]
+def _build(settings: Settings, policy: Policy, *, inline: bool = False, jobs=None):  # type: ignore[no-untyped-def]
+    """The whole bot on the configured backends; ``jobs(store)`` makes its job queue (default: run here)."""
     from bot.backends import open_cloud, open_repo, open_store_from
     from bot.wiring import build_app, slack_client
     from bot.workflow.background import Inline
@@ -50,6 +57,7 @@ def _build(settings: Settings, policy: Policy, *, inline: bool = False):  # type
         slack_client(settings),
         policy=policy,
         background=Inline() if inline else None,
+        jobs=jobs(store) if jobs else None,
         shared_budgets=True,
     )
 
@@ -93,17 +101,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.web.policy_check import check_policy_beside
     from bot.web.server import Server
     from bot.web.ticker import Ticker
+    from bot.worker import WorkerProcess
+    from bot.workflow.jobs import JobQueue
+    from bot.workflow.leases import holder_name
 
     settings = Settings.from_env()
     policy = load_policy(settings.config_path, trial_render=False)  # trial-rendered beside the start, below
     logs.configure(fmt=settings.log_format, level=policy.log_level, secrets=settings.secrets())
     problems = settings.problems()
+    mode = os.environ.get(WORKER_ENV, "process").strip().lower() or "process"
+    if mode not in WORKER_MODES:
+        problems = [*problems, f"{WORKER_ENV}={mode!r}: use process (the default), thread or none"]
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
         return 2
     _port_is_free(settings, args.host)
-    app = _build(settings, policy)
+    instance = holder_name("serve")
+    ticks = ["--reconcile-every", str(args.reconcile_every)] if args.reconcile_every else []
+    worker = WorkerProcess(instance, ["--stdin-wakeups", *ticks]) if mode == "process" else None
+    app = _build(
+        settings,
+        policy,
+        # The server only enqueues: its worker process (or, with "none", a worker service) runs the jobs.
+        jobs=None
+        if mode == "thread"
+        else lambda store: JobQueue(
+            store,
+            instance=instance,
+            run_here=False,
+            wake=worker.wake if worker else None,
+            worker_problem=worker.problem if worker else None,
+        ),
+    )
     server = _listening(
         settings, args.host, lambda: Server(app.wsgi, host=args.host, port=settings.port, threads=settings.threads)
     )
@@ -114,12 +144,54 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.request_stop()
 
     check_policy_beside(policy, settings.config_path or "built-in example policy", stop)
-    if args.reconcile_every:
+    if worker is not None:
+        worker.start()  # after the server listens: the first ack does not wait for it
+    elif args.reconcile_every:
         Ticker(app.reconciler.run_once, args.reconcile_every).start()
-    server.serve_forever()
+    try:
+        server.serve_forever()
+    finally:
+        if worker is not None:
+            worker.stop()
     for problem in refused:
         print(problem, file=sys.stderr)
     return 2 if refused else 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The work after the ack: takes jobs from the store (serve starts one; see NOTEBOOK_BOT_WORKER)."""
+    import signal
+    import threading
+
+    from bot import logs
+    from bot.web.ticker import Ticker
+    from bot.worker import INSTANCE_ENV, read_wakeups
+    from bot.workflow.jobs import JobQueue
+    from bot.workflow.leases import holder_name
+    from bot.workflow.priority import lower_this_thread
+
+    lower_this_thread()  # below the server: every thread started from here on inherits it
+    settings = Settings.from_env()
+    policy = load_policy(settings.config_path, trial_render=False)
+    logs.configure(fmt=settings.log_format, level=policy.log_level, secrets=settings.secrets())
+    problems = settings.problems(serving=False)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 2
+    instance = os.environ.get(INSTANCE_ENV) or holder_name("worker")
+    app = _build(settings, policy, jobs=lambda store: JobQueue(store, instance=instance, poll=args.poll))
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    app.jobs.start(release_predecessors=True)
+    if args.reconcile_every:
+        Ticker(app.reconciler.run_once, args.reconcile_every).start()
+    if args.stdin_wakeups:  # serve's worker: woken on each enqueue, and stops when serve is gone
+        threading.Thread(target=read_wakeups, args=(app.jobs.wake, stopped.set), daemon=True).start()
+    with contextlib.suppress(KeyboardInterrupt):
+        stopped.wait()
+    app.shutdown()  # the jobs running finish; those waiting stay in the store
+    return 0
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
@@ -273,6 +345,11 @@ def parser() -> argparse.ArgumentParser:
         help="also run reconcile every N seconds (0: leave it to Cloud Scheduler)",
     )
     serve.set_defaults(fn=cmd_serve)
+    worker = sub.add_parser("worker", help=cmd_worker.__doc__)
+    worker.add_argument("--poll", type=float, default=2.0, help="look for jobs nobody woke it for every N seconds")
+    worker.add_argument("--reconcile-every", type=float, default=0, help="also run reconcile every N seconds")
+    worker.add_argument("--stdin-wakeups", action="store_true", help=argparse.SUPPRESS)
+    worker.set_defaults(fn=cmd_worker)
     socket = sub.add_parser("socket", help=cmd_socket.__doc__)
     socket.add_argument("--reconcile-every", type=float, default=60)
     socket.set_defaults(fn=cmd_socket)

@@ -32,9 +32,12 @@ from bot.slack.setup_alerts import SetupAlerts
 from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.routes import Routes
-from bot.workflow.background import BackgroundWork, TrackedExecutor
+from bot.workflow import tell
+from bot.workflow.background import BackgroundWork, Inline, TrackedExecutor
 from bot.workflow.checks import Checks
 from bot.workflow.fleet import Fleet
+from bot.workflow.jobs import JobQueue
+from bot.workflow.leases import holder_name
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.message_refs import StoredMessageRefs
 from bot.workflow.nudges import Nudging
@@ -84,26 +87,45 @@ class Application:
     background: Background
     listeners: TrackedExecutor
     lifecycle: Lifecycle
+    jobs: JobQueue
     admin_channel: AdminChannel | None = None
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Waits until listeners and background work are done (tests, the demo, shutdown)."""
+        """Waits until listeners, background work and the jobs enqueued here are done (tests, the demo,
+        shutdown)."""
         deadline = time.monotonic() + timeout
         wait: Callable[[float], bool] | None = getattr(self.background, "wait_idle", None)
-        while True:  # listeners queue background work and background work may finish listeners' replies
+        while True:  # listeners queue work and work may queue more work or finish listeners' replies
             if not self.listeners.wait_idle(max(0.0, deadline - time.monotonic())):
                 return False
             if wait is not None and not wait(max(0.0, deadline - time.monotonic())):
                 return False
-            if self.listeners.wait_idle(0):
+            if self.jobs.run_here and not self.jobs.wait_idle(max(0.0, deadline - time.monotonic())):
+                return False
+            if (
+                self.listeners.wait_idle(0)
+                and (wait is None or wait(0))
+                and (not self.jobs.run_here or self.jobs.wait_idle(0))
+            ):
                 return True
 
+    def shutdown(self) -> None:
+        """Stops the work threads (after ``wait_idle``, nothing is lost: what is left is in the store)."""
+        self.jobs.shutdown()
+        shutdown = getattr(self.background, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
+
     def health(self) -> dict[str, Any]:
-        return health_report(self.settings, self.deps.store, self.deps.repo, self.admin_channel)
+        return health_report(self.settings, self.deps.store, self.deps.repo, self.admin_channel, self.jobs)
 
 
 def health_report(
-    settings: Settings, store: Store, repo: InfraRepo | None = None, admin_channel: AdminChannel | None = None
+    settings: Settings,
+    store: Store,
+    repo: InfraRepo | None = None,
+    admin_channel: AdminChannel | None = None,
+    jobs: JobQueue | None = None,
 ) -> dict[str, Any]:
     """What ``GET /healthz`` says: whether the store answers, the configuration is complete, and the
     infrastructure repository takes writes.
@@ -114,6 +136,9 @@ def health_report(
     slack_problem = admin_channel.problem() if admin_channel else None
     if slack_problem:
         report.update(status="degraded", slack=slack_problem)
+    worker_problem = jobs.problem() if jobs else None
+    if worker_problem:  # the acks go on; the work after them waits in the store for the next worker
+        report.update(status="degraded", worker=worker_problem)
     try:
         store.ping()
     except TryAgainLater as e:
@@ -138,10 +163,16 @@ def build_app(
     policy: Policy,
     clock: Clock = utc_now,
     background: Background | None = None,
+    jobs: JobQueue | None = None,
     shared_budgets: bool = False,
 ) -> Application:
-    """Wires the bot from the parts it is given; nothing here reaches a network by itself."""
+    """Wires the bot from the parts it is given; nothing here reaches a network by itself.
+
+    ``jobs``: where the work after the ack goes (default: jobs in the store run by threads of this process;
+    ``notebook-bot serve`` passes a queue whose worker is a process of its own)."""
     work = background or BackgroundWork(workers=max(4, settings.threads // 2))
+    if jobs is None:
+        jobs = JobQueue(store, instance=holder_name("jobs"), inline=isinstance(background, Inline))
     admin_channel = AdminChannel(slack, store, policy, clock)
     # The notifier reaches the store through two narrow ports: claims (send once) and message references.
     notifier = SlackNotifier(slack, store, StoredMessageRefs(store), policy, clock, admin_channel)
@@ -151,7 +182,10 @@ def build_app(
         notifier.update_turn = UpdateBudget(store, clock).turn
     if callable(watch := getattr(repo, "watch", None)):  # GitHub: missing permissions, writes refused for long
         watch(SetupAlerts(slack, store, policy, clock).tell_once)
-    deps = Deps(policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work)
+    deps = Deps(
+        policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work, jobs=jobs
+    )
+    tell.register(deps)  # the jobs that tell people, after the ack
     provisioning = Provisioning(deps)
     removal = Removal(deps)
     # Pull request events (webhook and reconcile) go through one router to the flow that opened the PR.
@@ -199,7 +233,7 @@ def build_app(
         on_status=checks.status_reported,
         run_reconcile=reconciler.run_once,
         submit_background=work.submit,
-        health=lambda: health_report(settings, store, repo, admin_channel),
+        health=lambda: health_report(settings, store, repo, admin_channel, jobs),
         clock=clock,
         repo_full_name=settings.repo_url.removeprefix("github:") if settings.repo_url.startswith("github:") else None,
         branch_prefix=policy.repo.branch_prefix,
@@ -218,5 +252,6 @@ def build_app(
         background=work,
         listeners=listeners,
         lifecycle=lifecycle,
+        jobs=jobs,
         admin_channel=admin_channel,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -11,6 +11,7 @@ from bot.domain.errors import TryAgainLater
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import State
 from bot.domain.transitions import Step
+from bot.store.jobs import Job
 
 
 class AlreadyExists(Exception):
@@ -109,6 +110,26 @@ class Store(Protocol):
         """Reserves, in one transaction, the earliest instant (epoch seconds) at or after ``not_before`` at
         which one call counted under ``key`` may go out: ``spacing`` seconds after the previous one and within
         every ``(count, seconds)`` limit. Rate budgets shared by every instance (GitHub writes, Slack tiers)."""
+
+    def add_job(self, job: Job, now: float) -> bool:
+        """Adds ``job`` (due at once, ``now`` in epoch seconds): True if it was not there. A job already
+        waiting stays as it is; one being worked on is marked to run once more when it ends."""
+
+    def take_jobs(self, holder: str, room: Mapping[str, int], now: float, lease: float) -> list[Job]:
+        """Takes up to ``room[lane]`` due jobs of each lane for ``holder`` until ``now + lease``, oldest first.
+        Due: waiting, or held by a holder whose lease ran out (a worker that died)."""
+
+    def renew_jobs(self, holder: str, keys: Iterable[str], until: float) -> None:
+        """Extends ``holder``'s lease on the jobs it is still working on."""
+
+    def finish_job(self, key: str, holder: str, now: float) -> bool:
+        """Removes the job ``holder`` finished; True if it was asked for again meanwhile and is due again."""
+
+    def release_jobs(self, holder_prefix: str, now: float) -> int:
+        """Makes due at once every job held by a holder whose name starts with ``holder_prefix``."""
+
+    def waiting_jobs(self) -> int:
+        """How many jobs are in the store, waiting or being worked on."""
 
     def ping(self) -> None:
         """Raises StoreUnavailable if the store cannot be reached."""

@@ -5,7 +5,7 @@ Collections: ``requests`` (document id = request id; the fields are the request'
 (document id = the record's stable key; only ever created), ``claims`` (document id = the key),
 ``expiring_claims`` (document id = the key; its ``until`` timestamp suits a Firestore TTL policy, which
 deletes claims that no longer matter) and ``directory`` (document id = the entry's key: Slack users and
-user groups as last seen).
+user groups as last seen). ``jobs`` (work after the ack) is ``bot/store/firestore_jobs.py``'s.
 The composite indexes the queries need are declared in ``deploy/firestore/indexes.json``.
 
 Every write is one atomic commit with preconditions (create = "must not exist", update = "unchanged since
@@ -34,6 +34,7 @@ from bot.domain.transitions import Step
 from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
 from bot.store.firestore_client import bound_retries, make_client
 from bot.store.firestore_coordination import FirestoreCoordination
+from bot.store.firestore_jobs import FirestoreJobs
 
 # Answers that mean "the database did not answer (in time)", as opposed to a bug or a refused write.
 _UNREACHABLE_API: tuple[type[api.GoogleAPICallError], ...] = (
@@ -63,7 +64,7 @@ _BACKOFF = 0.01
 _MAX_IN_VALUES = 30
 
 
-class FirestoreStore(FirestoreCoordination):
+class FirestoreStore(FirestoreCoordination, FirestoreJobs):
     """A Store on Firestore, shared by every instance of the service (each write is one atomic commit)."""
 
     def __init__(
@@ -291,6 +292,10 @@ class FirestoreStore(FirestoreCoordination):
     def _commit(self, batch: Any) -> None:
         with _reaching_firestore():
             batch.commit()
+
+    def _stream(self, query: Any) -> list[Any]:
+        with _reaching_firestore():
+            return list(query.stream())
 
     def _run(self, query: Any) -> list[EnvironmentRequest]:
         with _reaching_firestore():

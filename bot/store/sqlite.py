@@ -16,6 +16,7 @@ from bot.domain.transitions import Step
 from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
 from bot.store.sqlite_coordination import SCHEMA as COORDINATION_SCHEMA
 from bot.store.sqlite_coordination import SqliteCoordination
+from bot.store.sqlite_jobs import SqliteJobs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -57,7 +58,7 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 """
 
 
-class SqliteStore(SqliteCoordination):
+class SqliteStore(SqliteCoordination, SqliteJobs):
     """A Store on one SQLite file, safe for many threads and several processes on one machine."""
 
     def __init__(self, path: str) -> None:

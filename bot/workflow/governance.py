@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.domain import rules
 from bot.domain.errors import NotFound, Refused
@@ -70,11 +71,15 @@ def list_order(r: EnvironmentRequest) -> tuple[int, float]:
     return (2 if r.state in FINAL else 1), -r.created_at.timestamp()
 
 
+RETRY = "retry"  # the job that runs a failed step again, after an admin's Retry
+
+
 class Governance:
     def __init__(self, deps: Deps, provisioning: Provisioning, removal: Removal) -> None:
         self.deps = deps
         self.provisioning = provisioning
         self.removal = removal
+        deps.jobs.on(RETRY, self._retry_job)
 
     def _admin(self, person: Person, what: str) -> None:
         if not rules.is_admin(person, self.deps.policy):
@@ -143,8 +148,13 @@ class Governance:
             raise Refused(f"Request `{request.id}` was retried by someone else already.")
         # Mostly repo work (a pull request to open or to look at): the lane that may wait for GitHub.
         replan = plan_failed(request)
-        d.background.submit(f"retry {request.id}", lambda: self._rerun(moved, replan), lane="repo")
+        d.jobs.enqueue(RETRY, request.id, lane="repo", replan=replan)
         return moved
+
+    def _retry_job(self, request_id: str, args: dict[str, Any]) -> None:
+        request = self.deps.store.get(request_id)
+        if request is not None:
+            self._rerun(request, bool(args.get("replan")))
 
     def _rerun(self, request: EnvironmentRequest, replan: bool = False) -> None:
         """The failed step again. After a failed plan: the files pushed again, so the plan runs again. After

@@ -16,6 +16,7 @@ from bot.domain.people import Person
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
 from bot.domain.transitions import Change, note, step_to
+from bot.workflow import tell
 from bot.workflow.drift import Drift
 from bot.workflow.expiry import Expiry, Reminders
 from bot.workflow.governance import Governance, ListFilter
@@ -24,7 +25,7 @@ from bot.workflow.ports import Deps
 from bot.workflow.power import Power, Tell, Waiting
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.reconcile import Reconciler, ReconcileReport
-from bot.workflow.removal import Removal
+from bot.workflow.removal import REMOVE, Removal
 
 _REQUEST_ID = re.compile(r"^r[a-z2-9]{9}$")
 
@@ -180,7 +181,7 @@ class Lifecycle:
             )
             if cancelled is None:
                 raise Refused(DecidedMeanwhile(request.display_name))
-            d.background.submit(f"withdrawn {request.id}", lambda: d.notifier.progress(cancelled))
+            d.jobs.enqueue(tell.PROGRESS, request.id)
             return cancelled
         moved = self.removal.begin(
             request.id,
@@ -192,9 +193,9 @@ class Lifecycle:
         if moved is None:
             raise Refused(ChangedMeanwhile(request.display_name))
         self.live.forget(request.id)
-        d.background.submit(f"deleting {request.id}", lambda: d.notifier.progress(moved))
+        d.jobs.enqueue(tell.PROGRESS, request.id)
         # The removal pull request may wait for GitHub's write pacing: the repo lane keeps messages flowing.
-        d.background.submit(f"remove {request.id}", lambda: self.removal.advance(request.id), lane="repo")
+        d.jobs.enqueue(REMOVE, request.id, lane="repo")
         return moved
 
     # -- reconcile -------------------------------------------------------------------------------------

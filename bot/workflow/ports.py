@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.cloud.base import Cloud
 from bot.config.policy import Policy
@@ -73,6 +73,16 @@ class Background(Protocol):
         wait long for the infra repository; ``lane="wait"``: following a start or stop)."""
 
 
+class Jobs(Protocol):
+    """Durable work after the ack (``bot/workflow/jobs.py``): named jobs in the store, run by a worker."""
+
+    def on(self, kind: str, handler: Callable[[str, dict[str, Any]], object]) -> None:
+        """Registers what a job of ``kind`` does: ``handler(request_id, args)`` (safe to run twice)."""
+
+    def enqueue(self, kind: str, request_id: str, lane: str = "default", **args: Any) -> bool:
+        """Asks for the job, in the store before returning; True if it was not already asked for."""
+
+
 @dataclass
 class Deps:
     """Everything the workflow works with, injected (the app factory builds it)."""
@@ -84,3 +94,4 @@ class Deps:
     notifier: Notifier
     clock: Clock
     background: Background
+    jobs: Jobs

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
+from typing import Any
 
 from bot.cloud.base import CloudError
 from bot.domain.errors import TryAgainLater
@@ -33,6 +33,7 @@ READINESS_POLL = timedelta(seconds=30)
 # An approval opens its pull request at once, in the background; reconcile steps in only after this long,
 # so that it does not open the same pull request a second time while the first is on its way.
 PROVISION_GRACE = timedelta(minutes=2)
+PROVISION = "provision"  # the job that renders an approved request and opens its pull request
 
 
 class Provisioning:
@@ -42,29 +43,19 @@ class Provisioning:
         self.deps = deps
         # Called when a pull request was opened or pushed to (wiring sets it: the bot's merge follows it).
         self.on_opened: OpenedHook | None = None
-        self._queued: set[str] = set()
-        self._queued_lock = threading.Lock()
+        deps.jobs.on(PROVISION, self._provision_job)
+
+    def _provision_job(self, request_id: str, args: dict[str, Any]) -> None:
+        # A second attempt follows a worker that died: its pull request may be open already, unrecorded.
+        self.provision(request_id, retry=bool(args.get("retry")) or int(args.get("attempt") or 1) > 1)
 
     def provision_later(self, request_id: str, *, retry: bool = False) -> bool:
-        """Opens the pull request after the ack, in the lane that may wait for GitHub's pacing.
+        """Opens the pull request after the ack: a job in the lane that may wait for GitHub's pacing.
 
-        A request already queued in this instance is not queued twice (reconcile passes come every few
-        minutes, and a burst of approvals may take longer than that to pace through). False if it was.
+        A request whose job is already waiting (in any instance) is not queued twice: reconcile passes come
+        every few minutes, and a burst of approvals may take longer than that to pace through. False then.
         """
-        with self._queued_lock:
-            if request_id in self._queued:
-                return False
-            self._queued.add(request_id)
-
-        def work() -> None:
-            try:
-                self.provision(request_id, retry=retry)
-            finally:
-                with self._queued_lock:
-                    self._queued.discard(request_id)
-
-        self.deps.background.submit(f"provision {request_id}", work, lane="repo")
-        return True
+        return self.deps.jobs.enqueue(PROVISION, request_id, lane="repo", retry=retry)
 
     def provision(self, request_id: str, *, retry: bool = False) -> EnvironmentRequest | None:
         """Renders the environment and opens its pull request; retried with backoff when the repo fails.

@@ -39,6 +39,9 @@ PULL_REQUEST_POLL = timedelta(minutes=5)
 GONE_POLL = timedelta(minutes=1)
 
 
+REMOVE = "remove"  # the job that moves a removal on: its pull request, the wait for the cloud
+
+
 class Removal:
     """Drives ``deleting`` to ``deleted``. Each step is a compare-and-set; each message is sent once."""
 
@@ -46,6 +49,7 @@ class Removal:
         self.deps = deps
         # Called when a removal pull request was opened or pushed to (wiring sets it: the bot's merge).
         self.on_opened: OpenedHook | None = None
+        deps.jobs.on(REMOVE, lambda request_id, _: self.advance(request_id))
 
     def begin(
         self,

@@ -7,12 +7,12 @@ from datetime import datetime
 from bot.config.policy import Template
 from bot.domain import rules
 from bot.domain.errors import InvalidInput, NotFound, Refused
-from bot.domain.notices import NotApproved
 from bot.domain.people import Person
 from bot.domain.request import AuditRecord, EnvironmentRequest, new_request_id
 from bot.domain.states import State
 from bot.domain.transitions import note, step_to
 from bot.pricing.quote import CostDecision, cost_decision, quote
+from bot.workflow import tell
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import PROVISION_GRACE, Provisioning
 from bot.workflow.rendering import team_labels
@@ -153,9 +153,9 @@ class Requests:
         d = self.deps
 
         # Two independent sends: if one fails the other still goes, and reconcile resends the missing one.
-        d.background.submit(f"received {request.id}", lambda: d.notifier.request_received(request))
+        d.jobs.enqueue(tell.RECEIVED, request.id)
         if request.state == State.PENDING_APPROVAL:
-            d.background.submit(f"card {request.id}", lambda: d.notifier.approval_needed(request))
+            d.jobs.enqueue(tell.CARD, request.id)
         if request.state == State.APPROVED:
             self.provisioning.provision_later(request.id)
 
@@ -230,7 +230,7 @@ class Requests:
         if approved is None:
             return d.store.get(request_id) or current, False
 
-        d.background.submit(f"approved {request_id}", lambda: d.notifier.progress(approved))
+        d.jobs.enqueue(tell.PROGRESS, request_id)
         self.provisioning.provision_later(approved.id)
         return approved, True
 
@@ -261,9 +261,5 @@ class Requests:
             )
             return now, False
 
-        def work() -> None:
-            d.notifier.progress(rejected)
-            d.notifier.tell_owner(rejected, "rejected", NotApproved(rejected.display_name, rejected.id, reason))
-
-        d.background.submit(f"rejected {request_id}", work)
+        d.jobs.enqueue(tell.REJECTED, request_id)
         return rejected, True

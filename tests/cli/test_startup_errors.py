@@ -147,3 +147,12 @@ def test_serve_with_a_store_folder_that_cannot_exist_says_so_in_one_line(tmp_pat
 
     assert done.returncode == 2
     assert one_line(done).startswith(f"NOTEBOOK_BOT_STORE='sqlite:///{tmp_path}/a-file/state.db' cannot be used")
+
+
+def test_serve_with_a_worker_mode_it_does_not_know_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {**SLACK, "NOTEBOOK_BOT_WORKER": "celery", "PORT": "0", "NOTEBOOK_BOT_STORE": f"sqlite:///{tmp_path}/s.db"}
+
+    done = notebook_bot("serve", env=env, cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert one_line(done) == "NOTEBOOK_BOT_WORKER='celery': use process (the default), thread or none"

@@ -269,6 +269,12 @@ def test_a_store_offers_no_way_to_change_or_delete_audit_records(store: Store) -
         "take_lease",
         "drop_lease",
         "reserve_slot",
+        "add_job",
+        "take_jobs",
+        "renew_jobs",
+        "finish_job",
+        "release_jobs",
+        "waiting_jobs",
         "ping",
         "close",
     }

@@ -13,6 +13,7 @@ from bot.config.load import load_policy
 from bot.infra.pacing import Pacer
 from bot.infra.shared_budget import SharedBudget
 from bot.store.base import Store
+from bot.workflow.jobs import JobQueue
 from bot.workflow.ports import Deps
 from bot.workflow.provisioning import Provisioning
 from bot.workflow.reconcile import Reconciler, ReconcileReport
@@ -92,6 +93,7 @@ def reconciler_on(store: Store) -> Reconciler:
         notifier=nothing,
         clock=lambda: datetime.now(UTC),
         background=nothing,
+        jobs=JobQueue(store, instance="test", inline=True),
     )
     return Reconciler(deps, Provisioning(deps), events=nothing)
 

@@ -23,6 +23,7 @@ from bot.infra.base import PullRequest
 from bot.infra.local_git import LocalGitRepo
 from bot.store.sqlite import SqliteStore
 from bot.workflow.background import Inline
+from bot.workflow.jobs import JobQueue
 from bot.workflow.ports import Deps, failure_key
 from bot.workflow.pull_requests import (
     BOT,
@@ -78,6 +79,7 @@ def deps(tmp_path: Path, sqlite_store: SqliteStore) -> Deps:
         notifier=Told(),
         clock=FakeClock(),
         background=Inline(),
+        jobs=JobQueue(sqlite_store, instance="test", inline=True),
     )
 
 
