@@ -56,6 +56,37 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (serve's worker)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state_and_parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, IndexError):
+            continue
+        if int(state_and_parent[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stops ``process`` and waits for what it started too: serve's worker, which finishes starting before it
+    sees that serve is gone, would otherwise take the CPU from the next start measured."""
+    started = children(process.pid)
+    process.terminate()
+    process.wait(10)
+    deadline = time.monotonic() + 30
+    while any(running(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -131,13 +162,11 @@ def main() -> None:
             for _ in range(RUNS):
                 start, bare, _ = cold_start(env, signing, slack_url, BARE)
                 bare_starts.append(start)
-                bare.terminate()
-                bare.wait(10)
+                stop(bare)
                 start, process, url = cold_start(env, signing, slack_url)
                 starts.append(start)
                 if len(starts) < RUNS:
-                    process.terminate()
-                    process.wait(10)
+                    stop(process)
             rss_start = rss_mb(process.pid)
             send = SlackSender(url, signing, slack_url.replace("/api/", "/response/1"))
             users = [f"U0B{i:05d}" for i in range(50)]
@@ -146,8 +175,7 @@ def main() -> None:
                 list(pool.map(lambda i: send.command(users[i % 50], texts[i % 4]).status, range(REQUESTS)))
             time.sleep(1)
             rss_end = rss_mb(process.pid)
-            process.terminate()
-            process.wait(10)
+            stop(process)
     finally:
         sink.terminate()
         sink.wait(10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -32,18 +33,32 @@ class _TokenNotes(logging.Filter):
         return record.getMessage() not in self.NOTES
 
 
-class _InRequestContext(Executor):
-    """Runs Bolt's listeners in the context of the request they answer (its id and trace, see ``bot.logs``), so
-    the lines they log, Slack calls included, can be found by the request id people quote."""
+class _ListenerPool(Executor):
+    """Where Bolt runs listeners: each in the context of the request it answers (its id and trace, see
+    ``bot.logs``), so the lines it logs, Slack calls included, can be found by the request id people quote;
+    and work queued with ``afterwards`` runs once the listener running is done, off the path of its ack."""
 
     def __init__(self, pool: Executor) -> None:
         self._pool = pool
+        self._lock = threading.Lock()
+        self._afterwards: list[Callable[[], None]] = []
+
+    def afterwards(self, work: Callable[[], None]) -> None:
+        """Runs ``work`` in the pool once the next listener to finish is done (it must not raise)."""
+        with self._lock:
+            self._afterwards.append(work)
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         context = contextvars.copy_context()
 
         def in_context() -> T:
-            return context.run(fn, *args, **kwargs)
+            try:
+                return context.run(fn, *args, **kwargs)
+            finally:
+                with self._lock:
+                    queued, self._afterwards = self._afterwards, []
+                for work in queued:
+                    work()
 
         return self._pool.submit(in_context)
 
@@ -61,6 +76,9 @@ def build_bolt_app(
     extras: Iterable[Callable[[App, SlackServices], None]] = (),
 ) -> App:
     """A Bolt app whose listeners ack first and leave slow work to the background."""
+    pool = _ListenerPool(
+        listener_executor or ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt")
+    )
     bolt_log = logging.getLogger("slack_bolt")
     notes = _TokenNotes()
     bolt_log.addFilter(notes)
@@ -71,12 +89,10 @@ def build_bolt_app(
             client=client,
             signing_secret=signing_secret,
             # From the configured token: neither the start nor an instance's first ack waits on Slack's auth.test.
-            authorize=BotIdentity(client),
+            authorize=BotIdentity(client, schedule=pool.afterwards),
             process_before_response=False,
             # Bolt's default pool has 5 workers; onboarding days bring hundreds of clicks at once.
-            listener_executor=_InRequestContext(
-                listener_executor or ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt")
-            ),
+            listener_executor=pool,
             logger=bolt_log,
         )
     finally:

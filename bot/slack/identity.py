@@ -3,9 +3,10 @@
 Bolt's single-workspace authorization asks Slack (``auth.test``) at the first request an instance gets, and
 holds that request until Slack answers: a cold instance's first ack would wait on a Slack round trip. Here
 every request is authorized at once with the token the bot was configured with. The bot's own user and bot
-ids, which Bolt uses to ignore the bot's own events, are learned by one ``auth.test`` a moment after the first
-request, in the background, and carried from then on. A token Slack refuses is logged, naming
-SLACK_BOT_TOKEN (the calls that use it fail as they would have anyway), and asked about again later.
+ids, which Bolt uses to ignore the bot's own events, are learned by one ``auth.test`` once the listener that
+answered the first request is done (see ``bot.slack.app``), and carried from then on. A token Slack refuses
+is logged, naming SLACK_BOT_TOKEN (the calls that use it fail as they would have anyway), and asked about
+again later.
 """
 
 from __future__ import annotations
@@ -23,30 +24,20 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.workflow.priority import lower_this_thread
-
 log = logging.getLogger(__name__)
 
-LEARN_AFTER = 1.0  # seconds after the first request: a cold start's first acks come first
 ASK_AGAIN_AFTER = 60.0  # seconds, after Slack refused or could not be reached
 
 
-def after_a_moment(learn: Callable[[], None]) -> None:
-    """Runs ``learn`` in a low-priority daemon thread ``LEARN_AFTER`` seconds from now."""
-    timer = threading.Timer(LEARN_AFTER, learn)
-    timer.name = "slack-identity"
-    timer.daemon = True
-    timer.start()
-
-
 class BotIdentity(Authorize):
-    """Bolt's ``authorize``: the configured bot token at once; the bot's ids once ``auth.test`` has told them."""
+    """Bolt's ``authorize``: the configured bot token at once; the bot's ids once ``auth.test`` has told them.
+    ``schedule`` runs the one call to Slack later, off the ack's path."""
 
     def __init__(
         self,
         client: WebClient,
         *,
-        schedule: Callable[[Callable[[], None]], None] = after_a_moment,
+        schedule: Callable[[Callable[[], None]], None],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not client.token:  # as Bolt's own single-workspace setup refuses to start without one
@@ -101,7 +92,6 @@ class BotIdentity(Authorize):
         self._schedule(self._learn)
 
     def _learn(self) -> None:
-        lower_this_thread()
         known: dict[str, Any] | None = None
         try:
             answer = self._client.auth_test()

@@ -13,10 +13,12 @@ from slack_bolt.error import BoltError
 from bot.demo.slack_api import LoopbackSlack
 from bot.slack.client import PooledWebClient
 from bot.slack.identity import ASK_AGAIN_AFTER, BotIdentity
+from tests.support.harness import ALICE, Harness
+from tests.support.lifecycle_support import open_home, wait_until
 
 
 class Later:
-    """The warm-ups an identity scheduled, run when the test says (the server's own schedule is a timer)."""
+    """The warm-ups an identity scheduled, run when the test says (the server runs them after a listener)."""
 
     def __init__(self) -> None:
         self.pending: list[Callable[[], None]] = []
@@ -111,4 +113,19 @@ def test_a_slack_that_cannot_be_reached_is_asked_again_later(caplog: pytest.LogC
 
 def test_without_a_token_the_app_is_not_built(slack: LoopbackSlack) -> None:
     with pytest.raises(BoltError, match="SLACK_BOT_TOKEN"):
-        BotIdentity(PooledWebClient(token=None, base_url=slack.url))
+        BotIdentity(PooledWebClient(token=None, base_url=slack.url), schedule=Later())
+
+
+def test_once_the_first_command_is_answered_the_bot_knows_who_it_is_and_ignores_its_own_events(
+    bot: Harness,
+) -> None:
+    assert bot.send.command(ALICE.id, "help").status == 200
+    bot.settle()  # the listener that answered is done, and the work queued after it
+    assert [c.method for c in bot.slack.calls()] == ["auth.test"]
+
+    assert open_home(bot.send, "UBOT").status == 200  # Slack echoes the bot's own events back to it
+    assert bot.send.command(ALICE.id, "help").status == 200
+    bot.settle()
+    assert [c.method for c in bot.slack.calls()] == ["auth.test"]  # asked once; its own Home never drawn
+    assert open_home(bot.send, ALICE.id).status == 200
+    wait_until(lambda: bot.slack.calls("views.publish"), what="Alice's Home drawn")
