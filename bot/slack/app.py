@@ -44,7 +44,7 @@ class _ListenerPool(Executor):
         self._afterwards: list[Callable[[], None]] = []
 
     def afterwards(self, work: Callable[[], None]) -> None:
-        """Runs ``work`` in the pool once the next listener to finish is done (it must not raise)."""
+        """Runs ``work`` in the pool once the next listener to finish is done."""
         with self._lock:
             self._afterwards.append(work)
 
@@ -58,7 +58,10 @@ class _ListenerPool(Executor):
                 with self._lock:
                     queued, self._afterwards = self._afterwards, []
                 for work in queued:
-                    work()
+                    try:
+                        work()
+                    except Exception:  # never the listener's failure: it has answered already
+                        log.exception("work queued after a listener failed")
 
         return self._pool.submit(in_context)
 

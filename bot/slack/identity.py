@@ -51,11 +51,6 @@ class BotIdentity(Authorize):
         self._asking = False
         self._not_before = 0.0
 
-    @property
-    def known(self) -> dict[str, Any] | None:
-        """What ``auth.test`` said (``user_id``, ``bot_id``, ``team_id``...), or None while not learned yet."""
-        return self._known
-
     def __call__(
         self,
         *,
