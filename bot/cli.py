@@ -97,6 +97,9 @@ def _port_is_free(settings: Settings, host: str) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Production HTTP server on $PORT."""
+    import signal
+    import threading
+
     from bot import logs
     from bot.web.policy_check import check_policy_beside
     from bot.web.server import Server
@@ -144,6 +147,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.request_stop()
 
     check_policy_beside(policy, settings.config_path or "built-in example policy", stop)
+    # Cloud Run stops an instance with SIGTERM (and, as PID 1, serve would otherwise ignore it): stop taking
+    # requests, let the worker finish the jobs it is running, then exit.
+    if threading.current_thread() is threading.main_thread():  # (tests run serve in a thread of their own)
+        signal.signal(signal.SIGTERM, lambda *_: server.request_stop())
     if worker is not None:
         worker.start()  # after the server listens: the first ack does not wait for it
     elif args.reconcile_every:

@@ -85,6 +85,7 @@ def _floats(d: dict[str, Any]) -> dict[str, float]:
     return {str(k): float(v) for k, v in d.items()}
 
 
+@lru_cache(maxsize=1)
 def shipped_path() -> Path:
     """Where the table that ships with the project is."""
     return Path(str(resources.files("bot.pricing").joinpath("prices.json")))

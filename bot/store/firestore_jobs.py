@@ -34,17 +34,28 @@ class FirestoreJobs:
         return self._client.collection("jobs").document(_doc_id(key))
 
     def add_job(self: _Firestore, job: Job, now: float) -> bool:
-        """Adds ``job``, due at once: True if it was not there. A job already waiting stays as it is; one
-        being worked on is marked to run once more when it ends."""
+        """Adds ``job``, due at once: True if it was not there. A job already waiting keeps its place (with
+        the newest arguments); one being worked on is marked to run once more when it ends."""
+
+        new = {**job_record(job), "not_before": now, "holder": "", "attempts": 0, "again": False}
+        ref = FirestoreJobs._job(self, job.key)
+        batch = self._client.batch()
+        batch.create(ref, new)
+        try:  # the usual case, a job not asked for yet: one write, no read (the server does this before acks)
+            self._commit(batch)
+            return True
+        except api.AlreadyExists:
+            pass
 
         def decide(current: dict[str, Any] | None) -> tuple[bool, dict[str, Any] | None]:
             if current is None:
-                return True, {**job_record(job), "not_before": now, "holder": "", "attempts": 0, "again": False}
-            if current.get("holder") and float(current.get("not_before", 0)) > now:
-                return False, {**current, **job_record(job), "again": True}
-            return False, None
+                return True, new
+            running = bool(current.get("holder")) and float(current.get("not_before", 0)) > now
+            if current.get("args") == job.args and (current.get("again") or not running):
+                return False, None  # nothing to change: no write
+            return False, {**current, **job_record(job), "again": bool(current.get("again")) or running}
 
-        return bool(_swap(self, FirestoreJobs._job(self, job.key), decide))
+        return bool(_swap(self, ref, decide))
 
     def take_jobs(self: _Firestore, holder: str, room: Mapping[str, int], now: float, lease: float) -> list[Job]:
         """Takes up to ``room[lane]`` due jobs of each lane for ``holder``, until ``now + lease``; oldest first."""

@@ -58,6 +58,10 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 """
 
 
+_APPEND = "INSERT OR IGNORE INTO audit (key, request_id, at, seq, body) VALUES (?, ?, ?, ?, ?)"
+_SWEEP_EVERY = 256  # replay claims taken between two deletions of the expired ones
+
+
 class SqliteStore(SqliteCoordination, SqliteJobs):
     """A Store on one SQLite file, safe for many threads and several processes on one machine."""
 
@@ -103,6 +107,26 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
             else:
                 db.execute("COMMIT")
 
+    def _statement(self, sql: str, args: tuple[object, ...]) -> sqlite3.Cursor:
+        """One write statement, atomic by itself (autocommit): one trip through SQLite where a transaction
+        takes four. Under load each trip may wait for the interpreter, and the write lock is held meanwhile,
+        so the writes on the ack path (replay claims, send-once claims, audit notes, jobs) are single
+        statements."""
+        with self._write_lock:
+            try:
+                return self._connection().execute(sql, args)
+            except sqlite3.Error as e:
+                raise StoreUnavailable(str(e)) from e
+
+    def _statement_row(self, sql: str, args: tuple[object, ...]) -> tuple[object, ...] | None:
+        """One write statement with ``RETURNING``, its row read before the statement ends."""
+        with self._write_lock:
+            try:
+                row: tuple[object, ...] | None = self._connection().execute(sql, args).fetchone()
+                return row
+            except sqlite3.Error as e:
+                raise StoreUnavailable(str(e)) from e
+
     def _write(self, db: sqlite3.Connection, request: EnvironmentRequest, *, insert: bool) -> None:
         row = (
             request.owner_user_id,
@@ -126,13 +150,13 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
             )
 
     def _append(self, db: sqlite3.Connection, audit: AuditRecord) -> None:
+        db.execute(_APPEND, self._audit_row(audit))
+
+    def _audit_row(self, audit: AuditRecord) -> tuple[object, ...]:
         with self._seq_lock:
             self._seq += 1
             seq = self._seq
-        db.execute(
-            "INSERT OR IGNORE INTO audit (key, request_id, at, seq, body) VALUES (?, ?, ?, ?, ?)",
-            (audit.key, audit.request_id, iso(audit.at), seq, json.dumps(audit.to_record())),
-        )
+        return (audit.key, audit.request_id, iso(audit.at), seq, json.dumps(audit.to_record()))
 
     def add(self, request: EnvironmentRequest, audit: AuditRecord) -> None:
         with self._transaction() as db:
@@ -192,23 +216,27 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         return [AuditRecord.from_record(json.loads(str(r[0]))) for r in rows]
 
     def record(self, audit: AuditRecord) -> None:
-        with self._transaction() as db:
-            self._append(db, audit)
+        self._statement(_APPEND, self._audit_row(audit))
 
     def claim(self, key: str, at: datetime) -> bool:
-        with self._transaction() as db:
-            cur = db.execute("INSERT OR IGNORE INTO claims (key, at) VALUES (?, ?)", (key, iso(at)))
-            return cur.rowcount == 1
+        return self._statement("INSERT OR IGNORE INTO claims (key, at) VALUES (?, ?)", (key, iso(at))).rowcount == 1
 
     def release(self, key: str) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM claims WHERE key=?", (key,))
+        self._statement("DELETE FROM claims WHERE key=?", (key,))
 
     def claim_until(self, key: str, at: datetime, until: datetime) -> bool:
-        with self._transaction() as db:
-            db.execute("DELETE FROM expiring_claims WHERE until <= ?", (iso(at),))
-            cur = db.execute("INSERT OR IGNORE INTO expiring_claims (key, until) VALUES (?, ?)", (key, iso(until)))
-            return cur.rowcount == 1
+        # A claim past its until is taken as if it were not there; the others past theirs go now and then.
+        with self._seq_lock:
+            self._claims_since_sweep = (getattr(self, "_claims_since_sweep", 0) + 1) % _SWEEP_EVERY
+            sweep = self._claims_since_sweep == 0
+        if sweep:
+            self._statement("DELETE FROM expiring_claims WHERE until <= ?", (iso(at),))
+        cur = self._statement(
+            "INSERT INTO expiring_claims (key, until) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET until=excluded.until WHERE expiring_claims.until <= ?",
+            (key, iso(until), iso(at)),
+        )
+        return cur.rowcount == 1
 
     def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
         wanted = list(dict.fromkeys(keys))
@@ -221,15 +249,14 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         return {str(r[0]): _entry(r) for r in rows}
 
     def save_directory_entry(self, entry: DirectoryEntry) -> bool:
-        with self._transaction() as db:
-            # Only a newer answer replaces a stored one: a slow lookup must not undo a change event.
-            cur = db.execute(
-                "INSERT INTO directory (key, fetched_at, handle, body) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET fetched_at=excluded.fetched_at, handle=excluded.handle, "
-                "body=excluded.body WHERE excluded.fetched_at >= directory.fetched_at",
-                (entry.key, iso(entry.fetched_at), entry.handle, json.dumps(entry.body)),
-            )
-            return cur.rowcount == 1
+        # Only a newer answer replaces a stored one: a slow lookup must not undo a change event.
+        cur = self._statement(
+            "INSERT INTO directory (key, fetched_at, handle, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET fetched_at=excluded.fetched_at, handle=excluded.handle, "
+            "body=excluded.body WHERE excluded.fetched_at >= directory.fetched_at",
+            (entry.key, iso(entry.fetched_at), entry.handle, json.dumps(entry.body)),
+        )
+        return cur.rowcount == 1
 
     def directory_by_handle(self, handle: str) -> list[DirectoryEntry]:
         rows = self._query("SELECT key, fetched_at, handle, body FROM directory WHERE handle=? ORDER BY key", (handle,))

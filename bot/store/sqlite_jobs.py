@@ -14,24 +14,23 @@ from bot.store.jobs import Job, job_from, job_record
 class _Transactions(Protocol):
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
+    def _statement_row(self, sql: str, args: tuple[object, ...]) -> tuple[object, ...] | None: ...
+
 
 class SqliteJobs:
     """Mixed into :class:`bot.store.sqlite.SqliteStore`."""
 
     def add_job(self: _Transactions, job: Job, now: float) -> bool:
-        """Adds ``job``, due at once: True if it was not there. A job already waiting stays as it is; one
-        being worked on is marked to run once more when it ends."""
-        with self._transaction() as db:
-            row = db.execute("SELECT holder, not_before FROM jobs WHERE key=?", (job.key,)).fetchone()
-            if row is None:
-                db.execute(
-                    "INSERT INTO jobs (key, lane, not_before, body) VALUES (?, ?, ?, ?)",
-                    (job.key, job.lane, now, json.dumps(job_record(job))),
-                )
-                return True
-            if row[0] and float(row[1]) > now:
-                db.execute("UPDATE jobs SET again=1, body=? WHERE key=?", (json.dumps(job_record(job)), job.key))
-            return False
+        """Adds ``job``, due at once: True if it was not there. A job already waiting keeps its place (with
+        the newest arguments); one being worked on is marked to run once more when it ends."""
+        # One statement (the server writes it before its ack): asks counts the asks since the job was added.
+        row = self._statement_row(
+            "INSERT INTO jobs (key, lane, not_before, body) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "again = again OR (holder <> '' AND not_before > ?), body = excluded.body, asks = asks + 1 "
+            "RETURNING asks",
+            (job.key, job.lane, now, json.dumps(job_record(job)), now),
+        )
+        return row is not None and int(str(row[0])) == 1
 
     def take_jobs(self: _Transactions, holder: str, room: Mapping[str, int], now: float, lease: float) -> list[Job]:
         """Takes up to ``room[lane]`` due jobs of each lane for ``holder``, until ``now + lease``; oldest first.

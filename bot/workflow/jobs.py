@@ -91,14 +91,24 @@ class JobQueue:
             self._call(Job(job_key(kind, request_id), kind, request_id, lane, args))
             return True
         job = Job(job_key(kind, request_id), kind, request_id, lane if lane in self._lanes else "default", args)
-        added = self.store.add_job(job, self._clock())
-        if self.run_here:
+        if not self.run_here:
+            added = self.store.add_job(job, self._clock())
+            if self._wake_other is not None:
+                self._wake_other()
+            return added
+        with self._cond:  # counted first: a runner may take it the moment it is in the store
+            self._pending[job.key] += 1
+        try:
+            added = self.store.add_job(job, self._clock())
+        except BaseException:
             with self._cond:
-                self._pending[job.key] += 1
-            self._ensure_started()
-            self._due.set()
-        elif self._wake_other is not None:
-            self._wake_other()
+                self._pending[job.key] -= 1
+                if self._pending[job.key] <= 0:
+                    del self._pending[job.key]
+                self._cond.notify_all()
+            raise
+        self._ensure_started()
+        self._due.set()
         return added
 
     def problem(self) -> str | None:

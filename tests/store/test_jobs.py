@@ -109,3 +109,11 @@ def test_workers_of_several_instances_racing_take_each_job_once(backend: Backend
         t.join(120)
     assert sorted(taken) == sorted(f"progress:r{i:02d}" for i in range(40))  # each once, none lost
     assert stores[0].waiting_jobs() == 0
+
+
+def test_a_waiting_job_asked_for_again_keeps_its_place_with_the_newest_arguments(store: Store) -> None:
+    store.add_job(a_job("r1", retry=False), NOW)
+    store.add_job(a_job("r2"), NOW + 1)
+    assert not store.add_job(a_job("r1", retry=True), NOW + 2)  # reconcile: the pull request may exist
+    taken = store.take_jobs("w", {"repo": 1}, NOW + 3, LEASE)
+    assert [(j.key, j.args) for j in taken] == [("provision:r1", {"retry": True})]

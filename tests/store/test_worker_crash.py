@@ -57,6 +57,18 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def worker_of(pid: int) -> list[int]:
+    """The ``notebook-bot worker`` processes started by ``pid`` (not the git commands it may be running)."""
+    found = []
+    for child in children(pid):
+        try:
+            if b"worker" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0"):
+                found.append(child)
+        except OSError:
+            continue
+    return found
+
+
 @pytest.fixture
 def slack() -> Iterator[LoopbackSlack]:
     with LoopbackSlack([ALICE, ADMIN]) as server:
@@ -114,7 +126,7 @@ def test_a_worker_killed_while_opening_a_pull_request_is_replaced_and_the_pull_r
         started: Any = wait_for("the worker to begin opening the pull request", lambda: list(control.glob("started-*")))
         [marker] = started
         worker_pid = int(marker.name.removeprefix("started-"))
-        assert worker_pid in children(serve.pid) and worker_pid != serve.pid  # the work is not in the server
+        assert worker_of(serve.pid) == [worker_pid]  # the work is not done in the server's process
         os.kill(worker_pid, signal.SIGKILL)
         (control / "hold").unlink()
 
@@ -141,3 +153,27 @@ def test_a_worker_killed_while_opening_a_pull_request_is_replaced_and_the_pull_r
             serve.kill()
         for pid in children(serve.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_serve_stopped_by_sigterm_stops_its_worker_and_exits(
+    child_env: dict[str, str], slack: LoopbackSlack, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        **child_env,
+        "PORT": str(port),
+        "SLACK_BOT_TOKEN": "xoxb-stop",
+        "SLACK_SIGNING_SECRET": "signing-secret-stop",
+        "SLACK_API_URL": slack.url,
+        "NOTEBOOK_BOT_REPO": f"local:{tmp_path}/infra",
+        "NOTEBOOK_BOT_CLOUD": "simulated",
+    }
+    serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"], env=env, cwd=ROOT)
+    try:
+        workers: Any = wait_for("serve's worker process", lambda: worker_of(serve.pid))
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(30) == 0  # Cloud Run's stop: an exit, not a kill 10 s later
+        wait_for("the worker to be gone", lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 30)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
