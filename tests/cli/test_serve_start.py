@@ -25,7 +25,8 @@ EXAMPLE = ROOT / "deploy" / "policy.example.yaml"
 # Runs `notebook-bot serve` in a thread of this very process, acks one signed slash command, waits for the
 # trial render that runs beside the start, then says which modules the process has imported.
 SERVE_THEN_LIST_MODULES = """
-import json, os, socket, sys, threading, time
+import gc, json, os, socket, sys, threading, time
+gc.disable()  # as bot/entry.py does before anything loads
 from bot.cli import main
 from bot.demo.slack_events import SlackSender
 
@@ -44,7 +45,8 @@ while True:
 for thread in threading.enumerate():
     if thread.name == "policy-trial-render":
         thread.join(60)
-print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
+collector = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
+print(json.dumps({"status": status, "modules": sorted(sys.modules), "gc": collector}))
 sys.stdout.flush()
 os._exit(0)
 """
@@ -113,6 +115,8 @@ def test_serve_on_sqlite_acks_without_firestore_google_auth_or_the_dataproc_type
     assert done.returncode == 0, done.stderr[-3000:]
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["status"] == 200
+    # The collector is on again once serve listens, with what start loaded frozen out of its way.
+    assert answer["gc"]["enabled"] and answer["gc"]["frozen"] > 10_000, answer["gc"]
     modules = set(answer["modules"])
     assert "bot.store.sqlite" in modules and "bot.cloud.gcp" in modules  # the backends it was configured with
     loaded = sorted(
