@@ -1,3 +1,3 @@
-from bot.cli import main
+from bot.entry import run
 
-raise SystemExit(main())
+raise SystemExit(run())

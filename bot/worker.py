@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+from bot.workflow.priority import BACKGROUND_NICENESS
+
 log = logging.getLogger(__name__)
 
 INSTANCE_ENV = "NOTEBOOK_BOT_INSTANCE"  # set by serve for its worker: whose jobs a restarted worker takes back
@@ -51,6 +53,8 @@ class WorkerProcess:
             env={**os.environ, INSTANCE_ENV: self.instance},
         )
         assert process.stdin is not None
+        with contextlib.suppress(OSError):  # below the server from its first instruction, imports included
+            os.setpriority(os.PRIO_PROCESS, process.pid, BACKGROUND_NICENESS)
         os.set_blocking(process.stdin.fileno(), False)  # a wake-up never blocks an ack
         with self._lock:
             self._process, self._stdin = process, process.stdin

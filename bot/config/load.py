@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from yaml.constructor import ConstructorError
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode
 
 from bot.config.policy import Policy
@@ -24,6 +23,8 @@ class PolicyError(Exception):
 
 
 def builtin_policy_text() -> str:
+    from importlib import resources  # only when no policy file is given (it imports tempfile, zipfile...)
+
     return resources.files("bot").joinpath("defaults/policy.yaml").read_text(encoding="utf-8")
 
 
@@ -42,8 +43,8 @@ def load_policy(path: str | Path | None = None, *, trial_render: bool = True) ->
     return parse_policy(text, source=str(p), trial_render=trial_render)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader, except that a key given twice in one mapping is an error, not "the last wins"."""
+class _UniqueKeys(SafeConstructor):
+    """YAML's safe constructor, except that a key given twice in one mapping is an error, not "the last wins"."""
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, MappingNode):
@@ -62,6 +63,28 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
 
 
+class _UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
+    """The pure-Python parser: slower, and its messages say more (which character, which alias)."""
+
+
+_FAST_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = _UniqueKeyLoader
+if getattr(yaml, "__with_libyaml__", False):  # PyYAML's wheels are built with libyaml
+
+    class _FastUniqueKeyLoader(_UniqueKeys, yaml.CSafeLoader):
+        """libyaml's parser: the same values ten times faster, a part of every cold start worth having."""
+
+    _FAST_LOADER = _FastUniqueKeyLoader
+
+
+def _yaml_data(text: str) -> Any:
+    """The YAML in ``text``; what is wrong with it in the pure-Python parser's words."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - safe loaders only
+    except yaml.YAMLError:
+        pass  # read again below, for the message
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _one_line(e: yaml.YAMLError) -> str:
     """A YAML error in one line: what is wrong and where, without the echoed source."""
     if isinstance(e, yaml.MarkedYAMLError):
@@ -75,7 +98,7 @@ def parse_policy(text: str, *, source: str = "policy", trial_render: bool = True
     """The policy in ``text``, validated key by key and then trial-rendered (every template, at every edge
     a user can choose), so that a policy accepted here never fails an approval. Raises :class:`PolicyError`."""
     try:
-        data: Any = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = _yaml_data(text)
     except ConstructorError as e:
         raise PolicyError(source, [e.problem or _one_line(e)]) from e
     except yaml.YAMLError as e:

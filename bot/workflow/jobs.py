@@ -164,7 +164,10 @@ class JobQueue:
                 with self._cond:
                     self._busy[job.lane] += 1
                     self._running[job.key] = self._pending[job.key]
-                self._pools[job.lane].submit(self._run, job)
+                try:
+                    self._pools[job.lane].submit(self._run, job)
+                except RuntimeError:  # shutting down: shutdown() gives back what was taken and not run
+                    return
             if not taken:
                 self._due.wait(self._poll)
 
@@ -228,7 +231,13 @@ class JobQueue:
             return True
 
     def shutdown(self) -> None:
+        """Stops taking jobs, lets the running ones finish, and gives back at once any taken but not run."""
         self._stop.set()
         self._due.set()
         for pool in self._pools.values():
             pool.shutdown(wait=True)
+        if self._started and not self.inline:
+            try:
+                self.store.release_jobs(self.holder, self._clock())
+            except Exception:  # their lease runs out instead
+                log.warning("could not give back the jobs this worker took last", exc_info=True)
