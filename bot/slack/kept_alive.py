@@ -6,18 +6,19 @@ handshake), and builds urllib's opener, on the same CPU as the next request's ac
 for every request, so the listeners get the app's own client (``PooledWebClient``, connections kept alive)
 and a ``respond`` whose posts to ``response_url`` share a pool of kept-alive connections too. What is sent,
 what comes back and how errors are retried are the stock clients' (``WebhookResponse``, retry handlers).
+The pool (and urllib3 with it) is made at the first reply, not at start: a cold start does not pay for it.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Sequence
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import HTTPError, URLError
 from urllib.request import Request
 
-import urllib3
 from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_bolt.context.respond.internals import _build_message
 from slack_sdk.models.attachments import Attachment
@@ -26,8 +27,27 @@ from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.slack.client import PooledWebClient
 
+if TYPE_CHECKING:
+    import urllib3
+
 _POOL_SIZE = 32
 _TIMEOUT = 30  # the stock webhook client's
+
+
+class ResponseConnections:
+    """Kept-alive connections to ``response_url`` hosts, shared by every reply; made at the first."""
+
+    def __init__(self) -> None:
+        self._pool: urllib3.PoolManager | None = None
+        self._lock = threading.Lock()
+
+    def pool(self) -> urllib3.PoolManager:
+        with self._lock:
+            if self._pool is None:
+                import urllib3
+
+                self._pool = urllib3.PoolManager(num_pools=4, maxsize=_POOL_SIZE, block=False, retries=False)
+            return self._pool
 
 
 class _PooledWebhookClient(WebhookClient):
@@ -38,6 +58,8 @@ class _PooledWebhookClient(WebhookClient):
         self._pool = pool
 
     def _perform_http_request_internal(self, url: str, req: Request) -> WebhookResponse:
+        import urllib3  # loaded with the pool, at the first reply
+
         body = req.data if isinstance(req.data, bytes) else None  # the stock client sends encoded JSON
         try:
             resp = self._pool.request("POST", url, body=body, headers=dict(req.header_items()), preload_content=True)
@@ -61,9 +83,9 @@ class _PooledWebhookClient(WebhookClient):
 class PooledRespond(Respond):
     """Bolt's ``respond``, its posts to ``response_url`` on the pool's kept-alive connections."""
 
-    def __init__(self, response_url: str | None, pool: urllib3.PoolManager) -> None:
+    def __init__(self, response_url: str | None, connections: ResponseConnections) -> None:
         super().__init__(response_url=response_url)
-        self._pool = pool
+        self._connections = connections
 
     def __call__(
         self,
@@ -80,7 +102,7 @@ class PooledRespond(Respond):
     ) -> WebhookResponse:
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
-        client = _PooledWebhookClient(self.response_url, self._pool)
+        client = _PooledWebhookClient(self.response_url, self._connections.pool())
         if isinstance(text, dict):
             return client.send_dict(_build_message(**text))
         message = _build_message(
@@ -100,14 +122,14 @@ class PooledRespond(Respond):
 
 def use_kept_alive_connections(app: App) -> None:
     """Every listener of ``app`` gets the app's pooled client and a pooled ``respond`` (see the module)."""
-    pool = urllib3.PoolManager(num_pools=4, maxsize=_POOL_SIZE, block=False, retries=False)
+    connections = ResponseConnections()
     shared = app.client if isinstance(app.client, PooledWebClient) else None
 
     def kept_alive(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
         if shared is not None and context.client.token == shared.token:  # not a function's own token
             context["client"] = shared
         if context.response_url:  # a command's, a click's, or a modal's first response_urls entry
-            context["respond"] = PooledRespond(context.response_url, pool)
+            context["respond"] = PooledRespond(context.response_url, connections)
         return next()
 
     app.middleware(kept_alive)

@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.error import URLError
 
 import pytest
-import urllib3
 from slack_bolt import Respond
 
 from bot.cloud.simulated import SimulatedCloud
@@ -18,7 +17,7 @@ from bot.config.settings import Settings
 from bot.demo.slack_api import LoopbackSlack
 from bot.demo.slack_events import SlackSender
 from bot.infra.local_git import LocalGitRepo
-from bot.slack.kept_alive import PooledRespond
+from bot.slack.kept_alive import PooledRespond, ResponseConnections
 from bot.store.sqlite import SqliteStore
 from bot.web.server import Server
 from bot.wiring import Application, build_app, slack_client
@@ -70,17 +69,17 @@ def test_replies_and_request_forms_do_not_open_a_connection_each(
 
 def test_a_reply_slack_refuses_reads_as_with_bolts_respond() -> None:
     with LoopbackSlack([], keep_alive=True) as slack:
-        pool = urllib3.PoolManager()
+        connections = ResponseConnections()
         answers = []
-        for respond in (Respond(response_url=slack.response_url()), PooledRespond(slack.response_url(), pool)):
+        for respond in (Respond(response_url=slack.response_url()), PooledRespond(slack.response_url(), connections)):
             slack.state.rate_limited["response/1"] = 1
             answer = respond(text="hi", response_type="ephemeral")
             answers.append((answer.status_code, json.loads(answer.body), answer.headers.get("Retry-After")))
         assert answers[0] == answers[1] == (429, {"ok": False, "error": "ratelimited"}, "1")
-        ok = PooledRespond(slack.response_url(), pool)(text="hi", replace_original=False)
+        ok = PooledRespond(slack.response_url(), connections)(text="hi", replace_original=False)
         assert (ok.status_code, json.loads(ok.body)) == (200, {"ok": True})
         wait_until(lambda: len(slack.calls("response/1")) == 1)
         assert slack.calls("response/1")[0].args == {"text": "hi", "replace_original": False}
         url = slack.response_url()
     with pytest.raises(URLError):  # Slack gone: an error, as Bolt's own respond raises
-        PooledRespond(url, urllib3.PoolManager())(text="hi")
+        PooledRespond(url, ResponseConnections())(text="hi")
