@@ -301,7 +301,10 @@ def main() -> None:
             finally:
                 bare.terminate()
                 bare.wait(10)
-        for delay in (0.0, REPO_DELAY):  # the bot's ack must not depend on how slow the repository is
+        # The bot's ack must not depend on how slow the repository is. BENCH_SWITCHES="0.0005 ..." adds runs of
+        # the bot (repository +0 s) with the interpreter's switch interval set so (sys.setswitchinterval).
+        variants = [(0.0, ""), (REPO_DELAY, ""), *((0.0, s) for s in os.environ.get("BENCH_SWITCHES", "").split())]
+        for delay, switch in variants:
             with tempfile.TemporaryDirectory() as tmp:
                 store = Path(tmp) / "state.db"
                 bot_env = {
@@ -310,12 +313,14 @@ def main() -> None:
                     "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
                     "NOTEBOOK_BOT_CLOUD": "simulated",
                     "BENCH_REPO_DELAY": str(delay),
+                    "BENCH_SWITCH": switch,
                 }
                 bot, bot_url = start("serve_slow.py", bot_env, Path(tmp) / "bot.log")
                 profile = Path(PROFILE) / f"bot-{delay:.0f}s.txt" if PROFILE else None
                 try:
                     result = run(bot_url, signing, slack_url, users, store, bot.pid, profile)
-                    results.append((f"bot, repo +{delay:.0f}s", result))
+                    name = f"bot, repo +{delay:.0f}s" + (f", switch {float(switch) * 1000:g} ms" if switch else "")
+                    results.append((name, result))
                 finally:
                     stop(bot)
                     if PROFILE:  # what the server logged, next to its profile
@@ -330,26 +335,28 @@ def main() -> None:
         f"{REPO_DELAY:.0f} s per pull request; a rate budget's minute lasts {TIME_SCALE} min (BENCH_TIME_SCALE)"
     )
     print(f"  in a burst at concurrency {CONCURRENCY}:")
-    print(f"  {'':17} {'':8}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"  {'':30} {'':8}{'p50 ms':>9}{'p99 ms':>9}")
     for name, result in results:
         for kind in ("command", "click", "all"):
             p50, p99 = result[kind]
-            print(f"  {name:<17} {kind:<8}{p50:>9.1f}{p99:>9.1f}")
+            print(f"  {name:<30} {kind:<8}{p50:>9.1f}{p99:>9.1f}")
     print(f"  one at a time ({3 * CALM_USERS} requests, the server otherwise idle): the ack path alone")
     for name, result in results:
         p50, p99 = result["calm"]
-        print(f"  {name:<17} {'all':<8}{p50:>9.1f}{p99:>9.1f}")
+        print(f"  {name:<30} {'all':<8}{p50:>9.1f}{p99:>9.1f}")
     print("  CPU per burst request, from the burst's start until the work after its acks is done (ms):")
-    print(f"  {'':17} {'all work':>9}{'server':>9}{'ack path':>9}{'others':>9}   during the burst: server, ack path")
+    print(f"  {'':30} {'all work':>9}{'server':>9}{'ack path':>9}{'others':>9}   during the burst: server, ack path")
     for name, result in results:
         n, cpu, acked = result["n"], result["cpu"], result["acked"]
         every = cpu["server"] + cpu["children"]
         print(
-            f"  {name:<17} {1000 * every / n:>9.1f}{1000 * cpu['server'] / n:>9.1f}{1000 * cpu['ack_path'] / n:>9.1f}"
+            f"  {name:<30} {1000 * every / n:>9.1f}{1000 * cpu['server'] / n:>9.1f}{1000 * cpu['ack_path'] / n:>9.1f}"
             f"{1000 * cpu['children'] / n:>9.1f}   {1000 * acked['server'] / n:.1f}, {1000 * acked['ack_path'] / n:.1f}"
         )
     print("  (server: the server process, all threads; ack path: without its background pools work*/repo*/wait*;")
     print("   others: processes it started, e.g. git or a worker)")
+    for name, result in results:
+        print(f"  {name}: the burst took {result['wall']:.2f} s, {result['n'] / result['wall']:.0f} requests/s")
     for name, result in results[1:]:
         done, total, waited, counts = result["final"]
         left = "" if done == total else f" (by state: {counts})"
