@@ -182,10 +182,12 @@ def build_app(
         notifier.update_turn = UpdateBudget(store, clock).turn
     if callable(watch := getattr(repo, "watch", None)):  # GitHub: missing permissions, writes refused for long
         watch(SetupAlerts(slack, store, policy, clock).tell_once)
+    # The workflow's updates in place are jobs of their own lane: no step waits for Slack's update budget.
+    telling = tell.TellingLater(notifier, jobs)
     deps = Deps(
-        policy=policy, store=store, repo=repo, cloud=cloud, notifier=notifier, clock=clock, background=work, jobs=jobs
+        policy=policy, store=store, repo=repo, cloud=cloud, notifier=telling, clock=clock, background=work, jobs=jobs
     )
-    tell.register(deps)  # the jobs that tell people, after the ack
+    tell.register(deps, notifier)  # the jobs that tell people, after the ack
     provisioning = Provisioning(deps)
     removal = Removal(deps)
     # Pull request events (webhook and reconcile) go through one router to the flow that opened the PR.

@@ -30,7 +30,9 @@ Handler = Callable[[str, dict[str, Any]], object]
 MAX_ATTEMPTS = 5
 LEASE_SECONDS = 30.0
 ATTEMPT = "attempt"  # in every handler's args: 1 the first time; more after a worker died running the job
-DEFAULT_LANES: Mapping[str, int] = {"default": 8, "repo": 4}
+# default: new messages; repo: pull requests (GitHub's write pacing); updates: messages updated in place, each
+# of which may sleep until its turn under Slack's chat.update budget (a sleeping thread costs next to nothing).
+DEFAULT_LANES: Mapping[str, int] = {"default": 8, "repo": 4, "updates": 16}
 
 
 class JobQueue:

@@ -16,7 +16,6 @@ from bot.domain.people import Person
 from bot.domain.request import AuditRecord, EnvironmentRequest
 from bot.domain.states import FINAL, State
 from bot.domain.transitions import Change, note, step_to
-from bot.workflow import tell
 from bot.workflow.drift import Drift
 from bot.workflow.expiry import Expiry, Reminders
 from bot.workflow.governance import Governance, ListFilter
@@ -181,7 +180,7 @@ class Lifecycle:
             )
             if cancelled is None:
                 raise Refused(DecidedMeanwhile(request.display_name))
-            d.jobs.enqueue(tell.PROGRESS, request.id)
+            d.notifier.progress(cancelled)
             return cancelled
         moved = self.removal.begin(
             request.id,
@@ -193,7 +192,7 @@ class Lifecycle:
         if moved is None:
             raise Refused(ChangedMeanwhile(request.display_name))
         self.live.forget(request.id)
-        d.jobs.enqueue(tell.PROGRESS, request.id)
+        d.notifier.progress(moved)
         # The removal pull request may wait for GitHub's write pacing: the repo lane keeps messages flowing.
         d.jobs.enqueue(REMOVE, request.id, lane="repo")
         return moved

@@ -230,7 +230,7 @@ class Requests:
         if approved is None:
             return d.store.get(request_id) or current, False
 
-        d.jobs.enqueue(tell.PROGRESS, request_id)
+        d.notifier.progress(approved)
         self.provisioning.provision_later(approved.id)
         return approved, True
 
