@@ -1,13 +1,21 @@
 """Ack latency: signed slash commands and button clicks at concurrency 16 against `notebook-bot serve`
 (its infra repository slowed by 2 s per pull request), and against a bare Bolt app that only acks, in the
-same run. Slow work happens after the ack, so the bot's latency should not depend on the backend's."""
+same run. Slow work happens after the ack, so the bot's latency should not depend on the backend's.
+
+CPU per request is read from /proc over the burst and until the work after the acks is done: for the server
+process (all its threads, and without its background pools ``work*``/``repo*``/``wait*``, the work after the
+ack) and for processes it started. Every approval must reach ``pr_open`` or later (counted).
+``BENCH_PROFILE=DIR`` records the bot's server process with py-spy during each burst (DIR/bot-<delay>s.txt,
+raw collapsed stacks with thread names)."""
 
 from __future__ import annotations
 
 import functools
 import os
 import secrets
+import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -25,7 +33,17 @@ from bot.demo.slack_events import SlackSender, option_value, text_value  # noqa:
 USERS = 140
 CALM_USERS = 20  # their requests go one at a time; the other 120 users' in a burst
 CONCURRENCY = 16
+PROFILE = os.environ.get("BENCH_PROFILE", "")
 REPO_DELAY = float(os.environ.get("BENCH_REPO_DELAY", "2"))
+# How long the work after the acks may take to bring every approval to its pull request: Slack's chat.update
+# tier (about 50 a minute per channel, shared through the store) paces the admin cards' updates, so 140
+# approvals take minutes. BENCH_TIME_SCALE=0.1 runs the rate budgets' clocks ten times faster (their limits
+# per minute stay), for a shorter run.
+SETTLE_SECONDS = float(os.environ.get("BENCH_SETTLE", "600"))
+TIME_SCALE = os.environ.get("BENCH_TIME_SCALE", "1")
+# The server's pools for the work after the ack (bot/workflow/background.py), named so by thread_names.
+BACKGROUND_THREADS = ("work", "repo", "wait")
+DONE_STATES = ("pr_open", "applying", "ready", "deleting", "deleted")
 
 
 def free_port() -> int:
@@ -55,6 +73,17 @@ def start(script: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen
     raise SystemExit(f"{script} did not start: {log.read_text()[-2000:]}")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as Cloud Run stops it: serve stops taking requests and its worker finishes the jobs it is
+    running (messages paced by Slack's tiers may be among them); killed if that takes more than 30 s."""
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
 def timed(fn: Callable[[], object]) -> float:
     t0 = time.perf_counter()
     response = fn()
@@ -63,17 +92,140 @@ def timed(fn: Callable[[], object]) -> float:
     return elapsed
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _stat(path: str) -> tuple[str, list[str]]:
+    """The name and the fields after it of a /proc .../stat file."""
+    text = Path(path).read_text()
+    head, tail = text.rsplit(")", 1)
+    return head.split("(", 1)[1], tail.split()
+
+
+def _cpu(fields: list[str]) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (threads that ended included)."""
+    return _cpu(_stat(f"/proc/{pid}/stat")[1])
+
+
+def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
+    """Each live thread of the process: its name (see support/thread_names.py) and CPU seconds so far."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            name, fields = _stat(f"/proc/{pid}/task/{tid}/stat")
+        except OSError:  # ended meanwhile
+            continue
+        out[int(tid)] = (name, _cpu(fields))
+    return out
+
+
+def _reaped(fields: list[str]) -> float:
+    """CPU of the children a process has waited for (``cutime`` + ``cstime``)."""
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu(pid: int) -> float:
+    """CPU seconds of the processes that ``pid`` started (git, a worker) and theirs, ended ones included."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                _, fields = _stat(f"/proc/{entry}/stat")
+            except OSError:
+                continue
+            parents[int(entry)] = int(fields[1])
+            cpu[int(entry)] = _cpu(fields) + _reaped(fields)
+    total, frontier = _reaped(_stat(f"/proc/{pid}/stat")[1]), [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent:
+                total += cpu[child]
+                frontier.append(child)
+    return total
+
+
+class CpuMeter:
+    """CPU used by a server from now on: the process, its background threads, the processes it started."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.start = (cpu_seconds(pid), thread_cpu(pid), children_cpu(pid))
+
+    def read(self) -> dict[str, float]:
+        total0, threads0, children0 = self.start
+        threads = thread_cpu(self.pid)
+        background = sum(
+            cpu - threads0.get(tid, (name, 0.0))[1]
+            for tid, (name, cpu) in threads.items()
+            if name.startswith(BACKGROUND_THREADS)
+        )
+        server = cpu_seconds(self.pid) - total0
+        return {"server": server, "ack_path": server - background, "children": children_cpu(self.pid) - children0}
+
+
+def states(store_path: Path) -> dict[str, int]:
+    """How many requests are in each state."""
+    db = sqlite3.connect(store_path, timeout=30)
+    try:
+        return dict(db.execute("SELECT state, COUNT(*) FROM requests GROUP BY state").fetchall())
+    finally:
+        db.close()
+
+
+def approvals_done(store_path: Path) -> tuple[int, int]:
+    """How many requests reached a pull request (or later), of how many there are."""
+    counts = states(store_path)
+    return sum(n for state, n in counts.items() if state in DONE_STATES), sum(counts.values())
+
+
+def settle(store_path: Path, timeout: float, expected: int | None = None) -> tuple[int, int, float]:
+    """Waits until ``expected`` requests (all by default) reached a pull request or ``timeout`` passed:
+    (done, of, seconds waited)."""
+    t0 = time.monotonic()
+    while True:
+        done, total = approvals_done(store_path)
+        if done >= (total if expected is None else expected) or time.monotonic() - t0 > timeout:
+            return done, total, time.monotonic() - t0
+        time.sleep(0.25)
+
+
+def profiler(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy recording the process until stopped (SIGINT), or None without py-spy."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        print(f"  (no py-spy: {out.name} not recorded)")
+        return None
+    cmd = [
+        spy,
+        "record",
+        "--threads",
+        *os.environ.get("SPY_OPTS", "--nonblocking -r 250").split(),
+        "-f",
+        "raw",
+        "-o",
+        str(out),
+        "--pid",
+        str(pid),
+    ]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
 
-def run(url: str, signing: str, slack_url: str, users: list[str], store_path: Path | None) -> dict:
+def run(
+    url: str,
+    signing: str,
+    slack_url: str,
+    users: list[str],
+    store_path: Path | None,
+    pid: int,
+    profile: Path | None = None,
+) -> dict:
     send = SlackSender(url, signing, slack_url.replace("/api/", "/response/1"))
     if store_path is not None:  # the bot: real pending requests to approve
         for u in users:
@@ -84,7 +236,7 @@ def run(url: str, signing: str, slack_url: str, users: list[str], store_path: Pa
             )
         import sqlite3
 
-        ids = [r[0] for r in sqlite3.connect(store_path).execute("SELECT id FROM requests")]
+        ids = [r[0] for r in sqlite3.connect(store_path).execute("SELECT id FROM requests ORDER BY created_at")]
     else:
         ids = [f"rbench{i:04d}" for i in range(len(users))]
     jobs: list[tuple[str, Callable[[], object]]] = []
@@ -97,11 +249,25 @@ def run(url: str, signing: str, slack_url: str, users: list[str], store_path: Pa
     for _, job in calm:  # one at a time, the work after each ack done before the next: the ack path alone
         calm_ms.append(timed(job))
         time.sleep(0.15)
+    if store_path is not None:  # the calm approvals' work done, so that the burst's CPU is the burst's own
+        settle(store_path, SETTLE_SECONDS, CALM_USERS)
+    meter = CpuMeter(pid)
+    spy = profiler(pid, profile) if profile is not None else None
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         t0 = time.perf_counter()
         results = list(pool.map(lambda job: (job[0], timed(job[1])), burst))
         wall = time.perf_counter() - t0
+    if spy is not None:
+        spy.send_signal(2)
+        spy.wait(30)
+    acked = meter.read()
     out: dict = {"wall": wall, "n": len(results), "calm": (statistics.median(calm_ms), pct(calm_ms, 99))}
+    out["acked"] = acked
+    if store_path is not None:  # the work after the acks: every approval reaches its pull request
+        done, total, waited = settle(store_path, SETTLE_SECONDS)
+        out["final"] = (done, total, waited, states(store_path))
+    time.sleep(0.5)  # messages still being sent once the last state is written
+    out["cpu"] = meter.read()
     for kind in ("command", "click", "all"):
         values = [ms for k, ms in results if kind in ("all", k)]
         out[kind] = (statistics.median(values), pct(values, 99))
@@ -131,13 +297,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             bare, bare_url = start("serve_bare.py", base, Path(tmp) / "bare.log")
             try:
-                cpu0 = cpu_seconds(bare.pid)
-                results.append(("bare Bolt app", run(bare_url, signing, slack_url, users, None)))
-                results[-1][1]["cpu"] = cpu_seconds(bare.pid) - cpu0
+                results.append(("bare Bolt app", run(bare_url, signing, slack_url, users, None, bare.pid)))
             finally:
                 bare.terminate()
                 bare.wait(10)
-        for delay in (0.0, REPO_DELAY):  # the bot's ack must not depend on how slow the repository is
+        # The bot's ack must not depend on how slow the repository is. BENCH_SWITCHES="0.0005 ..." adds runs of
+        # the bot (repository +0 s) with the interpreter's switch interval set so (sys.setswitchinterval).
+        variants = [(0.0, ""), (REPO_DELAY, ""), *((0.0, s) for s in os.environ.get("BENCH_SWITCHES", "").split())]
+        for delay, switch in variants:
             with tempfile.TemporaryDirectory() as tmp:
                 store = Path(tmp) / "state.db"
                 bot_env = {
@@ -146,16 +313,18 @@ def main() -> None:
                     "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
                     "NOTEBOOK_BOT_CLOUD": "simulated",
                     "BENCH_REPO_DELAY": str(delay),
+                    "BENCH_SWITCH": switch,
                 }
                 bot, bot_url = start("serve_slow.py", bot_env, Path(tmp) / "bot.log")
+                profile = Path(PROFILE) / f"bot-{delay:.0f}s.txt" if PROFILE else None
                 try:
-                    cpu0 = cpu_seconds(bot.pid)
-                    results.append((f"bot, repo +{delay:.0f}s", run(bot_url, signing, slack_url, users, store)))
-                    time.sleep(delay + 1)  # let the work after the acks finish, to count its CPU too
-                    results[-1][1]["cpu"] = cpu_seconds(bot.pid) - cpu0
+                    result = run(bot_url, signing, slack_url, users, store, bot.pid, profile)
+                    name = f"bot, repo +{delay:.0f}s" + (f", switch {float(switch) * 1000:g} ms" if switch else "")
+                    results.append((name, result))
                 finally:
-                    bot.terminate()
-                    bot.wait(10)
+                    stop(bot)
+                    if PROFILE:  # what the server logged, next to its profile
+                        shutil.copy(Path(tmp) / "bot.log", Path(PROFILE) / f"bot-{delay:.0f}s.log")
     finally:
         sink.terminate()
         sink.wait(10)
@@ -163,20 +332,35 @@ def main() -> None:
     print(
         f"ack latency: {n} signed requests per server ({USERS} x /notebook status, /notebook new, Approve "
         f"click), concurrency {CONCURRENCY}; notebook-bot serve with its infra repository slowed by 0 s and "
-        f"{REPO_DELAY:.0f} s per pull request"
+        f"{REPO_DELAY:.0f} s per pull request; a rate budget's minute lasts {TIME_SCALE} min (BENCH_TIME_SCALE)"
     )
     print(f"  in a burst at concurrency {CONCURRENCY}:")
-    print(f"  {'':17} {'':8}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"  {'':30} {'':8}{'p50 ms':>9}{'p99 ms':>9}")
     for name, result in results:
         for kind in ("command", "click", "all"):
             p50, p99 = result[kind]
-            print(f"  {name:<17} {kind:<8}{p50:>9.1f}{p99:>9.1f}")
+            print(f"  {name:<30} {kind:<8}{p50:>9.1f}{p99:>9.1f}")
     print(f"  one at a time ({3 * CALM_USERS} requests, the server otherwise idle): the ack path alone")
     for name, result in results:
         p50, p99 = result["calm"]
-        print(f"  {name:<17} {'all':<8}{p50:>9.1f}{p99:>9.1f}")
+        print(f"  {name:<30} {'all':<8}{p50:>9.1f}{p99:>9.1f}")
+    print("  CPU per burst request, from the burst's start until the work after its acks is done (ms):")
+    print(f"  {'':30} {'all work':>9}{'server':>9}{'ack path':>9}{'others':>9}   during the burst: server, ack path")
     for name, result in results:
-        print(f"  {name}: {1000 * result['cpu'] / result['n']:.1f} ms of CPU per request, all work included")
+        n, cpu, acked = result["n"], result["cpu"], result["acked"]
+        every = cpu["server"] + cpu["children"]
+        print(
+            f"  {name:<30} {1000 * every / n:>9.1f}{1000 * cpu['server'] / n:>9.1f}{1000 * cpu['ack_path'] / n:>9.1f}"
+            f"{1000 * cpu['children'] / n:>9.1f}   {1000 * acked['server'] / n:.1f}, {1000 * acked['ack_path'] / n:.1f}"
+        )
+    print("  (server: the server process, all threads; ack path: without its background pools work*/repo*/wait*;")
+    print("   others: processes it started, e.g. git or a worker)")
+    for name, result in results:
+        print(f"  {name}: the burst took {result['wall']:.2f} s, {result['n'] / result['wall']:.0f} requests/s")
+    for name, result in results[1:]:
+        done, total, waited, counts = result["final"]
+        left = "" if done == total else f" (by state: {counts})"
+        print(f"  {name}: {done} of {total} requests reached pr_open or later, {waited:.1f} s after the burst{left}")
     bare_p99 = results[0][1]["all"][1]
     for name, result in results[1:]:
         p99 = result["all"][1]

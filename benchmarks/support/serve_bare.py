@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
@@ -10,8 +12,12 @@ from slack_sdk import WebClient
 
 from bot.web.server import Server
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for support.*
+from support import thread_names
+
 
 def main() -> None:
+    thread_names.install()
     app = App(
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
         token_verification_enabled=False,

@@ -1,35 +1,26 @@
-"""`notebook-bot serve`, exactly, with the infra repository slowed down by BENCH_REPO_DELAY seconds per PR
-(in the server and in the worker process it starts)."""
+"""`notebook-bot serve`, exactly, with the infra repository slowed down by BENCH_REPO_DELAY seconds per PR and
+the rate budgets' clocks sped up by BENCH_TIME_SCALE when set (in the server and in the worker process it starts:
+``slow_scaled/sitecustomize.py``, which both load)."""
 
 from __future__ import annotations
 
 import os
+import runpy
 import sys
-import time
+from pathlib import Path
 
-from bot.infra.base import FileChange, PullRequest
-from bot.infra.local_git import LocalGitRepo
-
-_open = LocalGitRepo.open_pull_request
-
-
-def _slow_open(self: LocalGitRepo, change: FileChange) -> PullRequest:
-    time.sleep(float(os.environ.get("BENCH_REPO_DELAY", "2")))
-    return _open(self, change)
-
-
-LocalGitRepo.open_pull_request = _slow_open  # type: ignore[method-assign]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for support.*
+from support import thread_names
 
 if __name__ == "__main__":
-    from pathlib import Path
+    patches = Path(__file__).resolve().parent / "slow_scaled"
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(patches), os.environ.get("PYTHONPATH")) if p)
+    os.environ["SLOW_REPO_DELAY"] = os.environ.get("BENCH_REPO_DELAY", "2")
+    runpy.run_path(str(patches / "sitecustomize.py"))  # this process's patches, as its worker's
 
     from bot.cli import main
 
-    # The worker process serve starts opens the pull requests: it is slowed the same way (a sitecustomize).
-    slow = Path(__file__).resolve().parents[2] / "tests" / "support" / "slow_repo"
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(slow), os.environ.get("PYTHONPATH")) if p)
-    os.environ["SLOW_REPO_DELAY"] = os.environ.get("BENCH_REPO_DELAY", "2")
-
+    thread_names.install()  # so that the benchmark can tell the ack path's threads from the background's
     if os.environ.get("BENCH_SWITCH"):
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
 

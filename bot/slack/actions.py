@@ -84,10 +84,10 @@ def register(app: App, s: SlackServices) -> None:
             view_id=view["id"],
             hash=view.get("hash"),
             view=(
-                on_behalf(request_modal(templates, s.policy, chosen), person)
+                on_behalf(request_modal(templates, s.policy, chosen), person).to_dict()
                 if owner
-                else request_modal(templates, s.policy, chosen)
-            ).to_dict(),
+                else s.request_forms.view(templates, chosen)
+            ),
         )
 
     @app.action(Action.APPROVE.value)

@@ -21,6 +21,7 @@ from bot.domain.people import Person
 from bot.slack import messages
 from bot.slack.context import Invocation, SlackServices
 from bot.slack.ids import COMMAND
+from bot.slack.kept_alive import use_kept_alive_connections
 from bot.slack.lifecycle_commands import LIFECYCLE_SUBCOMMANDS
 from bot.slack.modals import checking_modal, notice_modal, request_modal
 from bot.slack.replies import explained, said, unexpected
@@ -48,8 +49,7 @@ def offered_templates(s: SlackServices, person: Person) -> list[Template]:
 
 def open_request_modal(s: SlackServices, person: Person, trigger_id: str, client: WebClient) -> None:
     """Opens the request form with the templates this person may use now (or says why not)."""
-    templates = offered_templates(s, person)
-    client.views_open(trigger_id=trigger_id, view=request_modal(templates, s.policy).to_dict())
+    client.views_open(trigger_id=trigger_id, view=s.request_forms.view(offered_templates(s, person)))
 
 
 def open_request_modal_for(
@@ -69,13 +69,13 @@ def open_request_modal_for(
     view_id = str((opened.get("view") or {}).get("id") or "")
     try:
         person = s.directory.person(user_id, team_id, budget=30.0)  # the trigger is spent: time is no object
-        view = request_modal(offered_templates(s, person), s.policy)
+        view = s.request_forms.view(offered_templates(s, person))
     except NotebookBotError as e:
-        view = notice_modal("New notebook", said(e))
+        view = notice_modal("New notebook", said(e)).to_dict()
     except Exception:
-        view = notice_modal("New notebook", unexpected("opening the request form"))
+        view = notice_modal("New notebook", unexpected("opening the request form")).to_dict()
     try:
-        client.views_update(view_id=view_id, view=view.to_dict())
+        client.views_update(view_id=view_id, view=view)
     except SlackApiError as e:
         if e.response.get("error") == "not_found":  # they closed the placeholder: nothing to show it on
             log.info("the request form of %s was closed before it was filled in", user_id)
@@ -148,6 +148,10 @@ def mentions_resolved(s: SlackServices, words: list[str]) -> list[str]:
 
 
 def register(app: App, s: SlackServices) -> None:
+    # Registered with the first listeners (build_bolt_app always registers these): every listener's Slack
+    # calls and replies then reuse kept-alive connections instead of opening one each.
+    use_kept_alive_connections(app)
+
     @app.command(COMMAND)
     def notebook(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         words = command_words(str(body.get("text") or ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from slack_bolt import Respond
@@ -11,6 +12,7 @@ from slack_sdk import WebClient
 from bot.config.policy import Policy
 from bot.domain.people import Person
 from bot.slack.people import Directory
+from bot.slack.request_forms import RequestForms
 from bot.workflow.fleet import Fleet
 from bot.workflow.lifecycle import Lifecycle
 from bot.workflow.ports import Background, Clock, Notifier
@@ -34,6 +36,11 @@ class SlackServices:
     @property
     def life(self) -> Lifecycle:
         return self.lifecycle
+
+    @cached_property
+    def request_forms(self) -> RequestForms:
+        """The ``/notebook new`` form, built once per templates offered (the policy does not change)."""
+        return RequestForms(self.policy)
 
 
 @dataclass
