@@ -108,15 +108,24 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
                 db.execute("COMMIT")
 
     def _statement(self, sql: str, args: tuple[object, ...]) -> sqlite3.Cursor:
-        """One write statement, atomic by itself (autocommit), for the writes on the ack path (replay and
-        send-once claims, audit notes, jobs). It does not queue on this process's write lock: SQLite holds
-        its own lock only while the statement runs in C, whereas the Python lock would be held until the
-        thread won the interpreter back — under a burst, milliseconds per write, and every ack behind it.
-        A statement that meets a transaction in progress waits in SQLite's busy handler."""
-        try:
-            return self._connection().execute(sql, args)
-        except sqlite3.Error as e:
-            raise StoreUnavailable(str(e)) from e
+        """One write statement, atomic by itself (autocommit): one trip through SQLite where a transaction
+        takes four. Under load each trip may wait for the interpreter, and the write lock is held meanwhile,
+        so the writes on the ack path (replay claims, send-once claims, audit notes, jobs) are single
+        statements."""
+        with self._write_lock:
+            try:
+                return self._connection().execute(sql, args)
+            except sqlite3.Error as e:
+                raise StoreUnavailable(str(e)) from e
+
+    def _statement_row(self, sql: str, args: tuple[object, ...]) -> tuple[object, ...] | None:
+        """One write statement with ``RETURNING``, its row read before the statement ends."""
+        with self._write_lock:
+            try:
+                row: tuple[object, ...] | None = self._connection().execute(sql, args).fetchone()
+                return row
+            except sqlite3.Error as e:
+                raise StoreUnavailable(str(e)) from e
 
     def _write(self, db: sqlite3.Connection, request: EnvironmentRequest, *, insert: bool) -> None:
         row = (

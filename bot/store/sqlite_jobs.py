@@ -14,7 +14,7 @@ from bot.store.jobs import Job, job_from, job_record
 class _Transactions(Protocol):
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
-    def _statement(self, sql: str, args: tuple[object, ...]) -> sqlite3.Cursor: ...
+    def _statement_row(self, sql: str, args: tuple[object, ...]) -> tuple[object, ...] | None: ...
 
 
 class SqliteJobs:
@@ -23,16 +23,14 @@ class SqliteJobs:
     def add_job(self: _Transactions, job: Job, now: float) -> bool:
         """Adds ``job``, due at once: True if it was not there. A job already waiting keeps its place (with
         the newest arguments); one being worked on is marked to run once more when it ends."""
-        # Single statements, each atomic (the server writes jobs before its acks); the second finds the job
-        # unless a worker finished it in between, and then it is added anew.
-        body = json.dumps(job_record(job))
-        while True:
-            insert = "INSERT OR IGNORE INTO jobs (key, lane, not_before, body) VALUES (?, ?, ?, ?)"
-            if self._statement(insert, (job.key, job.lane, now, body)).rowcount == 1:
-                return True
-            again = "UPDATE jobs SET again = again OR (holder <> '' AND not_before > ?), body = ? WHERE key = ?"
-            if self._statement(again, (now, body, job.key)).rowcount == 1:
-                return False
+        # One statement (the server writes it before its ack): asks counts the asks since the job was added.
+        row = self._statement_row(
+            "INSERT INTO jobs (key, lane, not_before, body) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "again = again OR (holder <> '' AND not_before > ?), body = excluded.body, asks = asks + 1 "
+            "RETURNING asks",
+            (job.key, job.lane, now, json.dumps(job_record(job)), now),
+        )
+        return row is not None and int(str(row[0])) == 1
 
     def take_jobs(self: _Transactions, holder: str, room: Mapping[str, int], now: float, lease: float) -> list[Job]:
         """Takes up to ``room[lane]`` due jobs of each lane for ``holder``, until ``now + lease``; oldest first.
