@@ -14,6 +14,7 @@ from bot.domain.request import AuditRecord, EnvironmentRequest, iso, parse_iso
 from bot.domain.states import State
 from bot.domain.transitions import Step
 from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
+from bot.store.group_claims import Ask, GroupClaims
 from bot.store.sqlite_coordination import SCHEMA as COORDINATION_SCHEMA
 from bot.store.sqlite_coordination import SqliteCoordination
 from bot.store.sqlite_jobs import SqliteJobs
@@ -76,6 +77,7 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         # growing steps (up to 100 ms) and made a click wait behind background writes. Other processes
         # still serialise through SQLite's own lock.
         self._write_lock = threading.Lock()
+        self._group_claims = GroupClaims(self._write_claims)  # a burst's replay claims, written together
         try:
             self._connection().executescript(_SCHEMA + COORDINATION_SCHEMA)  # executescript manages its own transaction
         except sqlite3.Error as e:
@@ -225,18 +227,38 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         self._statement("DELETE FROM claims WHERE key=?", (key,))
 
     def claim_until(self, key: str, at: datetime, until: datetime) -> bool:
-        # A claim past its until is taken as if it were not there; the others past theirs go now and then.
-        with self._seq_lock:
-            self._claims_since_sweep = (getattr(self, "_claims_since_sweep", 0) + 1) % _SWEEP_EVERY
-            sweep = self._claims_since_sweep == 0
-        if sweep:
-            self._statement("DELETE FROM expiring_claims WHERE until <= ?", (iso(at),))
-        cur = self._statement(
-            "INSERT INTO expiring_claims (key, until) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET until=excluded.until WHERE expiring_claims.until <= ?",
-            (key, iso(until), iso(at)),
-        )
-        return cur.rowcount == 1
+        return self._group_claims.claim(key, str(iso(until)), str(iso(at)))
+
+    def _write_claims(self, group: list[Ask]) -> None:
+        """Writes a group of claims in one transaction: a key held by a claim not yet past its until (or
+        asked for twice in the group) is not taken again; the others are, past ones replaced."""
+        at = min(ask.at for ask in group)  # the earliest "now" of the group: never takes a claim too early
+        firsts: dict[str, Ask] = {}
+        for ask in group:
+            firsts.setdefault(ask.key, ask)
+        keys = list(firsts)
+        marks = ",".join("?" * len(keys))
+        with self._transaction() as db:
+            held = {
+                str(row[0])
+                for row in db.execute(
+                    f"SELECT key FROM expiring_claims WHERE key IN ({marks}) AND until > ?",  # noqa: S608 - placeholders only
+                    (*keys, at),
+                )
+            }
+            new = [firsts[k] for k in keys if k not in held]
+            if new:
+                db.execute(
+                    f"INSERT OR REPLACE INTO expiring_claims (key, until) VALUES {','.join(['(?, ?)'] * len(new))}",  # noqa: S608 - placeholders only
+                    tuple(value for ask in new for value in (ask.key, ask.until)),
+                )
+            with self._seq_lock:
+                self._claims_since_sweep = (getattr(self, "_claims_since_sweep", 0) + len(group)) % _SWEEP_EVERY
+                sweep = self._claims_since_sweep < len(group)
+            if sweep:  # the claims past their until go now and then
+                db.execute("DELETE FROM expiring_claims WHERE until <= ?", (at,))
+        for ask in new:
+            ask.result = True
 
     def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
         wanted = list(dict.fromkeys(keys))
