@@ -90,12 +90,13 @@ def register(app: App, s: SlackServices) -> None:
             ),
         )
 
-    @app.action(Action.APPROVE.value)
-    def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        # Ack first: the decision is a compare-and-set that may queue behind other clicks on the same
-        # request (fifty admins at once), and Slack gives up after 3 s. The card's update is the admin's
-        # confirmation; a click lost in a crash leaves the buttons there to click again.
+    def approve_ack(ack: Ack) -> None:
         ack()
+
+    # Ack first, decide after (the lazy part; under serve, a job for the worker): the decision is a
+    # compare-and-set that may queue behind other clicks on the same request (fifty admins at once), and
+    # Slack gives up after 3 s. The card's update is the admin's confirmation.
+    def approve(body: dict[str, Any], respond: Respond) -> None:
         request_id = body["actions"][0]["value"]
         say = _ephemeral(respond)
         with explained("approving a request", say):
@@ -105,6 +106,8 @@ def register(app: App, s: SlackServices) -> None:
                 say(messages.already_decided(request, _decided_at(s, request)))
             elif (body.get("channel") or {}).get("id") != request.slack.card_channel:  # a reminder DM
                 respond(text=f"✅ You approved *{request.display_name}* (`{request.id}`).", replace_original=True)
+
+    app.action(Action.APPROVE.value)(ack=approve_ack, lazy=[approve])
 
     @app.action(Action.REJECT.value)
     def reject(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 
 
 class PooledWebClient(WebClient):
+    def __deepcopy__(self, memo: dict[int, object]) -> PooledWebClient:
+        # Shared, not copied: Bolt deep-copies a request's context for its lazy listeners, and a pool of
+        # connections (with its lock) is meant to be shared by every thread.
+        return self
+
     def __init__(self, *args: Any, pool_size: int = 32, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pool_size = pool_size

@@ -152,8 +152,7 @@ def register(app: App, s: SlackServices) -> None:
     # calls and replies then reuse kept-alive connections instead of opening one each.
     use_kept_alive_connections(app)
 
-    @app.command(COMMAND)
-    def notebook(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def notebook_ack(ack: Ack, body: dict[str, Any]) -> None:
         words = command_words(str(body.get("text") or ""))
         sub = words[0].lower() if words else "help"
         if sub in ("help", "") or sub not in SUBCOMMANDS:
@@ -161,6 +160,14 @@ def register(app: App, s: SlackServices) -> None:
             ack(response_type="ephemeral", text=prefix + messages.HELP)
             return
         ack()
+
+    # The help is the ack itself; every other subcommand is answered after the ack (the lazy part; under
+    # serve, a job for the worker).
+    def notebook(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        words = command_words(str(body.get("text") or ""))
+        sub = words[0].lower() if words else "help"
+        if sub in ("help", "") or sub not in SUBCOMMANDS:
+            return
         user, team = body["user_id"], body.get("team_id", "")
         with explained(f"/notebook {sub}", _ephemeral(respond)):
             if sub == "new" and len(words) == 1:  # the trigger lives 3 s: the form must not wait on Slack's directory
@@ -169,3 +176,5 @@ def register(app: App, s: SlackServices) -> None:
             person = s.directory.actor(user, team)
             args = mentions_resolved(s, words[1:]) if sub in ("list", "costs", "new") else words[1:]
             SUBCOMMANDS[sub](Invocation(s, person, args, respond, body, client))
+
+    app.command(COMMAND)(ack=notebook_ack, lazy=[notebook])

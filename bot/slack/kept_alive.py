@@ -37,6 +37,11 @@ _TIMEOUT = 30  # the stock webhook client's
 class ResponseConnections:
     """Kept-alive connections to ``response_url`` hosts, shared by every reply; made at the first."""
 
+    def __deepcopy__(self, memo: dict[int, object]) -> ResponseConnections:
+        # Shared, not copied: Bolt deep-copies a request's context for its lazy listeners, and a pool of
+        # connections (with its lock) is meant to be shared by every thread.
+        return self
+
     def __init__(self) -> None:
         self._pool: urllib3.PoolManager | None = None
         self._lock = threading.Lock()
@@ -82,6 +87,11 @@ class _PooledWebhookClient(WebhookClient):
 
 class PooledRespond(Respond):
     """Bolt's ``respond``, its posts to ``response_url`` on the pool's kept-alive connections."""
+
+    def __deepcopy__(self, memo: dict[int, object]) -> PooledRespond:
+        # Shared, not copied: Bolt deep-copies a request's context for its lazy listeners, and a pool of
+        # connections (with its lock) is meant to be shared by every thread.
+        return self
 
     def __init__(self, response_url: str | None, connections: ResponseConnections) -> None:
         super().__init__(response_url=response_url)

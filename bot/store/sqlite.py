@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from bot.domain.request import AuditRecord, EnvironmentRequest, iso, parse_iso
 from bot.domain.states import State
@@ -89,7 +91,9 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=30000")
+            # Waiting for another process's write is ours (``_waiting``), in steps of a fraction of a millisecond:
+            # SQLite's own busy handler sleeps 1, 2, 5, 10... ms, and a burst's acks would sleep behind the worker.
+            db.execute("PRAGMA busy_timeout=0")
             self._local.db = db
         return db
 
@@ -98,7 +102,7 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         with self._write_lock:
             try:
                 db = self._connection()
-                db.execute("BEGIN IMMEDIATE")
+                _waiting(lambda: db.execute("BEGIN IMMEDIATE"))
             except sqlite3.Error as e:
                 raise StoreUnavailable(str(e)) from e
             try:
@@ -116,7 +120,8 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         statements."""
         with self._write_lock:
             try:
-                return self._connection().execute(sql, args)
+                db = self._connection()
+                return _waiting(lambda: db.execute(sql, args))
             except sqlite3.Error as e:
                 raise StoreUnavailable(str(e)) from e
 
@@ -124,7 +129,8 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         """One write statement with ``RETURNING``, its row read before the statement ends."""
         with self._write_lock:
             try:
-                row: tuple[object, ...] | None = self._connection().execute(sql, args).fetchone()
+                db = self._connection()
+                row: tuple[object, ...] | None = _waiting(lambda: db.execute(sql, args).fetchone())
                 return row
             except sqlite3.Error as e:
                 raise StoreUnavailable(str(e)) from e
@@ -295,9 +301,27 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
 
     def _query(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
         try:
-            return self._connection().execute(sql, args).fetchall()
+            db = self._connection()
+            return _waiting(lambda: db.execute(sql, args).fetchall())
         except sqlite3.Error as e:
             raise StoreUnavailable(str(e)) from e
+
+
+_T = TypeVar("_T")
+BUSY_WAIT = 30.0  # seconds another process may hold the database before a write gives up
+
+
+def _waiting(step: Callable[[], _T]) -> _T:
+    """Runs ``step``, again while another process holds the database: short sleeps, growing to 2 ms."""
+    deadline, pause = time.monotonic() + BUSY_WAIT, 0.0001
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as e:
+            if ("locked" not in str(e) and "busy" not in str(e)) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.002)
 
 
 def _entry(row: tuple[object, ...]) -> DirectoryEntry:

@@ -32,7 +32,8 @@ LEASE_SECONDS = 30.0
 ATTEMPT = "attempt"  # in every handler's args: 1 the first time; more after a worker died running the job
 # default: new messages; repo: pull requests (GitHub's write pacing); updates: messages updated in place, each
 # of which may sleep until its turn under Slack's chat.update budget (a sleeping thread costs next to nothing).
-DEFAULT_LANES: Mapping[str, int] = {"default": 8, "repo": 4, "updates": 16}
+# listeners: the listeners' work after their ack, under serve (bot/slack/lazy_jobs.py).
+DEFAULT_LANES: Mapping[str, int] = {"default": 8, "repo": 4, "updates": 16, "listeners": 16}
 
 
 class JobQueue:

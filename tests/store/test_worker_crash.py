@@ -5,6 +5,7 @@ request once — on SQLite and on Firestore."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -176,4 +177,64 @@ def test_serve_stopped_by_sigterm_stops_its_worker_and_exits(
         wait_for("the worker to be gone", lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 30)
     finally:
         if serve.poll() is None:
+            serve.kill()
+
+
+def test_a_click_is_acknowledged_by_the_server_and_decided_by_the_worker_from_the_store(
+    backend: Backend, child_env: dict[str, str], slack: LoopbackSlack, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        **child_env,
+        "PORT": str(port),
+        "SLACK_BOT_TOKEN": "xoxb-lazy",
+        "SLACK_SIGNING_SECRET": "signing-secret-lazy",
+        "SLACK_API_URL": slack.url,
+        "NOTEBOOK_BOT_REPO": f"local:{tmp_path}/infra",
+        "NOTEBOOK_BOT_CLOUD": "simulated",
+    }
+    serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"], env=env, cwd=ROOT)
+    store = backend.open()
+    worker: list[int] = []
+    try:
+        send = SlackSender(f"http://127.0.0.1:{port}", "signing-secret-lazy", slack.response_url())
+
+        def submitted() -> object:
+            try:
+                answer = send.submit_view(
+                    ALICE.id,
+                    "notebook_new_request",
+                    {"template": option_value("cpu-small"), "display_name": text_value("lazy-test")},
+                )
+            except OSError:
+                return False
+            return answer.status == 200
+
+        wait_for("serve to take a request", submitted)
+        found: Any = wait_for("the request in the store", lambda: store.find(owner_user_id=ALICE.id))
+        [request] = found
+        worker = list(wait_for("serve's worker", lambda: worker_of(serve.pid)))  # type: ignore[call-overload]
+        wait_for("the submission's messages", lambda: store.waiting_jobs() == 0)
+        for pid in worker:
+            os.kill(pid, signal.SIGSTOP)  # the worker is stuck: the server still answers Slack at once
+        assert send.click(ADMIN.id, "approve", request.id).status == 200
+        assert store.waiting_jobs() == 1  # the click's work, in the store before the ack went out
+        pending = store.get(request.id)
+        assert pending is not None and pending.state == State.PENDING_APPROVAL
+        for pid in worker:
+            os.kill(pid, signal.SIGCONT)
+        decided: Any = wait_for(
+            "the worker to decide",
+            lambda: (r := store.get(request.id)) is not None and r.state != State.PENDING_APPROVAL,
+        )
+        assert decided
+        assert store.get(request.id).state in (State.APPROVED, State.PR_OPEN)  # type: ignore[union-attr]
+    finally:
+        for pid in worker:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGCONT)
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(20)
+        except subprocess.TimeoutExpired:
             serve.kill()

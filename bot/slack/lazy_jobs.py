@@ -1,0 +1,71 @@
+"""Listeners' work after their ack, as durable jobs: Bolt's lazy listeners, run by the worker process.
+
+A listener registered with ``ack=`` and ``lazy=[...]`` answers Slack at once and leaves the rest to its lazy
+function. Under ``notebook-bot serve`` that rest is a job in the store (``LazyJobs``): the server's
+interpreter only acknowledges, and a click acknowledged and then lost in a crash is not lost — the job is in
+the store before the ack goes out. The worker hands the same request to its own Bolt app marked lazy-only
+(signed again with the app's secret, since it may run after Slack's five-minute window), so that only the
+lazy function runs there — as Bolt's AWS Lambda adapter runs lazy listeners in a second invocation.
+Elsewhere (tests, the demo, Socket Mode) lazy functions run in the listeners' threads, Bolt's default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.lazy_listener import LazyListenerRunner
+
+from bot.workflow.ports import Jobs
+
+log = logging.getLogger(__name__)
+
+LAZY = "slack-lazy"  # the job kind
+LANE = "listeners"  # a lane of its own: a form must open while its trigger lives (3 s), never behind messages
+
+
+class LazyJobs(LazyListenerRunner):
+    """Bolt's lazy listener runner for the server: each lazy function call becomes a job for the worker."""
+
+    def __init__(self, jobs: Jobs) -> None:
+        self.jobs = jobs
+        self.logger = log
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        headers = {k: list(v) for k, v in request.headers.items() if not k.startswith("x-slack-bolt-lazy")}
+        self.jobs.enqueue(
+            LAZY,
+            uuid.uuid4().hex,
+            lane=LANE,
+            body=request.raw_body,
+            headers=headers,
+            function=request.lazy_function_name,
+        )
+
+
+def lazy_job_handler(bolt: App, signing_secret: str) -> Callable[[str, dict[str, Any]], None]:
+    """The worker's side: dispatches a stored request to ``bolt`` so that only its lazy function runs."""
+
+    def run(_: str, args: dict[str, Any]) -> None:
+        body = str(args["body"])
+        timestamp = str(int(time.time()))
+        base = f"v0:{timestamp}:{body}".encode()
+        signature = "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+        headers: dict[str, Any] = {
+            **dict(args.get("headers") or {}),
+            "x-slack-request-timestamp": [timestamp],
+            "x-slack-signature": [signature],
+            "x-slack-bolt-lazy-only": ["1"],
+            "x-slack-bolt-lazy-function-name": [str(args["function"])],
+        }
+        response = bolt.dispatch(BoltRequest(body=body, headers=headers))
+        if response.status >= 400:
+            log.warning("a listener's work after its ack was refused by Bolt (HTTP %s)", response.status)
+
+    return run
