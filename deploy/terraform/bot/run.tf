@@ -72,7 +72,8 @@ resource "google_cloud_run_v2_service" "bot" {
           cpu    = var.cpu
           memory = var.memory
         }
-        # CPU stays allocated between requests: the bot keeps working after it has acked Slack.
+        # CPU stays allocated between requests: the worker process serve starts in this container keeps
+        # working after the server has acked Slack (the work after each ack is a job in Firestore).
         cpu_idle          = false
         startup_cpu_boost = true
       }
