@@ -11,8 +11,6 @@ Elsewhere (tests, the demo, Socket Mode) lazy functions run in the listeners' th
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import time
 import uuid
@@ -21,6 +19,7 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.lazy_listener import LazyListenerRunner
+from slack_sdk.signature import SignatureVerifier
 
 from bot.workflow.ports import Jobs
 
@@ -52,11 +51,12 @@ class LazyJobs(LazyListenerRunner):
 def lazy_job_handler(bolt: App, signing_secret: str) -> Callable[[str, dict[str, Any]], None]:
     """The worker's side: dispatches a stored request to ``bolt`` so that only its lazy function runs."""
 
+    signer = SignatureVerifier(signing_secret)
+
     def run(_: str, args: dict[str, Any]) -> None:
         body = str(args["body"])
         timestamp = str(int(time.time()))
-        base = f"v0:{timestamp}:{body}".encode()
-        signature = "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+        signature = signer.generate_signature(timestamp=timestamp, body=body)
         headers: dict[str, Any] = {
             **dict(args.get("headers") or {}),
             "x-slack-request-timestamp": [timestamp],
@@ -65,7 +65,11 @@ def lazy_job_handler(bolt: App, signing_secret: str) -> Callable[[str, dict[str,
             "x-slack-bolt-lazy-function-name": [str(args["function"])],
         }
         response = bolt.dispatch(BoltRequest(body=body, headers=headers))
-        if response.status >= 400:
-            log.warning("a listener's work after its ack was refused by Bolt (HTTP %s)", response.status)
+        if response.status >= 400:  # e.g. a worker run elsewhere with another SLACK_SIGNING_SECRET than the server
+            log.error(
+                "a listener's work after its ack was refused by Bolt (HTTP %s); the worker's SLACK_SIGNING_SECRET "
+                "must be the server's",
+                response.status,
+            )
 
     return run

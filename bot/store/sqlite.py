@@ -80,20 +80,23 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         # still serialise through SQLite's own lock.
         self._write_lock = threading.Lock()
         self._group_claims = GroupClaims(self._write_claims)  # a burst's replay claims, written together
+        self._claims_since_sweep = 0
         try:
-            self._connection().executescript(_SCHEMA + COORDINATION_SCHEMA)  # executescript manages its own transaction
+            db = self._connection()
+            # executescript manages its own transaction; every statement is IF NOT EXISTS, so it may run again
+            _waiting(lambda: db.executescript(_SCHEMA + COORDINATION_SCHEMA))
         except sqlite3.Error as e:
             raise StoreUnavailable(str(e)) from e
 
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
+            # timeout=0: waiting for another process's write is ours (``_waiting``), in steps of a fraction of a
+            # millisecond; SQLite's own busy handler sleeps 1, 2, 5, 10... ms, and a burst's acks would sleep
+            # behind the worker.
+            db = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+            _waiting(lambda: db.execute("PRAGMA journal_mode=WAL"))  # another process may be writing
             db.execute("PRAGMA synchronous=NORMAL")
-            # Waiting for another process's write is ours (``_waiting``), in steps of a fraction of a millisecond:
-            # SQLite's own busy handler sleeps 1, 2, 5, 10... ms, and a burst's acks would sleep behind the worker.
-            db.execute("PRAGMA busy_timeout=0")
             self._local.db = db
         return db
 
@@ -259,7 +262,7 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
                     tuple(value for ask in new for value in (ask.key, ask.until)),
                 )
             with self._seq_lock:
-                self._claims_since_sweep = (getattr(self, "_claims_since_sweep", 0) + len(group)) % _SWEEP_EVERY
+                self._claims_since_sweep = (self._claims_since_sweep + len(group)) % _SWEEP_EVERY
                 sweep = self._claims_since_sweep < len(group)
             if sweep:  # the claims past their until go now and then
                 db.execute("DELETE FROM expiring_claims WHERE until <= ?", (at,))

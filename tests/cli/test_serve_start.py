@@ -100,18 +100,17 @@ def serve_env(tmp_path: Path, slack: LoopbackSlack, **extra: str) -> dict[str, s
     }
 
 
+def python(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """This interpreter with ``args``, to its end (two minutes at most), its output kept."""
+    return subprocess.run(
+        [sys.executable, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
 def test_serve_on_sqlite_acks_without_firestore_google_auth_or_the_dataproc_types(
     tmp_path: Path, slack: LoopbackSlack
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", SERVE_THEN_LIST_MODULES],
-        env=serve_env(tmp_path, slack, NOTEBOOK_BOT_CONFIG=str(EXAMPLE)),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = python(tmp_path, serve_env(tmp_path, slack, NOTEBOOK_BOT_CONFIG=str(EXAMPLE)), "-c", SERVE_THEN_LIST_MODULES)
     assert done.returncode == 0, done.stderr[-3000:]
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["status"] == 200
@@ -134,15 +133,7 @@ def test_serve_with_a_policy_that_would_fail_an_approval_stops_with_the_line_che
     bad = tmp_path / "policy.yaml"
     bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("  subnet: projects", "  # subnet: projects", 1))
     env = serve_env(tmp_path, slack, NOTEBOOK_BOT_CONFIG=str(bad))
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = python(tmp_path, env, "-m", "bot", "serve", "--host", "127.0.0.1")
     assert done.returncode == 2, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert f"{bad}: gcp.subnet: network and subnet go together (template cpu-small would not render)" in done.stderr
@@ -151,15 +142,8 @@ def test_serve_with_a_policy_that_would_fail_an_approval_stops_with_the_line_che
 def test_serve_listens_before_loading_the_terraform_parser_or_the_pooled_http_client(
     tmp_path: Path, slack: LoopbackSlack
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", SERVE_UNTIL_LISTENING_THEN_LIST_MODULES],
-        env=serve_env(tmp_path, slack, NOTEBOOK_BOT_CONFIG=str(EXAMPLE)),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = serve_env(tmp_path, slack, NOTEBOOK_BOT_CONFIG=str(EXAMPLE))
+    done = python(tmp_path, env, "-c", SERVE_UNTIL_LISTENING_THEN_LIST_MODULES)
     assert done.returncode == 0, done.stderr[-3000:]
     modules = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert "bot.infra.local_git" in modules and "bot.slack.client" in modules  # the parts that use them later
