@@ -24,7 +24,7 @@ from bot.slack.app import build_bolt_app
 from bot.slack.client import PooledWebClient
 from bot.slack.context import SlackServices
 from bot.slack.delivery import AdminChannel
-from bot.slack.lazy_jobs import LAZY, LazyJobs, lazy_job_handler
+from bot.slack.lazy_jobs import LAZY, lazy_job_handler, leave_lazy_work_to_jobs
 from bot.slack.notifier import SlackNotifier
 from bot.slack.nudges import SlackNudges
 from bot.slack.people import Directory
@@ -226,7 +226,7 @@ def build_app(
     # in the listeners' threads otherwise (Bolt's lazy listeners either way).
     jobs.on(LAZY, lazy_job_handler(bolt, signing))
     if not jobs.run_here and not jobs.inline:
-        bolt.listener_runner.lazy_listener_runner = LazyJobs(jobs)
+        leave_lazy_work_to_jobs(bolt, jobs)
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,
         invoker_email=settings.reconcile_invoker,

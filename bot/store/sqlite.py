@@ -16,10 +16,10 @@ from bot.domain.request import AuditRecord, EnvironmentRequest, iso, parse_iso
 from bot.domain.states import State
 from bot.domain.transitions import Step
 from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
-from bot.store.group_claims import Ask, GroupClaims
+from bot.store.group_writes import GroupWrites, Write
 from bot.store.sqlite_coordination import SCHEMA as COORDINATION_SCHEMA
 from bot.store.sqlite_coordination import SqliteCoordination
-from bot.store.sqlite_jobs import SqliteJobs
+from bot.store.sqlite_jobs import SqliteJobs, write_jobs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -79,7 +79,7 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         # growing steps (up to 100 ms) and made a click wait behind background writes. Other processes
         # still serialise through SQLite's own lock.
         self._write_lock = threading.Lock()
-        self._group_claims = GroupClaims(self._write_claims)  # a burst's replay claims, written together
+        self._group = GroupWrites(self._write_group)  # a burst's replay claims and jobs, written together
         self._claims_since_sweep = 0
         try:
             db = self._connection()
@@ -119,22 +119,12 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
     def _statement(self, sql: str, args: tuple[object, ...]) -> sqlite3.Cursor:
         """One write statement, atomic by itself (autocommit): one trip through SQLite where a transaction
         takes four. Under load each trip may wait for the interpreter, and the write lock is held meanwhile,
-        so the writes on the ack path (replay claims, send-once claims, audit notes, jobs) are single
-        statements."""
+        so the other writes on the ack path (send-once claims, audit notes) are single statements; replay claims
+        and jobs are written in groups (``group_writes``)."""
         with self._write_lock:
             try:
                 db = self._connection()
                 return _waiting(lambda: db.execute(sql, args))
-            except sqlite3.Error as e:
-                raise StoreUnavailable(str(e)) from e
-
-    def _statement_row(self, sql: str, args: tuple[object, ...]) -> tuple[object, ...] | None:
-        """One write statement with ``RETURNING``, its row read before the statement ends."""
-        with self._write_lock:
-            try:
-                db = self._connection()
-                row: tuple[object, ...] | None = _waiting(lambda: db.execute(sql, args).fetchone())
-                return row
             except sqlite3.Error as e:
                 raise StoreUnavailable(str(e)) from e
 
@@ -236,38 +226,46 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         self._statement("DELETE FROM claims WHERE key=?", (key,))
 
     def claim_until(self, key: str, at: datetime, until: datetime) -> bool:
-        return self._group_claims.claim(key, str(iso(until)), str(iso(at)))
+        return self._group.ask("claim", key, str(iso(until)), str(iso(at)))
 
-    def _write_claims(self, group: list[Ask]) -> None:
-        """Writes a group of claims in one transaction: a key held by a claim not yet past its until (or
-        asked for twice in the group) is not taken again; the others are, past ones replaced."""
-        at = min(ask.at for ask in group)  # the earliest "now" of the group: never takes a claim too early
-        firsts: dict[str, Ask] = {}
-        for ask in group:
-            firsts.setdefault(ask.key, ask)
+    def _write_group(self, group: list[Write]) -> None:
+        """Writes a group of replay claims and jobs in one transaction of at most six statements."""
+        claims = [write for write in group if write.kind == "claim"]
+        jobs = [write for write in group if write.kind == "job"]
+        with self._transaction() as db:
+            if claims:
+                self._write_claims(db, claims)
+            if jobs:
+                write_jobs(db, jobs)
+
+    def _write_claims(self, db: sqlite3.Connection, group: list[Write]) -> None:
+        """A key held by a claim not yet past its until (or asked for twice in the group) is not taken again;
+        the others are, past ones replaced. Values of a claim: key, until, at."""
+        at = min(str(write.values[2]) for write in group)  # the earliest "now" of the group: never too early
+        firsts: dict[str, Write] = {}
+        for write in group:
+            firsts.setdefault(str(write.values[0]), write)
         keys = list(firsts)
         marks = ",".join("?" * len(keys))
-        with self._transaction() as db:
-            held = {
-                str(row[0])
-                for row in db.execute(
-                    f"SELECT key FROM expiring_claims WHERE key IN ({marks}) AND until > ?",  # noqa: S608 - placeholders only
-                    (*keys, at),
-                )
-            }
-            new = [firsts[k] for k in keys if k not in held]
-            if new:
-                db.execute(
-                    f"INSERT OR REPLACE INTO expiring_claims (key, until) VALUES {','.join(['(?, ?)'] * len(new))}",  # noqa: S608 - placeholders only
-                    tuple(value for ask in new for value in (ask.key, ask.until)),
-                )
-            with self._seq_lock:
-                self._claims_since_sweep = (self._claims_since_sweep + len(group)) % _SWEEP_EVERY
-                sweep = self._claims_since_sweep < len(group)
-            if sweep:  # the claims past their until go now and then
-                db.execute("DELETE FROM expiring_claims WHERE until <= ?", (at,))
-        for ask in new:
-            ask.result = True
+        # One row whatever the group's size: each row fetched is a trip out of the interpreter and back.
+        (held_json,) = db.execute(
+            f"SELECT json_group_array(key) FROM expiring_claims WHERE key IN ({marks}) AND until > ?",  # noqa: S608 - placeholders only
+            (*keys, at),
+        ).fetchone()
+        held = set(json.loads(held_json))
+        new = [firsts[k] for k in keys if k not in held]
+        if new:
+            db.execute(
+                f"INSERT OR REPLACE INTO expiring_claims (key, until) VALUES {','.join(['(?, ?)'] * len(new))}",  # noqa: S608 - placeholders only
+                tuple(value for write in new for value in write.values[:2]),
+            )
+        with self._seq_lock:
+            self._claims_since_sweep = (self._claims_since_sweep + len(group)) % _SWEEP_EVERY
+            sweep = self._claims_since_sweep < len(group)
+        if sweep:  # the claims past their until go now and then
+            db.execute("DELETE FROM expiring_claims WHERE until <= ?", (at,))
+        for write in new:
+            write.result = True
 
     def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
         wanted = list(dict.fromkeys(keys))

@@ -22,7 +22,6 @@ CREATE TABLE IF NOT EXISTS jobs (
     holder TEXT NOT NULL DEFAULT '',
     attempts INTEGER NOT NULL DEFAULT 0,
     again INTEGER NOT NULL DEFAULT 0,
-    asks INTEGER NOT NULL DEFAULT 1,
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (lane, not_before);

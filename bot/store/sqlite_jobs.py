@@ -8,13 +8,15 @@ from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from bot.store.group_writes import GroupWrites, Write
 from bot.store.jobs import Job, job_from, job_record
 
 
 class _Transactions(Protocol):
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
-    def _statement_row(self, sql: str, args: tuple[object, ...]) -> tuple[object, ...] | None: ...
+    @property
+    def _group(self) -> GroupWrites: ...
 
 
 class SqliteJobs:
@@ -23,14 +25,8 @@ class SqliteJobs:
     def add_job(self: _Transactions, job: Job, now: float) -> bool:
         """Adds ``job``, due at once: True if it was not there. A job already waiting keeps its place (with
         the newest arguments); one being worked on is marked to run once more when it ends."""
-        # One statement (the server writes it before its ack): asks counts the asks since the job was added.
-        row = self._statement_row(
-            "INSERT INTO jobs (key, lane, not_before, body) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-            "again = again OR (holder <> '' AND not_before > ?), body = excluded.body, asks = asks + 1 "
-            "RETURNING asks",
-            (job.key, job.lane, now, json.dumps(job_record(job)), now),
-        )
-        return row is not None and int(str(row[0])) == 1
+        # The server writes it before its ack: together with the other writes of that moment (group_writes).
+        return self._group.ask("job", job.key, job.lane, now, json.dumps(job_record(job)))
 
     def take_jobs(self: _Transactions, holder: str, room: Mapping[str, int], now: float, lease: float) -> list[Job]:
         """Takes up to ``room[lane]`` due jobs of each lane for ``holder``, until ``now + lease``; oldest first.
@@ -86,3 +82,26 @@ class SqliteJobs:
         """How many jobs are in the store, waiting or being worked on."""
         with self._transaction() as db:
             return int(db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])
+
+
+def write_jobs(db: sqlite3.Connection, group: list[Write]) -> None:
+    """Adds a group of jobs (values: key, lane, now, body) in two statements: True for each that was not
+    there before (the first of the group asking for a key). Asked again, a job keeps its place and takes the
+    newest body; one being worked on is marked to run once more (``again``)."""
+    keys = list(dict.fromkeys(str(write.values[0]) for write in group))
+    (there_json,) = db.execute(
+        f"SELECT json_group_array(key) FROM jobs WHERE key IN ({','.join('?' * len(keys))})",  # noqa: S608 - placeholders only
+        keys,
+    ).fetchone()
+    there = set(json.loads(there_json))
+    # Rows of one statement are upserted in order: a key twice in the group is asked for twice.
+    db.execute(
+        f"INSERT INTO jobs (key, lane, not_before, body) VALUES {','.join(['(?, ?, ?, ?)'] * len(group))} "  # noqa: S608 - placeholders only
+        "ON CONFLICT (key) DO UPDATE SET again = again OR (holder <> '' AND not_before > excluded.not_before), "
+        "body = excluded.body",
+        tuple(value for write in group for value in write.values),
+    )
+    for write in group:
+        key = str(write.values[0])
+        write.result = key not in there
+        there.add(key)
