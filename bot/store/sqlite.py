@@ -43,8 +43,6 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_request ON audit (request_id, at, seq);
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS expiring_claims (key TEXT PRIMARY KEY, until TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS expiring_claims_until ON expiring_claims (until);
 -- Slack's directory as last seen (users, user groups), shared by every process on this file.
 CREATE TABLE IF NOT EXISTS directory (
     key TEXT PRIMARY KEY,
@@ -61,12 +59,44 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 """
 
 
+# The inbox: what the server writes before it acks (replay claims, jobs), in a file of its own (``inbox_path``),
+# so that its writes never queue behind the worker's transactions on the requests.
+_INBOX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS expiring_claims (key TEXT PRIMARY KEY, until TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS expiring_claims_until ON expiring_claims (until);
+-- Work after the ack (bot/store/jobs.py): waiting when holder is '', taken until not_before otherwise.
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    lane TEXT NOT NULL,
+    not_before REAL NOT NULL,
+    holder TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    again INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (lane, not_before);
+"""
+_MOVED_TO_INBOX = {  # tables an earlier version kept in the state file: their rows move once
+    "expiring_claims": "key, until",
+    "jobs": "key, lane, not_before, holder, attempts, again, body",
+}
+
+
+def inbox_path(path: str) -> str:
+    """The inbox's file beside the state file: ``state.db`` -> ``state-inbox.db``."""
+    if path == ":memory:":
+        return path
+    file = Path(path)
+    return str(file.with_name(f"{file.stem}-inbox{file.suffix}"))
+
+
 _APPEND = "INSERT OR IGNORE INTO audit (key, request_id, at, seq, body) VALUES (?, ?, ?, ?, ?)"
 _SWEEP_EVERY = 256  # replay claims taken between two deletions of the expired ones
 
 
 class SqliteStore(SqliteCoordination, SqliteJobs):
-    """A Store on one SQLite file, safe for many threads and several processes on one machine."""
+    """A Store on one SQLite file (and its inbox beside it), safe for many threads and several processes on
+    one machine."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -79,42 +109,83 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         # growing steps (up to 100 ms) and made a click wait behind background writes. Other processes
         # still serialise through SQLite's own lock.
         self._write_lock = threading.Lock()
+        self._inbox_lock = threading.Lock()  # the inbox's writers, apart: the ack path never waits for the others
         self._group = GroupWrites(self._write_group)  # a burst's replay claims and jobs, written together
         self._claims_since_sweep = 0
         try:
             db = self._connection()
             # executescript manages its own transaction; every statement is IF NOT EXISTS, so it may run again
             _waiting(lambda: db.executescript(_SCHEMA + COORDINATION_SCHEMA))
+            inbox = self._inbox()
+            _waiting(lambda: inbox.executescript(_INBOX_SCHEMA))
+            self._move_to_inbox(db)
         except sqlite3.Error as e:
             raise StoreUnavailable(str(e)) from e
 
+    def _move_to_inbox(self, db: sqlite3.Connection) -> None:
+        """Moves the replay claims and jobs an earlier version kept in the state file, in one transaction
+        (processes starting together: the first moves them, the others find nothing left)."""
+
+        def old_tables(on: sqlite3.Connection) -> list[str]:
+            tables = {str(row[0]) for row in on.execute("SELECT name FROM main.sqlite_master WHERE type='table'")}
+            return [table for table in _MOVED_TO_INBOX if table in tables]
+
+        if self.path == ":memory:" or not old_tables(db):
+            return
+        _waiting(lambda: db.execute("ATTACH DATABASE ? AS inbox", (inbox_path(self.path),)))
+        try:
+            with self._transaction() as tx:
+                for table in old_tables(tx):
+                    columns = _MOVED_TO_INBOX[table]
+                    tx.execute(f"INSERT OR IGNORE INTO inbox.{table} ({columns}) SELECT {columns} FROM main.{table}")  # noqa: S608 - constant names
+                    tx.execute(f"DROP TABLE main.{table}")
+        finally:
+            db.execute("DETACH DATABASE inbox")
+
     def _connection(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        return self._connected("db", self.path)
+
+    def _inbox(self) -> sqlite3.Connection:
+        return self._connected("inbox", inbox_path(self.path))
+
+    def _connected(self, name: str, path: str) -> sqlite3.Connection:
+        """This thread's connection to ``path``, opened on first use."""
+        db: sqlite3.Connection | None = getattr(self._local, name, None)
         if db is None:
             # timeout=0: waiting for another process's write is ours (``_waiting``), in steps of a fraction of a
             # millisecond; SQLite's own busy handler sleeps 1, 2, 5, 10... ms, and a burst's acks would sleep
             # behind the worker.
-            db = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
             _waiting(lambda: db.execute("PRAGMA journal_mode=WAL"))  # another process may be writing
             db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
+            setattr(self._local, name, db)
         return db
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock:
-            try:
-                db = self._connection()
-                _waiting(lambda: db.execute("BEGIN IMMEDIATE"))
-            except sqlite3.Error as e:
-                raise StoreUnavailable(str(e)) from e
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            else:
-                db.execute("COMMIT")
+        with self._write_lock, self._begin(self._connection) as db:
+            yield db
+
+    @contextmanager
+    def _inbox_transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._inbox_lock, self._begin(self._inbox) as db:
+            yield db
+
+    @staticmethod
+    @contextmanager
+    def _begin(connection: Callable[[], sqlite3.Connection]) -> Iterator[sqlite3.Connection]:
+        try:
+            db = connection()
+            _waiting(lambda: db.execute("BEGIN IMMEDIATE"))
+        except sqlite3.Error as e:
+            raise StoreUnavailable(str(e)) from e
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
 
     def _statement(self, sql: str, args: tuple[object, ...]) -> sqlite3.Cursor:
         """One write statement, atomic by itself (autocommit): one trip through SQLite where a transaction
@@ -127,6 +198,25 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
                 return _waiting(lambda: db.execute(sql, args))
             except sqlite3.Error as e:
                 raise StoreUnavailable(str(e)) from e
+
+    def _inbox_write(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        """One write statement on the inbox (autocommit): its rows (``RETURNING``), or ``[(rowcount,)]``."""
+        with self._inbox_lock:
+            try:
+                db = self._inbox()
+                cursor = _waiting(lambda: db.execute(sql, args))
+                rows: list[tuple[object, ...]] = cursor.fetchall() if cursor.description else [(cursor.rowcount,)]
+                return rows
+            except sqlite3.Error as e:
+                raise StoreUnavailable(str(e)) from e
+
+    def _inbox_read(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        """A read on the inbox: never waits for a writer (WAL)."""
+        try:
+            db = self._inbox()
+            return _waiting(lambda: db.execute(sql, args).fetchall())
+        except sqlite3.Error as e:
+            raise StoreUnavailable(str(e)) from e
 
     def _write(self, db: sqlite3.Connection, request: EnvironmentRequest, *, insert: bool) -> None:
         row = (
@@ -232,7 +322,7 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         """Writes a group of replay claims and jobs in one transaction of at most six statements."""
         claims = [write for write in group if write.kind == "claim"]
         jobs = [write for write in group if write.kind == "job"]
-        with self._transaction() as db:
+        with self._inbox_transaction() as db:
             if claims:
                 self._write_claims(db, claims)
             if jobs:
@@ -295,10 +385,11 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         self._query("SELECT 1", ())
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        for name in ("db", "inbox"):
+            db = getattr(self._local, name, None)
+            if db is not None:
+                db.close()
+                setattr(self._local, name, None)
 
     def _query(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
         try:

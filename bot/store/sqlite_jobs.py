@@ -1,4 +1,5 @@
-"""Jobs on the SQLite store (see ``bot.store.jobs``): each call is one ``BEGIN IMMEDIATE`` transaction."""
+"""Jobs on the SQLite store (see ``bot.store.jobs``), in its inbox file: each call is one ``BEGIN IMMEDIATE``
+transaction there."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from bot.store.jobs import Job, job_from, job_record
 
 
 class _Transactions(Protocol):
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
+    def _inbox_transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+    def _inbox_write(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]: ...
+
+    def _inbox_read(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]: ...
 
     @property
     def _group(self) -> GroupWrites: ...
@@ -31,26 +36,28 @@ class SqliteJobs:
     def take_jobs(self: _Transactions, holder: str, room: Mapping[str, int], now: float, lease: float) -> list[Job]:
         """Takes up to ``room[lane]`` due jobs of each lane for ``holder``, until ``now + lease``; oldest first.
         Due: waiting, or taken by a holder whose lease ran out."""
-        taken: list[Job] = []
-        with self._transaction() as db:
-            for lane, count in room.items():
-                if count <= 0:
-                    continue
-                rows = db.execute(
-                    "SELECT key, attempts, body FROM jobs WHERE lane=? AND not_before<=? ORDER BY not_before LIMIT ?",
-                    (lane, now, count),
-                ).fetchall()
-                for key, attempts, body in rows:
-                    db.execute(
-                        "UPDATE jobs SET holder=?, not_before=?, attempts=? WHERE key=?",
-                        (holder, now + lease, int(attempts) + 1, key),
-                    )
-                    taken.append(job_from({**json.loads(body), "attempts": int(attempts) + 1}))
-        return taken
+        lanes = [(lane, count) for lane, count in room.items() if count > 0]
+        if not lanes:
+            return []
+        due = " UNION ALL ".join(
+            ["SELECT key FROM (SELECT key FROM jobs WHERE lane=? AND not_before<=? ORDER BY not_before LIMIT ?)"]
+            * len(lanes)
+        )
+        args = tuple(value for lane, count in lanes for value in (lane, now, count))
+        # A look that takes no lock first (the worker looks after every job it ends, and most looks find
+        # nothing): the server's writes to the inbox never wait behind an empty look.
+        if not self._inbox_read(f"SELECT EXISTS ({due})", args)[0][0]:
+            return []
+        rows = self._inbox_write(
+            f"UPDATE jobs SET holder=?, not_before=?, attempts=attempts+1 WHERE key IN ({due}) "  # noqa: S608 - placeholders only
+            "RETURNING attempts, body",
+            (holder, now + lease, *args),
+        )
+        return [job_from({**json.loads(str(body)), "attempts": int(str(attempts))}) for attempts, body in rows]
 
     def renew_jobs(self: _Transactions, holder: str, keys: Iterable[str], until: float) -> None:
         """Extends ``holder``'s lease on the jobs it is still working on."""
-        with self._transaction() as db:
+        with self._inbox_transaction() as db:
             db.executemany(
                 "UPDATE jobs SET not_before=? WHERE key=? AND holder=?", [(until, key, holder) for key in keys]
             )
@@ -58,20 +65,20 @@ class SqliteJobs:
     def finish_job(self: _Transactions, key: str, holder: str, now: float) -> bool:
         """Ends ``holder``'s work on the job: removes it, or, if it was asked for again meanwhile, makes it
         due again (True). A job whose lease ``holder`` lost is left to its new holder."""
-        with self._transaction() as db:
-            row = db.execute("SELECT again FROM jobs WHERE key=? AND holder=?", (key, holder)).fetchone()
-            if row is None:
-                return False
-            if row[0]:
-                db.execute("UPDATE jobs SET holder='', again=0, attempts=0, not_before=? WHERE key=?", (now, key))
-                return True
-            db.execute("DELETE FROM jobs WHERE key=?", (key,))
+        # Each statement is atomic by itself: a job asked for again between the two is due again by the second.
+        [(removed,)] = self._inbox_write("DELETE FROM jobs WHERE key=? AND holder=? AND again=0", (key, holder))
+        if removed:
             return False
+        [(again,)] = self._inbox_write(
+            "UPDATE jobs SET holder='', again=0, attempts=0, not_before=? WHERE key=? AND holder=? AND again<>0",
+            (now, key, holder),
+        )
+        return bool(again)
 
     def release_jobs(self: _Transactions, holder_prefix: str, now: float) -> int:
         """Makes due at once the jobs held by holders whose name starts with ``holder_prefix`` (a worker
         that died and was restarted gives back what its predecessor held). Returns how many."""
-        with self._transaction() as db:
+        with self._inbox_transaction() as db:
             cur = db.execute(
                 "UPDATE jobs SET holder='', not_before=? WHERE holder<>'' AND substr(holder, 1, ?)=?",
                 (now, len(holder_prefix), holder_prefix),
@@ -80,7 +87,7 @@ class SqliteJobs:
 
     def waiting_jobs(self: _Transactions) -> int:
         """How many jobs are in the store, waiting or being worked on."""
-        with self._transaction() as db:
+        with self._inbox_transaction() as db:
             return int(db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])
 
 
