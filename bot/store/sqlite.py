@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,7 +21,7 @@ from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
 from bot.store.group_writes import GroupWrites, Write
 from bot.store.sqlite_coordination import SCHEMA as COORDINATION_SCHEMA
 from bot.store.sqlite_coordination import SqliteCoordination
-from bot.store.sqlite_jobs import SqliteJobs, write_jobs
+from bot.store.sqlite_jobs import InboxWrite, SqliteJobs, write_jobs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -62,7 +64,8 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 # The inbox: what the server writes before it acks (replay claims, jobs), in a file of its own (``inbox_path``),
 # so that its writes never queue behind the worker's transactions on the requests.
 _INBOX_SCHEMA = """
-CREATE TABLE IF NOT EXISTS expiring_claims (key TEXT PRIMARY KEY, until TEXT NOT NULL);
+-- taker: which claim wrote the row (a group's claims are one statement; see _write_claims).
+CREATE TABLE IF NOT EXISTS expiring_claims (key TEXT PRIMARY KEY, until TEXT NOT NULL, taker TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS expiring_claims_until ON expiring_claims (until);
 -- Work after the ack (bot/store/jobs.py): waiting when holder is '', taken until not_before otherwise.
 CREATE TABLE IF NOT EXISTS jobs (
@@ -72,6 +75,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     holder TEXT NOT NULL DEFAULT '',
     attempts INTEGER NOT NULL DEFAULT 0,
     again INTEGER NOT NULL DEFAULT 0,
+    asks INTEGER NOT NULL DEFAULT 1,
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (lane, not_before);
@@ -112,6 +116,7 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         self._inbox_lock = threading.Lock()  # the inbox's writers, apart: the ack path never waits for the others
         self._group = GroupWrites(self._write_group)  # a burst's replay claims and jobs, written together
         self._claims_since_sweep = 0
+        self._taker, self._takers = f"{uuid.uuid4().hex[:12]}:", itertools.count()  # names this store's claims
         try:
             db = self._connection()
             # executescript manages its own transaction; every statement is IF NOT EXISTS, so it may run again
@@ -319,42 +324,47 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         return self._group.ask("claim", key, str(iso(until)), str(iso(at)))
 
     def _write_group(self, group: list[Write]) -> None:
-        """Writes a group of replay claims and jobs in one transaction of at most six statements."""
-        claims = [write for write in group if write.kind == "claim"]
-        jobs = [write for write in group if write.kind == "job"]
-        with self._inbox_transaction() as db:
-            if claims:
-                self._write_claims(db, claims)
-            if jobs:
-                write_jobs(db, jobs)
+        """Writes a group of replay claims and jobs: one statement for the claims, one for the jobs. Each
+        statement is a trip out of the interpreter and back, which under a burst may wait for the others:
+        a few per group, never one per write or per row. A statement that fails fails its own writes."""
+        for kind, write_kind in (("claim", self._write_claims), ("job", write_jobs)):
+            writes = [write for write in group if write.kind == kind]
+            if not writes:
+                continue
+            try:
+                write_kind(self._inbox_write, writes)
+            except BaseException as e:
+                for write in writes:
+                    write.error = e
 
-    def _write_claims(self, db: sqlite3.Connection, group: list[Write]) -> None:
+    def _write_claims(self, statement: InboxWrite, group: list[Write]) -> None:
         """A key held by a claim not yet past its until (or asked for twice in the group) is not taken again;
         the others are, past ones replaced. Values of a claim: key, until, at."""
         at = min(str(write.values[2]) for write in group)  # the earliest "now" of the group: never too early
         firsts: dict[str, Write] = {}
         for write in group:
             firsts.setdefault(str(write.values[0]), write)
-        keys = list(firsts)
-        marks = ",".join("?" * len(keys))
-        # One row whatever the group's size: each row fetched is a trip out of the interpreter and back.
-        (held_json,) = db.execute(
-            f"SELECT json_group_array(key) FROM expiring_claims WHERE key IN ({marks}) AND until > ?",  # noqa: S608 - placeholders only
-            (*keys, at),
-        ).fetchone()
-        held = set(json.loads(held_json))
-        new = [firsts[k] for k in keys if k not in held]
-        if new:
-            db.execute(
-                f"INSERT OR REPLACE INTO expiring_claims (key, until) VALUES {','.join(['(?, ?)'] * len(new))}",  # noqa: S608 - placeholders only
-                tuple(value for write in new for value in write.values[:2]),
+        takers = {f"{self._taker}{next(self._takers)}": write for write in firsts.values()}
+        [(taken,)] = statement(
+            "INSERT INTO expiring_claims (key, until, taker) VALUES "  # noqa: S608 - placeholders only
+            f"{','.join(['(?, ?, ?)'] * len(takers))} ON CONFLICT (key) DO UPDATE SET until=excluded.until, "
+            "taker=excluded.taker WHERE expiring_claims.until <= ?",
+            (*(value for taker, write in takers.items() for value in (*write.values[:2], taker)), at),
+        )
+        if taken == len(takers):  # all of them: the usual case, in one statement
+            won = list(takers.values())
+        else:  # a replay among them: which rows are this group's
+            rows = self._inbox_read(
+                f"SELECT taker FROM expiring_claims WHERE taker IN ({','.join('?' * len(takers))})",  # noqa: S608 - placeholders only
+                tuple(takers),
             )
+            won = [takers[str(row[0])] for row in rows]
         with self._seq_lock:
             self._claims_since_sweep = (self._claims_since_sweep + len(group)) % _SWEEP_EVERY
             sweep = self._claims_since_sweep < len(group)
         if sweep:  # the claims past their until go now and then
-            db.execute("DELETE FROM expiring_claims WHERE until <= ?", (at,))
-        for write in new:
+            statement("DELETE FROM expiring_claims WHERE until <= ?", (at,))
+        for write in won:
             write.result = True
 
     def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:

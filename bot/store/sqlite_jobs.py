@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Protocol
 
 from bot.store.group_writes import GroupWrites, Write
 from bot.store.jobs import Job, job_from, job_record
+
+InboxWrite = Callable[[str, tuple[object, ...]], list[tuple[object, ...]]]
 
 
 class _Transactions(Protocol):
@@ -91,24 +93,21 @@ class SqliteJobs:
             return int(db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])
 
 
-def write_jobs(db: sqlite3.Connection, group: list[Write]) -> None:
-    """Adds a group of jobs (values: key, lane, now, body) in two statements: True for each that was not
-    there before (the first of the group asking for a key). Asked again, a job keeps its place and takes the
-    newest body; one being worked on is marked to run once more (``again``)."""
-    keys = list(dict.fromkeys(str(write.values[0]) for write in group))
-    (there_json,) = db.execute(
-        f"SELECT json_group_array(key) FROM jobs WHERE key IN ({','.join('?' * len(keys))})",  # noqa: S608 - placeholders only
-        keys,
-    ).fetchone()
-    there = set(json.loads(there_json))
-    # Rows of one statement are upserted in order: a key twice in the group is asked for twice.
-    db.execute(
+def write_jobs(statement: InboxWrite, group: list[Write]) -> None:
+    """Adds a group of jobs (values: key, lane, now, body) in one statement: True for each that was not there
+    before (the first of the group asking for a key). Asked again, a job keeps its place and takes the newest
+    body; one being worked on is marked to run once more (``again``)."""
+    # Rows of one statement are upserted in order: a key twice in the group is asked for twice (asks 1, 2).
+    rows = statement(
         f"INSERT INTO jobs (key, lane, not_before, body) VALUES {','.join(['(?, ?, ?, ?)'] * len(group))} "  # noqa: S608 - placeholders only
         "ON CONFLICT (key) DO UPDATE SET again = again OR (holder <> '' AND not_before > excluded.not_before), "
-        "body = excluded.body",
+        "body = excluded.body, asks = asks + 1 RETURNING key, asks",
         tuple(value for write in group for value in write.values),
     )
+    asks: dict[str, list[int]] = {}
+    for key, count in rows:
+        asks.setdefault(str(key), []).append(int(str(count)))
+    for counts in asks.values():
+        counts.sort(reverse=True)
     for write in group:
-        key = str(write.values[0])
-        write.result = key not in there
-        there.add(key)
+        write.result = asks[str(write.values[0])].pop() == 1
