@@ -326,16 +326,28 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
     def _write_group(self, group: list[Write]) -> None:
         """Writes a group of replay claims and jobs: one statement for the claims, one for the jobs. Each
         statement is a trip out of the interpreter and back, which under a burst may wait for the others:
-        a few per group, never one per write or per row. A statement that fails fails its own writes."""
-        for kind, write_kind in (("claim", self._write_claims), ("job", write_jobs)):
-            writes = [write for write in group if write.kind == kind]
-            if not writes:
-                continue
-            try:
-                write_kind(self._inbox_write, writes)
-            except BaseException as e:
-                for write in writes:
-                    write.error = e
+        a few per group, never one per write or per row. A statement that fails fails its own writes.
+
+        A job that comes with its request's claim (``add_job(..., claim)``) is written only if the claim is
+        taken: the claims go first, in the same statement as the others."""
+        claims = [write for write in group if write.kind == "claim"]
+        jobs = [write for write in group if write.kind == "job"]
+        theirs = {id(job): Write("claim", job.values[4:]) for job in jobs if len(job.values) > 4}
+        self._write_kind(self._write_claims, [*claims, *theirs.values()])
+        for job in jobs:
+            claim = theirs.get(id(job))
+            if claim is not None and not claim.result:  # a replay (False), or the claim's write failed
+                job.error = claim.error
+        self._write_kind(write_jobs, [job for job in jobs if id(job) not in theirs or theirs[id(job)].result])
+
+    def _write_kind(self, write: Callable[[InboxWrite, list[Write]], None], writes: list[Write]) -> None:
+        if not writes:
+            return
+        try:
+            write(self._inbox_write, writes)
+        except BaseException as e:
+            for one in writes:
+                one.error = e
 
     def _write_claims(self, statement: InboxWrite, group: list[Write]) -> None:
         """A key held by a claim not yet past its until (or asked for twice in the group) is not taken again;

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from bot.domain.request import iso
+from bot.store.base import Claim
 from bot.store.group_writes import GroupWrites, Write
 from bot.store.jobs import Job, job_from, job_record
 
@@ -29,11 +31,15 @@ class _Transactions(Protocol):
 class SqliteJobs:
     """Mixed into :class:`bot.store.sqlite.SqliteStore`."""
 
-    def add_job(self: _Transactions, job: Job, now: float) -> bool:
+    def add_job(self: _Transactions, job: Job, now: float, claim: Claim | None = None) -> bool:
         """Adds ``job``, due at once: True if it was not there. A job already waiting keeps its place (with
         the newest arguments); one being worked on is marked to run once more when it ends."""
         # The server writes it before its ack: together with the other writes of that moment (group_writes).
-        return self._group.ask("job", job.key, job.lane, now, json.dumps(job_record(job)))
+        body = json.dumps(job_record(job))
+        if claim is None:
+            return self._group.ask("job", job.key, job.lane, now, body)
+        until, at = str(iso(claim.until)), str(iso(claim.at))
+        return self._group.ask("job", job.key, job.lane, now, body, claim.key, until, at)
 
     def take_jobs(self: _Transactions, holder: str, room: Mapping[str, int], now: float, lease: float) -> list[Job]:
         """Takes up to ``room[lane]`` due jobs of each lane for ``holder``, until ``now + lease``; oldest first.
@@ -94,15 +100,16 @@ class SqliteJobs:
 
 
 def write_jobs(statement: InboxWrite, group: list[Write]) -> None:
-    """Adds a group of jobs (values: key, lane, now, body) in one statement: True for each that was not there
-    before (the first of the group asking for a key). Asked again, a job keeps its place and takes the newest
-    body; one being worked on is marked to run once more (``again``)."""
+    """Adds a group of jobs (values: key, lane, now, body; the claim's values after them, already written)
+    in one statement: True for each that was not there before (the first of the group asking for a key).
+    Asked again, a job keeps its place and takes the newest body; one being worked on is marked to run once
+    more (``again``)."""
     # Rows of one statement are upserted in order: a key twice in the group is asked for twice (asks 1, 2).
     rows = statement(
         f"INSERT INTO jobs (key, lane, not_before, body) VALUES {','.join(['(?, ?, ?, ?)'] * len(group))} "  # noqa: S608 - placeholders only
         "ON CONFLICT (key) DO UPDATE SET again = again OR (holder <> '' AND not_before > excluded.not_before), "
         "body = excluded.body, asks = asks + 1 RETURNING key, asks",
-        tuple(value for write in group for value in write.values),
+        tuple(value for write in group for value in write.values[:4]),
     )
     asks: dict[str, list[int]] = {}
     for key, count in rows:
