@@ -5,6 +5,10 @@ same run. Slow work happens after the ack, so the bot's latency should not depen
 CPU per request is read from /proc over the burst and until the work after the acks is done: for the server
 process (all its threads, and without its background pools ``work*``/``repo*``/``wait*``, the work after the
 ack) and for processes it started. Every approval must reach ``pr_open`` or later (counted).
+The whole comparison runs ``BENCH_ROUNDS`` times (3 by default), the bare app and the bot one after the
+other in each round, each on a fresh server: a p99 of one burst is its third-worst request, and two runs of
+the same server on this machine differ by up to half. The figures pool every round's requests; the ratio of
+each round is printed too.
 ``BENCH_PROFILE=DIR`` records the bot's server process with py-spy during each burst (DIR/bot-<delay>s.txt,
 raw collapsed stacks with thread names)."""
 
@@ -35,6 +39,7 @@ CALM_USERS = 20  # their requests go one at a time; the other 120 users' in a bu
 CONCURRENCY = 16
 PROFILE = os.environ.get("BENCH_PROFILE", "")
 REPO_DELAY = float(os.environ.get("BENCH_REPO_DELAY", "2"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 # How long the work after the acks may take to bring every approval to its pull request: Slack's chat.update
 # tier (about 50 a minute per channel, shared through the store) paces the admin cards' updates, so 140
 # approvals take minutes. BENCH_TIME_SCALE=0.1 runs the rate budgets' clocks ten times faster (their limits
@@ -268,9 +273,8 @@ def run(
         out["final"] = (done, total, waited, states(store_path))
     time.sleep(0.5)  # messages still being sent once the last state is written
     out["cpu"] = meter.read()
-    for kind in ("command", "click", "all"):
-        values = [ms for k, ms in results if kind in ("all", k)]
-        out[kind] = (statistics.median(values), pct(values, 99))
+    out["samples"] = results
+    out["calm_samples"] = calm_ms
     return out
 
 
@@ -292,79 +296,118 @@ def main() -> None:
         "NOTEBOOK_BOT_THREADS": "32",
         "NOTEBOOK_BOT_LOG_FORMAT": "json",
     }
-    results: list[tuple[str, dict]] = []  # type: ignore[type-arg]
+    rounds: list[list[tuple[str, dict]]] = []  # type: ignore[type-arg]
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            bare, bare_url = start("serve_bare.py", base, Path(tmp) / "bare.log")
-            try:
-                results.append(("bare Bolt app", run(bare_url, signing, slack_url, users, None, bare.pid)))
-            finally:
-                bare.terminate()
-                bare.wait(10)
-        # The bot's ack must not depend on how slow the repository is. BENCH_SWITCHES="0.0005 ..." adds runs of
-        # the bot (repository +0 s) with the interpreter's switch interval set so (sys.setswitchinterval).
-        variants = [(0.0, ""), (REPO_DELAY, ""), *((0.0, s) for s in os.environ.get("BENCH_SWITCHES", "").split())]
-        for delay, switch in variants:
-            with tempfile.TemporaryDirectory() as tmp:
-                store = Path(tmp) / "state.db"
-                bot_env = {
-                    **base,
-                    "NOTEBOOK_BOT_STORE": f"sqlite:///{store}",
-                    "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
-                    "NOTEBOOK_BOT_CLOUD": "simulated",
-                    "BENCH_REPO_DELAY": str(delay),
-                    "BENCH_SWITCH": switch,
-                }
-                bot, bot_url = start("serve_slow.py", bot_env, Path(tmp) / "bot.log")
-                profile = Path(PROFILE) / f"bot-{delay:.0f}s.txt" if PROFILE else None
-                try:
-                    result = run(bot_url, signing, slack_url, users, store, bot.pid, profile)
-                    name = f"bot, repo +{delay:.0f}s" + (f", switch {float(switch) * 1000:g} ms" if switch else "")
-                    results.append((name, result))
-                finally:
-                    stop(bot)
-                    if PROFILE:  # what the server logged, next to its profile
-                        shutil.copy(Path(tmp) / "bot.log", Path(PROFILE) / f"bot-{delay:.0f}s.log")
+        for _ in range(ROUNDS):
+            rounds.append(one_round(base, signing, slack_url, users))
     finally:
         sink.terminate()
         sink.wait(10)
-    n = results[0][1]["n"]
+    report(rounds)
+
+
+def one_round(base: dict[str, str], signing: str, slack_url: str, users: list[str]) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    """The bare app, then the bot with its repository slowed by 0 s and by REPO_DELAY, each on a fresh server."""
+    results: list[tuple[str, dict]] = []  # type: ignore[type-arg]
+    with tempfile.TemporaryDirectory() as tmp:
+        bare, bare_url = start("serve_bare.py", base, Path(tmp) / "bare.log")
+        try:
+            results.append(("bare Bolt app", run(bare_url, signing, slack_url, users, None, bare.pid)))
+        finally:
+            bare.terminate()
+            bare.wait(10)
+    # The bot's ack must not depend on how slow the repository is. BENCH_SWITCHES="0.0005 ..." adds runs of
+    # the bot (repository +0 s) with the interpreter's switch interval set so (sys.setswitchinterval).
+    variants = [(0.0, ""), (REPO_DELAY, ""), *((0.0, s) for s in os.environ.get("BENCH_SWITCHES", "").split())]
+    for delay, switch in variants:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = Path(tmp) / "state.db"
+            bot_env = {
+                **base,
+                "NOTEBOOK_BOT_STORE": f"sqlite:///{store}",
+                "NOTEBOOK_BOT_REPO": f"local:{tmp}/infra",
+                "NOTEBOOK_BOT_CLOUD": "simulated",
+                "BENCH_REPO_DELAY": str(delay),
+                "BENCH_SWITCH": switch,
+            }
+            bot, bot_url = start("serve_slow.py", bot_env, Path(tmp) / "bot.log")
+            profile = Path(PROFILE) / f"bot-{delay:.0f}s.txt" if PROFILE else None
+            try:
+                result = run(bot_url, signing, slack_url, users, store, bot.pid, profile)
+                name = f"bot, repo +{delay:.0f}s" + (f", switch {float(switch) * 1000:g} ms" if switch else "")
+                results.append((name, result))
+            finally:
+                stop(bot)
+                if PROFILE:  # what the server logged, next to its profile
+                    shutil.copy(Path(tmp) / "bot.log", Path(PROFILE) / f"bot-{delay:.0f}s.log")
+    return results
+
+
+def report(rounds: list[list[tuple[str, dict]]]) -> None:  # type: ignore[type-arg]
+    names = [name for name, _ in rounds[0]]
+    by_name = {name: [dict(r)[name] for r in rounds] for name in names}
+
+    def pooled(name: str, kind: str) -> tuple[float, float]:
+        values = [ms for result in by_name[name] for k, ms in result["samples"] if kind in ("all", k)]
+        return statistics.median(values), pct(values, 99)
+
+    def p99_of(result: dict, kind: str = "all") -> float:  # type: ignore[type-arg]
+        return pct([ms for k, ms in result["samples"] if kind in ("all", k)], 99)
+
+    n = by_name[names[0]][0]["n"]
     print(
-        f"ack latency: {n} signed requests per server ({USERS} x /notebook status, /notebook new, Approve "
-        f"click), concurrency {CONCURRENCY}; notebook-bot serve with its infra repository slowed by 0 s and "
-        f"{REPO_DELAY:.0f} s per pull request; a rate budget's minute lasts {TIME_SCALE} min (BENCH_TIME_SCALE)"
+        f"ack latency: {n} signed requests per server and round ({USERS} x /notebook status, /notebook new, "
+        f"Approve click), concurrency {CONCURRENCY}, {len(rounds)} rounds; notebook-bot serve with its infra "
+        f"repository slowed by 0 s and {REPO_DELAY:.0f} s per pull request; a rate budget's minute lasts "
+        f"{TIME_SCALE} min (BENCH_TIME_SCALE)"
     )
-    print(f"  in a burst at concurrency {CONCURRENCY}:")
+    print(f"  in a burst at concurrency {CONCURRENCY}, every round's requests pooled:")
     print(f"  {'':30} {'':8}{'p50 ms':>9}{'p99 ms':>9}")
-    for name, result in results:
+    for name in names:
         for kind in ("command", "click", "all"):
-            p50, p99 = result[kind]
+            p50, p99 = pooled(name, kind)
             print(f"  {name:<30} {kind:<8}{p50:>9.1f}{p99:>9.1f}")
-    print(f"  one at a time ({3 * CALM_USERS} requests, the server otherwise idle): the ack path alone")
-    for name, result in results:
-        p50, p99 = result["calm"]
-        print(f"  {name:<30} {'all':<8}{p50:>9.1f}{p99:>9.1f}")
+    print(f"  one at a time ({3 * CALM_USERS} requests per round, the server otherwise idle): the ack path alone")
+    for name in names:
+        calm = [ms for result in by_name[name] for ms in result["calm_samples"]]
+        print(f"  {name:<30} {'all':<8}{statistics.median(calm):>9.1f}{pct(calm, 99):>9.1f}")
     print("  CPU per burst request, from the burst's start until the work after its acks is done (ms):")
     print(f"  {'':30} {'all work':>9}{'server':>9}{'ack path':>9}{'others':>9}   during the burst: server, ack path")
-    for name, result in results:
-        n, cpu, acked = result["n"], result["cpu"], result["acked"]
-        every = cpu["server"] + cpu["children"]
+    for name in names:
+        results = by_name[name]
+        total = sum(r["n"] for r in results)
+
+        def per(field: str, part: str, results: list[dict] = results, total: int = total) -> float:  # type: ignore[type-arg]
+            return 1000 * sum(r[field][part] for r in results) / total
+
+        every = per("cpu", "server") + per("cpu", "children")
         print(
-            f"  {name:<30} {1000 * every / n:>9.1f}{1000 * cpu['server'] / n:>9.1f}{1000 * cpu['ack_path'] / n:>9.1f}"
-            f"{1000 * cpu['children'] / n:>9.1f}   {1000 * acked['server'] / n:.1f}, {1000 * acked['ack_path'] / n:.1f}"
+            f"  {name:<30} {every:>9.1f}{per('cpu', 'server'):>9.1f}{per('cpu', 'ack_path'):>9.1f}"
+            f"{per('cpu', 'children'):>9.1f}   {per('acked', 'server'):.1f}, {per('acked', 'ack_path'):.1f}"
         )
     print("  (server: the server process, all threads; ack path: without its background pools work*/repo*/wait*;")
     print("   others: processes it started, e.g. git or a worker)")
-    for name, result in results:
-        print(f"  {name}: the burst took {result['wall']:.2f} s, {result['n'] / result['wall']:.0f} requests/s")
-    for name, result in results[1:]:
-        done, total, waited, counts = result["final"]
-        left = "" if done == total else f" (by state: {counts})"
-        print(f"  {name}: {done} of {total} requests reached pr_open or later, {waited:.1f} s after the burst{left}")
-    bare_p99 = results[0][1]["all"][1]
-    for name, result in results[1:]:
-        p99 = result["all"][1]
-        print(f"  {name}: p99 {p99:.0f} ms (goal < 250 ms), {p99 / bare_p99:.2f}x the bare app's p99 (goal <= 1.5x)")
+    for name in names:
+        rates = ", ".join(f"{r['n'] / r['wall']:.0f}" for r in by_name[name])
+        print(f"  {name}: requests/s in each round's burst: {rates}")
+    for name in names[1:]:
+        for i, result in enumerate(by_name[name], 1):
+            done, total, waited, counts = result["final"]
+            left = "" if done == total else f" (by state: {counts})"
+            print(
+                f"  {name}, round {i}: {done} of {total} requests reached pr_open or later, "
+                f"{waited:.1f} s after the burst{left}"
+            )
+    bare = names[0]
+    for name in names[1:]:
+        p99, bare_p99 = pooled(name, "all")[1], pooled(bare, "all")[1]
+        each = ", ".join(
+            f"{p99_of(mine) / p99_of(theirs):.2f}x" for mine, theirs in zip(by_name[name], by_name[bare], strict=True)
+        )
+        print(
+            f"  {name}: p99 {p99:.0f} ms (goal < 250 ms), {p99 / bare_p99:.2f}x the bare app's p99 "
+            f"(goal <= 1.5x); each round: {each}"
+        )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from bot.slack.app import build_bolt_app
 from bot.slack.client import PooledWebClient
 from bot.slack.context import SlackServices
 from bot.slack.delivery import AdminChannel
-from bot.slack.lazy_jobs import LAZY, LazyJobs, lazy_job_handler
+from bot.slack.lazy_jobs import LAZY, claimed_with_their_job, lazy_job_handler, leave_lazy_work_to_jobs
 from bot.slack.notifier import SlackNotifier
 from bot.slack.nudges import SlackNudges
 from bot.slack.people import Directory
@@ -225,8 +225,9 @@ def build_app(
     # The listeners' work after their ack: a job for the worker where another process runs the jobs (serve),
     # in the listeners' threads otherwise (Bolt's lazy listeners either way).
     jobs.on(LAZY, lazy_job_handler(bolt, signing))
-    if not jobs.run_here and not jobs.inline:
-        bolt.listener_runner.lazy_listener_runner = LazyJobs(jobs)
+    lazy_work_is_jobs = not jobs.run_here and not jobs.inline
+    if lazy_work_is_jobs:
+        leave_lazy_work_to_jobs(bolt, jobs)
     auth = ReconcileAuth(
         audience=settings.reconcile_audience,
         invoker_email=settings.reconcile_invoker,
@@ -247,6 +248,7 @@ def build_app(
         branch_prefix=policy.repo.branch_prefix,
         project=policy.gcp.project,
         slack_signing_secret=signing,
+        claimed_with_their_job=claimed_with_their_job if lazy_work_is_jobs else None,
     )
     return Application(
         settings=settings,

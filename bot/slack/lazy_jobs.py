@@ -14,18 +14,22 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.lazy_listener import LazyListenerRunner
+from slack_bolt.listener.thread_runner import ThreadListenerRunner
+from slack_bolt.util.utils import get_name_for_callable
 from slack_sdk.signature import SignatureVerifier
 
-from bot.workflow.ports import Jobs
+from bot.slack.ids import COMMAND, Action
+from bot.workflow.ports import Claim, Jobs
 
 log = logging.getLogger(__name__)
 
 LAZY = "slack-lazy"  # the job kind
+REPLAY_CLAIM = "replay_claim"  # in a request's context: its replay claim, to be taken with its job
 LANE = "listeners"  # a lane of its own: a form must open while its trigger lives (3 s), never behind messages
 
 
@@ -37,15 +41,55 @@ class LazyJobs(LazyListenerRunner):
         self.logger = log
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
-        headers = {k: list(v) for k, v in request.headers.items() if not k.startswith("x-slack-bolt-lazy")}
-        self.jobs.enqueue(
-            LAZY,
-            uuid.uuid4().hex,
-            lane=LANE,
-            body=request.raw_body,
-            headers=headers,
-            function=request.lazy_function_name,
-        )
+        """Bolt's interface: ``request`` is Bolt's copy of the request, marked with the function's name."""
+        self.keep(request.raw_body, request.headers, str(request.lazy_function_name))
+
+    def keep(self, body: str, headers: Mapping[str, Sequence[str]], function: str, claim: Claim | None = None) -> None:
+        """Stores what the worker needs to run ``function`` on the request: its body and headers. With the
+        request's replay ``claim``, only if the claim is taken: a replay adds nothing."""
+        kept = {k: list(v) for k, v in headers.items() if not k.startswith("x-slack-bolt-lazy")}
+        # The signature names the request (signed once, claimed once): its job, asked for twice, would be one
+        # job. Without one (not over HTTP), a random name.
+        signature = (kept.get("x-slack-signature") or [""])[0].removeprefix("v0=")
+        name = f"{function}:{signature or uuid.uuid4().hex}"
+        added = self.jobs.enqueue(LAZY, name, lane=LANE, claim=claim, body=body, headers=kept, function=function)
+        if claim is not None and not added:
+            log.info("a replay of a Slack request already handled: no job added")
+
+
+class JobListenerRunner(ThreadListenerRunner):
+    """Bolt's listener runner whose lazy functions become jobs (``LazyJobs``). Bolt deep-copies the request for
+    each lazy function, for the thread that would run it; a job needs only the body and the headers, so the
+    copy — a sixth of the server's CPU per request in a burst — is not made."""
+
+    def __init__(self, base: ThreadListenerRunner, jobs: Jobs) -> None:
+        self.__dict__.update(base.__dict__)  # the app's runner, as configured (logger, executor, handlers)
+        self.lazy_listener_runner = self.lazy = LazyJobs(jobs)
+
+    def _start_lazy_function(self, lazy_func: Callable[..., None], request: BoltRequest) -> None:
+        claim = request.context.get(REPLAY_CLAIM)
+        self.lazy.keep(request.raw_body, request.headers, get_name_for_callable(lazy_func), claim)
+
+
+def claimed_with_their_job(body: dict[str, Any]) -> bool:
+    """Requests whose listener's ack changes nothing and tells nothing, and whose one lazy function is a job
+    (``/notebook``: its help, or an empty ack; Approve: an empty ack). The gate leaves their replay claim to
+    be taken with the job, in the same write: one write per request before its ack, not two."""
+    if body.get("command") == COMMAND:
+        return True
+    actions = body.get("actions")
+    return (
+        body.get("type") == "block_actions"
+        and isinstance(actions, list)
+        and bool(actions)
+        and isinstance(actions[0], dict)
+        and actions[0].get("action_id") == Action.APPROVE.value
+    )
+
+
+def leave_lazy_work_to_jobs(bolt: App, jobs: Jobs) -> None:
+    """Makes ``bolt``'s lazy functions jobs for the worker process (serve)."""
+    bolt._listener_runner = JobListenerRunner(bolt.listener_runner, jobs)  # Bolt has no setter for it
 
 
 def lazy_job_handler(bolt: App, signing_secret: str) -> Callable[[str, dict[str, Any]], None]:

@@ -31,6 +31,15 @@ class StoreUnavailable(TryAgainLater):
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A replay claim (``claim_until``'s arguments): ``key`` held from ``at`` until ``until``."""
+
+    key: str
+    at: datetime
+    until: datetime
+
+
+@dataclass(frozen=True)
 class DirectoryEntry:
     """One answer from Slack's directory, kept so that no lookup waits on Slack before an ack.
 
@@ -111,9 +120,11 @@ class Store(Protocol):
         which one call counted under ``key`` may go out: ``spacing`` seconds after the previous one and within
         every ``(count, seconds)`` limit. Rate budgets shared by every instance (GitHub writes, Slack tiers)."""
 
-    def add_job(self, job: Job, now: float) -> bool:
+    def add_job(self, job: Job, now: float, claim: Claim | None = None) -> bool:
         """Adds ``job`` (due at once, ``now`` in epoch seconds): True if it was not there. A job already
-        waiting stays as it is; one being worked on is marked to run once more when it ends."""
+        waiting stays as it is; one being worked on is marked to run once more when it ends. With ``claim``
+        (the replay claim of the request the job comes from), the job is added only if the claim is taken
+        (``claim_until``) — in the same write where the store can — and False otherwise."""
 
     def take_jobs(self, holder: str, room: Mapping[str, int], now: float, lease: float) -> list[Job]:
         """Takes up to ``room[lane]`` due jobs of each lane for ``holder`` until ``now + lease``, oldest first.

@@ -8,11 +8,13 @@ single field finds every job a worker may take (no composite index).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from google.api_core import exceptions as api
 from google.cloud import firestore
 
+from bot.store.base import Claim
 from bot.store.firestore_coordination import _doc_id, _swap
 from bot.store.jobs import Job, job_from, job_record
 
@@ -26,6 +28,8 @@ class _Firestore(Protocol):
 
     def _stream(self, query: Any) -> list[Any]: ...
 
+    def claim_until(self, key: str, at: datetime, until: datetime) -> bool: ...
+
 
 class FirestoreJobs:
     """Mixed into :class:`bot.store.firestore.FirestoreStore`."""
@@ -33,9 +37,12 @@ class FirestoreJobs:
     def _job(self: _Firestore, key: str) -> Any:
         return self._client.collection("jobs").document(_doc_id(key))
 
-    def add_job(self: _Firestore, job: Job, now: float) -> bool:
+    def add_job(self: _Firestore, job: Job, now: float, claim: Claim | None = None) -> bool:
         """Adds ``job``, due at once: True if it was not there. A job already waiting keeps its place (with
-        the newest arguments); one being worked on is marked to run once more when it ends."""
+        the newest arguments); one being worked on is marked to run once more when it ends. With ``claim``,
+        only once the claim is taken (a request seen before adds nothing)."""
+        if claim is not None and not self.claim_until(claim.key, claim.at, claim.until):
+            return False
 
         new = {**job_record(job), "not_before": now, "holder": "", "attempts": 0, "again": False}
         ref = FirestoreJobs._job(self, job.key)

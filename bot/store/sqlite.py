@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,10 +18,10 @@ from bot.domain.request import AuditRecord, EnvironmentRequest, iso, parse_iso
 from bot.domain.states import State
 from bot.domain.transitions import Step
 from bot.store.base import AlreadyExists, DirectoryEntry, StoreUnavailable
-from bot.store.group_claims import Ask, GroupClaims
+from bot.store.group_writes import GroupWrites, Write
 from bot.store.sqlite_coordination import SCHEMA as COORDINATION_SCHEMA
 from bot.store.sqlite_coordination import SqliteCoordination
-from bot.store.sqlite_jobs import SqliteJobs
+from bot.store.sqlite_jobs import InboxWrite, SqliteJobs, write_jobs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -43,8 +45,6 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_request ON audit (request_id, at, seq);
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS expiring_claims (key TEXT PRIMARY KEY, until TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS expiring_claims_until ON expiring_claims (until);
 -- Slack's directory as last seen (users, user groups), shared by every process on this file.
 CREATE TABLE IF NOT EXISTS directory (
     key TEXT PRIMARY KEY,
@@ -61,12 +61,46 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 """
 
 
+# The inbox: what the server writes before it acks (replay claims, jobs), in a file of its own (``inbox_path``),
+# so that its writes never queue behind the worker's transactions on the requests.
+_INBOX_SCHEMA = """
+-- taker: which claim wrote the row (a group's claims are one statement; see _write_claims).
+CREATE TABLE IF NOT EXISTS expiring_claims (key TEXT PRIMARY KEY, until TEXT NOT NULL, taker TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS expiring_claims_until ON expiring_claims (until);
+-- Work after the ack (bot/store/jobs.py): waiting when holder is '', taken until not_before otherwise.
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    lane TEXT NOT NULL,
+    not_before REAL NOT NULL,
+    holder TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    again INTEGER NOT NULL DEFAULT 0,
+    asks INTEGER NOT NULL DEFAULT 1,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (lane, not_before);
+"""
+_MOVED_TO_INBOX = {  # tables an earlier version kept in the state file: their rows move once
+    "expiring_claims": "key, until",
+    "jobs": "key, lane, not_before, holder, attempts, again, body",
+}
+
+
+def inbox_path(path: str) -> str:
+    """The inbox's file beside the state file: ``state.db`` -> ``state-inbox.db``."""
+    if path == ":memory:":
+        return path
+    file = Path(path)
+    return str(file.with_name(f"{file.stem}-inbox{file.suffix}"))
+
+
 _APPEND = "INSERT OR IGNORE INTO audit (key, request_id, at, seq, body) VALUES (?, ?, ?, ?, ?)"
 _SWEEP_EVERY = 256  # replay claims taken between two deletions of the expired ones
 
 
 class SqliteStore(SqliteCoordination, SqliteJobs):
-    """A Store on one SQLite file, safe for many threads and several processes on one machine."""
+    """A Store on one SQLite file (and its inbox beside it), safe for many threads and several processes on
+    one machine."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -79,48 +113,90 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         # growing steps (up to 100 ms) and made a click wait behind background writes. Other processes
         # still serialise through SQLite's own lock.
         self._write_lock = threading.Lock()
-        self._group_claims = GroupClaims(self._write_claims)  # a burst's replay claims, written together
+        self._inbox_lock = threading.Lock()  # the inbox's writers, apart: the ack path never waits for the others
+        self._group = GroupWrites(self._write_group)  # a burst's replay claims and jobs, written together
         self._claims_since_sweep = 0
+        self._taker, self._takers = f"{uuid.uuid4().hex[:12]}:", itertools.count()  # names this store's claims
         try:
             db = self._connection()
             # executescript manages its own transaction; every statement is IF NOT EXISTS, so it may run again
             _waiting(lambda: db.executescript(_SCHEMA + COORDINATION_SCHEMA))
+            inbox = self._inbox()
+            _waiting(lambda: inbox.executescript(_INBOX_SCHEMA))
+            self._move_to_inbox(db)
         except sqlite3.Error as e:
             raise StoreUnavailable(str(e)) from e
 
+    def _move_to_inbox(self, db: sqlite3.Connection) -> None:
+        """Moves the replay claims and jobs an earlier version kept in the state file, in one transaction
+        (processes starting together: the first moves them, the others find nothing left)."""
+
+        def old_tables(on: sqlite3.Connection) -> list[str]:
+            tables = {str(row[0]) for row in on.execute("SELECT name FROM main.sqlite_master WHERE type='table'")}
+            return [table for table in _MOVED_TO_INBOX if table in tables]
+
+        if self.path == ":memory:" or not old_tables(db):
+            return
+        _waiting(lambda: db.execute("ATTACH DATABASE ? AS inbox", (inbox_path(self.path),)))
+        try:
+            with self._transaction() as tx:
+                for table in old_tables(tx):
+                    columns = _MOVED_TO_INBOX[table]
+                    tx.execute(f"INSERT OR IGNORE INTO inbox.{table} ({columns}) SELECT {columns} FROM main.{table}")  # noqa: S608 - constant names
+                    tx.execute(f"DROP TABLE main.{table}")
+        finally:
+            db.execute("DETACH DATABASE inbox")
+
     def _connection(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        return self._connected("db", self.path)
+
+    def _inbox(self) -> sqlite3.Connection:
+        return self._connected("inbox", inbox_path(self.path))
+
+    def _connected(self, name: str, path: str) -> sqlite3.Connection:
+        """This thread's connection to ``path``, opened on first use."""
+        db: sqlite3.Connection | None = getattr(self._local, name, None)
         if db is None:
             # timeout=0: waiting for another process's write is ours (``_waiting``), in steps of a fraction of a
             # millisecond; SQLite's own busy handler sleeps 1, 2, 5, 10... ms, and a burst's acks would sleep
             # behind the worker.
-            db = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
             _waiting(lambda: db.execute("PRAGMA journal_mode=WAL"))  # another process may be writing
             db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
+            setattr(self._local, name, db)
         return db
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock:
-            try:
-                db = self._connection()
-                _waiting(lambda: db.execute("BEGIN IMMEDIATE"))
-            except sqlite3.Error as e:
-                raise StoreUnavailable(str(e)) from e
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            else:
-                db.execute("COMMIT")
+        with self._write_lock, self._begin(self._connection) as db:
+            yield db
+
+    @contextmanager
+    def _inbox_transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._inbox_lock, self._begin(self._inbox) as db:
+            yield db
+
+    @staticmethod
+    @contextmanager
+    def _begin(connection: Callable[[], sqlite3.Connection]) -> Iterator[sqlite3.Connection]:
+        try:
+            db = connection()
+            _waiting(lambda: db.execute("BEGIN IMMEDIATE"))
+        except sqlite3.Error as e:
+            raise StoreUnavailable(str(e)) from e
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
 
     def _statement(self, sql: str, args: tuple[object, ...]) -> sqlite3.Cursor:
         """One write statement, atomic by itself (autocommit): one trip through SQLite where a transaction
         takes four. Under load each trip may wait for the interpreter, and the write lock is held meanwhile,
-        so the writes on the ack path (replay claims, send-once claims, audit notes, jobs) are single
-        statements."""
+        so the other writes on the ack path (send-once claims, audit notes) are single statements; replay claims
+        and jobs are written in groups (``group_writes``)."""
         with self._write_lock:
             try:
                 db = self._connection()
@@ -128,15 +204,24 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
             except sqlite3.Error as e:
                 raise StoreUnavailable(str(e)) from e
 
-    def _statement_row(self, sql: str, args: tuple[object, ...]) -> tuple[object, ...] | None:
-        """One write statement with ``RETURNING``, its row read before the statement ends."""
-        with self._write_lock:
+    def _inbox_write(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        """One write statement on the inbox (autocommit): its rows (``RETURNING``), or ``[(rowcount,)]``."""
+        with self._inbox_lock:
             try:
-                db = self._connection()
-                row: tuple[object, ...] | None = _waiting(lambda: db.execute(sql, args).fetchone())
-                return row
+                db = self._inbox()
+                cursor = _waiting(lambda: db.execute(sql, args))
+                rows: list[tuple[object, ...]] = cursor.fetchall() if cursor.description else [(cursor.rowcount,)]
+                return rows
             except sqlite3.Error as e:
                 raise StoreUnavailable(str(e)) from e
+
+    def _inbox_read(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        """A read on the inbox: never waits for a writer (WAL)."""
+        try:
+            db = self._inbox()
+            return _waiting(lambda: db.execute(sql, args).fetchall())
+        except sqlite3.Error as e:
+            raise StoreUnavailable(str(e)) from e
 
     def _write(self, db: sqlite3.Connection, request: EnvironmentRequest, *, insert: bool) -> None:
         row = (
@@ -236,38 +321,63 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         self._statement("DELETE FROM claims WHERE key=?", (key,))
 
     def claim_until(self, key: str, at: datetime, until: datetime) -> bool:
-        return self._group_claims.claim(key, str(iso(until)), str(iso(at)))
+        return self._group.ask("claim", key, str(iso(until)), str(iso(at)))
 
-    def _write_claims(self, group: list[Ask]) -> None:
-        """Writes a group of claims in one transaction: a key held by a claim not yet past its until (or
-        asked for twice in the group) is not taken again; the others are, past ones replaced."""
-        at = min(ask.at for ask in group)  # the earliest "now" of the group: never takes a claim too early
-        firsts: dict[str, Ask] = {}
-        for ask in group:
-            firsts.setdefault(ask.key, ask)
-        keys = list(firsts)
-        marks = ",".join("?" * len(keys))
-        with self._transaction() as db:
-            held = {
-                str(row[0])
-                for row in db.execute(
-                    f"SELECT key FROM expiring_claims WHERE key IN ({marks}) AND until > ?",  # noqa: S608 - placeholders only
-                    (*keys, at),
-                )
-            }
-            new = [firsts[k] for k in keys if k not in held]
-            if new:
-                db.execute(
-                    f"INSERT OR REPLACE INTO expiring_claims (key, until) VALUES {','.join(['(?, ?)'] * len(new))}",  # noqa: S608 - placeholders only
-                    tuple(value for ask in new for value in (ask.key, ask.until)),
-                )
-            with self._seq_lock:
-                self._claims_since_sweep = (self._claims_since_sweep + len(group)) % _SWEEP_EVERY
-                sweep = self._claims_since_sweep < len(group)
-            if sweep:  # the claims past their until go now and then
-                db.execute("DELETE FROM expiring_claims WHERE until <= ?", (at,))
-        for ask in new:
-            ask.result = True
+    def _write_group(self, group: list[Write]) -> None:
+        """Writes a group of replay claims and jobs: one statement for the claims, one for the jobs. Each
+        statement is a trip out of the interpreter and back, which under a burst may wait for the others:
+        a few per group, never one per write or per row. A statement that fails fails its own writes.
+
+        A job that comes with its request's claim (``add_job(..., claim)``) is written only if the claim is
+        taken: the claims go first, in the same statement as the others."""
+        claims = [write for write in group if write.kind == "claim"]
+        jobs = [write for write in group if write.kind == "job"]
+        theirs = {id(job): Write("claim", job.values[4:]) for job in jobs if len(job.values) > 4}
+        self._write_kind(self._write_claims, [*claims, *theirs.values()])
+        for job in jobs:
+            claim = theirs.get(id(job))
+            if claim is not None and not claim.result:  # a replay (False), or the claim's write failed
+                job.error = claim.error
+        self._write_kind(write_jobs, [job for job in jobs if id(job) not in theirs or theirs[id(job)].result])
+
+    def _write_kind(self, write: Callable[[InboxWrite, list[Write]], None], writes: list[Write]) -> None:
+        if not writes:
+            return
+        try:
+            write(self._inbox_write, writes)
+        except BaseException as e:
+            for one in writes:
+                one.error = e
+
+    def _write_claims(self, statement: InboxWrite, group: list[Write]) -> None:
+        """A key held by a claim not yet past its until (or asked for twice in the group) is not taken again;
+        the others are, past ones replaced. Values of a claim: key, until, at."""
+        at = min(str(write.values[2]) for write in group)  # the earliest "now" of the group: never too early
+        firsts: dict[str, Write] = {}
+        for write in group:
+            firsts.setdefault(str(write.values[0]), write)
+        takers = {f"{self._taker}{next(self._takers)}": write for write in firsts.values()}
+        [(taken,)] = statement(
+            "INSERT INTO expiring_claims (key, until, taker) VALUES "  # noqa: S608 - placeholders only
+            f"{','.join(['(?, ?, ?)'] * len(takers))} ON CONFLICT (key) DO UPDATE SET until=excluded.until, "
+            "taker=excluded.taker WHERE expiring_claims.until <= ?",
+            (*(value for taker, write in takers.items() for value in (*write.values[:2], taker)), at),
+        )
+        if taken == len(takers):  # all of them: the usual case, in one statement
+            won = list(takers.values())
+        else:  # a replay among them: which rows are this group's
+            rows = self._inbox_read(
+                f"SELECT taker FROM expiring_claims WHERE taker IN ({','.join('?' * len(takers))})",  # noqa: S608 - placeholders only
+                tuple(takers),
+            )
+            won = [takers[str(row[0])] for row in rows]
+        with self._seq_lock:
+            self._claims_since_sweep = (self._claims_since_sweep + len(group)) % _SWEEP_EVERY
+            sweep = self._claims_since_sweep < len(group)
+        if sweep:  # the claims past their until go now and then
+            statement("DELETE FROM expiring_claims WHERE until <= ?", (at,))
+        for write in won:
+            write.result = True
 
     def directory_entries(self, keys: Iterable[str]) -> dict[str, DirectoryEntry]:
         wanted = list(dict.fromkeys(keys))
@@ -297,10 +407,11 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
         self._query("SELECT 1", ())
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        for name in ("db", "inbox"):
+            db = getattr(self._local, name, None)
+            if db is not None:
+                db.close()
+                setattr(self._local, name, None)
 
     def _query(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
         try:

@@ -14,18 +14,6 @@ from bot.store.coordination import Limits, next_slot
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS slots (key TEXT PRIMARY KEY, body TEXT NOT NULL);
--- Work after the ack (bot/store/jobs.py): waiting when holder is '', taken until not_before otherwise.
-CREATE TABLE IF NOT EXISTS jobs (
-    key TEXT PRIMARY KEY,
-    lane TEXT NOT NULL,
-    not_before REAL NOT NULL,
-    holder TEXT NOT NULL DEFAULT '',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    again INTEGER NOT NULL DEFAULT 0,
-    asks INTEGER NOT NULL DEFAULT 1,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (lane, not_before);
 """
 
 

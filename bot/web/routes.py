@@ -17,9 +17,10 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from bot import logs
 from bot.domain.errors import TryAgainLater
 from bot.infra.webhook import StatusEvent, parse_pull_request_event, parse_status_event, verify_signature
+from bot.slack.lazy_jobs import REPLAY_CLAIM
 from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
-from bot.web.slack_gate import SlackGate
+from bot.web.slack_gate import SlackGate, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,15 @@ Environ = dict[str, Any]
 BODY_LIMITS = {"/slack/events": 1024 * 1024, "/github/webhook": 5 * 1024 * 1024, "/tasks/reconcile": 64 * 1024}
 MAX_BODY = max(BODY_LIMITS.values())
 _path: ContextVar[str] = ContextVar("path", default="")
+
+
+def _undispatched(start_response: StartResponse, verdict: Verdict) -> Iterable[bytes]:
+    """The gate's answer to a Slack request that Bolt does not see."""
+    if verdict.status == 200:
+        log.info("answered /slack/events without dispatching: %s", verdict.reason)
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+    return _reply(start_response, "401 Unauthorized", {"error": verdict.reason})
 
 
 def _reply(start_response: StartResponse, status: str, payload: dict[str, Any]) -> Iterable[bytes]:
@@ -81,6 +91,9 @@ class Routes:
     slack_signing_secret: str = ""
     # The pipeline's plan or apply status (``status`` events): read back and acted on by the workflow.
     on_status: Callable[[StatusEvent], object] | None = None
+    # Requests whose listener's only work is its job (serve: bot/slack/lazy_jobs.py): their replay claim is
+    # taken with the job, in the same write, rather than before Bolt sees them.
+    claimed_with_their_job: Callable[[dict[str, Any]], bool] | None = None
 
     def __post_init__(self) -> None:
         self._gate = SlackGate(self.slack_signing_secret, self.store)
@@ -126,13 +139,9 @@ class Routes:
         """Signature, freshness and replay checked here; only then does Bolt parse and dispatch."""
         body = _body(environ)
         headers = _headers(environ)
-        verdict = self._gate.check(headers, body)
+        verdict = self._gate.verify(headers, body)
         if verdict is not None:
-            if verdict.status == 200:
-                log.info("answered /slack/events without dispatching: %s", verdict.reason)
-                start_response("200 OK", [("Content-Length", "0")])
-                return [b""]
-            return _reply(start_response, "401 Unauthorized", {"error": verdict.reason})
+            return _undispatched(start_response, verdict)
         bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
         try:
             request = BoltRequest(
@@ -141,6 +150,14 @@ class Routes:
         except Exception as e:
             # Signed by Slack, yet not a payload Bolt can read: a bug on one side, said in one line.
             return _reply(start_response, "400 Bad Request", {"error": f"not a Slack payload ({type(e).__name__})"})
+        claim = self._gate.claim_of(headers)
+        if self.claimed_with_their_job is not None and self.claimed_with_their_job(request.body):
+            # Its ack changes nothing and tells nothing: a replay adds no job, and gets the same ack.
+            request.context[REPLAY_CLAIM] = claim
+        else:
+            verdict = self._gate.claim(claim)
+            if verdict is not None:
+                return _undispatched(start_response, verdict)
         answer = self.bolt.dispatch(request)
         response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
         start_response(response.status, response.get_headers())

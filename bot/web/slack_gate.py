@@ -3,7 +3,9 @@
 Bolt parses the body before it checks the signature, logs the whole body of a request whose signature is
 wrong, and answers 500 to a body or a timestamp it cannot parse. Here an unsigned request costs a header
 check and one HMAC over a body whose size is bounded, then one short log line and a 401; only a request
-Slack signed in the last five minutes, and never seen before, reaches Bolt.
+Slack signed in the last five minutes reaches Bolt. A request seen before (a replay) is answered here too,
+without dispatching — except those whose listener only acknowledges and leaves its work to a job (serve:
+``/notebook``, Approve): their claim is taken with the job, in the same write, and a replay adds no job.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from bot.domain.errors import TryAgainLater
-from bot.store.base import Store
+from bot.store.base import Claim, Store
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,9 @@ class SlackGate:
         self._store = store
         self._clock = clock
 
-    def check(self, headers: Mapping[str, str], body: bytes) -> Verdict | None:
-        """None when the request may go to Bolt, else the answer to give (nothing was done)."""
+    def verify(self, headers: Mapping[str, str], body: bytes) -> Verdict | None:
+        """Signature and freshness: None when Slack signed the request in the last five minutes. Whether it
+        was seen before is the claim's to say (``claim``, or the claim a listener's job is written with)."""
         if _is_ssl_check(body):
             # Slack's certificate check of a slash command URL: answered 200 as Bolt does, signed or not;
             # it dispatches nothing.
@@ -72,10 +75,19 @@ class SlackGate:
             return Verdict(401, "bad signature (the body is not UTF-8)")
         if not self._verifier.is_valid(text, timestamp, signature):
             return Verdict(401, "bad signature")
-        # The signature is unique to (timestamp, body): seen once inside the window means a replay.
-        until = datetime.fromtimestamp(int(timestamp) + WINDOW_SECONDS + _SKEW_SECONDS, UTC)
+        return None
+
+    def claim_of(self, headers: Mapping[str, str]) -> Claim:
+        """The replay claim of a verified request: the signature is unique to (timestamp, body), so seen
+        once inside the window means a replay."""
+        timestamp = int(headers["x-slack-request-timestamp"])
+        until = datetime.fromtimestamp(timestamp + WINDOW_SECONDS + _SKEW_SECONDS, UTC)
+        return Claim(f"slack-request:{headers['x-slack-signature']}", datetime.fromtimestamp(self._clock(), UTC), until)
+
+    def claim(self, claim: Claim) -> Verdict | None:
+        """Takes the claim: None the first time, the answer to a replay otherwise."""
         try:
-            first = self._store.claim_until(f"slack-request:{signature}", datetime.fromtimestamp(now, UTC), until)
+            first = self._store.claim_until(claim.key, claim.at, claim.until)
         except TryAgainLater:
             # The store is down: whatever the request would change is refused by that same store, and the
             # listener tells the person so in words ("try again in a minute") instead of Slack's error.

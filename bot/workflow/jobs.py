@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bot.store.base import Store
+from bot.store.base import Claim, Store
 from bot.store.jobs import Job, job_key
 from bot.workflow.priority import lower_this_thread
 
@@ -87,32 +87,44 @@ class JobQueue:
         """Registers what a job of ``kind`` does: ``handler(request_id, args)``."""
         self._handlers[kind] = handler
 
-    def enqueue(self, kind: str, request_id: str, lane: str = "default", **args: Any) -> bool:
+    def enqueue(
+        self, kind: str, request_id: str, lane: str = "default", *, claim: Claim | None = None, **args: Any
+    ) -> bool:
         """Asks for the job, durably (in the store before this returns): True if it was not already asked
-        for. Asking again for a waiting job changes nothing; for a running one, runs it once more after."""
+        for. Asking again for a waiting job changes nothing; for a running one, runs it once more after.
+        ``claim``: the replay claim of the Slack request the job comes from, taken with the job (False, and
+        no job, for a request seen before)."""
         if self.inline:
+            if claim is not None and not self.store.claim_until(claim.key, claim.at, claim.until):
+                return False
             self._call(Job(job_key(kind, request_id), kind, request_id, lane, args))
             return True
         job = Job(job_key(kind, request_id), kind, request_id, lane if lane in self._lanes else "default", args)
         if not self.run_here:
-            added = self.store.add_job(job, self._clock())
+            added = self.store.add_job(job, self._clock(), claim)
             if self._wake_other is not None:
                 self._wake_other()
             return added
         with self._cond:  # counted first: a runner may take it the moment it is in the store
             self._pending[job.key] += 1
         try:
-            added = self.store.add_job(job, self._clock())
+            added = self.store.add_job(job, self._clock(), claim)
         except BaseException:
-            with self._cond:
-                self._pending[job.key] -= 1
-                if self._pending[job.key] <= 0:
-                    del self._pending[job.key]
-                self._cond.notify_all()
+            self._uncount(job.key)
             raise
+        if claim is not None and not added:  # a request seen before: no job was added
+            self._uncount(job.key)
+            return False
         self._ensure_started()
         self._due.set()
         return added
+
+    def _uncount(self, key: str) -> None:
+        with self._cond:
+            self._pending[key] -= 1
+            if self._pending[key] <= 0:
+                del self._pending[key]
+            self._cond.notify_all()
 
     def problem(self) -> str | None:
         """Why the jobs enqueued here may not be running now (the worker process keeps dying), or None."""

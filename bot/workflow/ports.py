@@ -12,6 +12,7 @@ from bot.config.policy import Policy
 from bot.domain.notices import Notice
 from bot.domain.request import EnvironmentRequest
 from bot.infra.base import InfraRepo
+from bot.store.base import Claim as Claim  # the replay claim a job may be written with (re-exported)
 from bot.store.base import Store
 
 Clock = Callable[[], datetime]
@@ -79,8 +80,11 @@ class Jobs(Protocol):
     def on(self, kind: str, handler: Callable[[str, dict[str, Any]], object]) -> None:
         """Registers what a job of ``kind`` does: ``handler(request_id, args)`` (safe to run twice)."""
 
-    def enqueue(self, kind: str, request_id: str, lane: str = "default", **args: Any) -> bool:
-        """Asks for the job, in the store before returning; True if it was not already asked for."""
+    def enqueue(
+        self, kind: str, request_id: str, lane: str = "default", *, claim: Claim | None = None, **args: Any
+    ) -> bool:
+        """Asks for the job, in the store before returning; True if it was not already asked for. With
+        ``claim`` (a Slack request's replay claim), only if the claim is taken too."""
 
 
 @dataclass

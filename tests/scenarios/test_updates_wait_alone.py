@@ -10,12 +10,13 @@ from typing import Any
 
 from bot.slack.ids import Action
 from bot.slack.update_budget import UpdateBudget
+from bot.store.sqlite import inbox_path
 from tests.support.harness import ADMIN, ALICE, Harness
 
 
 def jobs_in(bot: Harness) -> list[str]:
     path = bot.store.path  # type: ignore[attr-defined]
-    return [str(row[0]) for row in sqlite3.connect(path).execute("SELECT key FROM jobs ORDER BY key")]
+    return [str(row[0]) for row in sqlite3.connect(inbox_path(path)).execute("SELECT key FROM jobs ORDER BY key")]
 
 
 def test_a_pull_request_does_not_wait_for_the_cards_turn_under_slacks_update_budget(bot: Harness) -> None:

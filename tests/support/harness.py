@@ -29,6 +29,7 @@ from bot.slack.ids import Action, View
 from bot.store.base import Store
 from bot.web.server import Server
 from bot.wiring import Application, build_app, slack_client
+from bot.workflow.jobs import JobQueue
 
 ALICE = SlackUser("U0ALICE", "alice@example.com", "Alice Analyst")
 BOB = SlackUser("U0BOB", "bob@example.com", "Bob Builder")
@@ -145,8 +146,10 @@ def running_bot(
     users: list[SlackUser] | None = None,
     env: dict[str, str] | None = None,
     repo: InfraRepo | None = None,
+    jobs: Callable[[Store], JobQueue] | None = None,
 ) -> Iterator[Harness]:
-    """Starts the bot on a free loopback port with loopback Slack; stops everything afterwards."""
+    """Starts the bot on a free loopback port with loopback Slack; stops everything afterwards. ``jobs``:
+    the job queue to build it with (as serve does: ``run_here=False`` leaves the work to a worker)."""
     chosen = (
         policy
         if isinstance(policy, Policy)
@@ -166,7 +169,16 @@ def running_bot(
         )
         the_repo = repo or LocalGitRepo(tmp_path / "infra", base_branch=chosen.repo.base_branch)
         the_cloud = cloud(the_repo) if cloud else SimulatedCloud(the_repo.exists_on_base, chosen.gcp.region)
-        app = build_app(settings, store, the_repo, the_cloud, slack_client(settings), policy=chosen, clock=clock)
+        app = build_app(
+            settings,
+            store,
+            the_repo,
+            the_cloud,
+            slack_client(settings),
+            policy=chosen,
+            clock=clock,
+            jobs=jobs(store) if jobs else None,
+        )
         server = Server(app.wsgi, host="127.0.0.1", port=0, threads=16).start()
         try:
             yield Harness(
