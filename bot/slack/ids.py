@@ -5,6 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 COMMAND = "/notebook"
+# In a Slack request's Bolt context: its replay claim, taken with the job its listener leaves (serve; the gate in
+# bot/web/slack_gate.py decides which requests, bot/slack/lazy_jobs.py writes it).
+REPLAY_CLAIM = "replay_claim"
 
 
 class View(StrEnum):

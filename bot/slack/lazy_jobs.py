@@ -23,13 +23,12 @@ from slack_bolt.listener.thread_runner import ThreadListenerRunner
 from slack_bolt.util.utils import get_name_for_callable
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack.ids import COMMAND, Action
+from bot.slack.ids import COMMAND, REPLAY_CLAIM, Action
 from bot.workflow.ports import Claim, Jobs
 
 log = logging.getLogger(__name__)
 
 LAZY = "slack-lazy"  # the job kind
-REPLAY_CLAIM = "replay_claim"  # in a request's context: its replay claim, to be taken with its job
 LANE = "listeners"  # a lane of its own: a form must open while its trigger lives (3 s), never behind messages
 
 

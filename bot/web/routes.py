@@ -17,7 +17,7 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from bot import logs
 from bot.domain.errors import TryAgainLater
 from bot.infra.webhook import StatusEvent, parse_pull_request_event, parse_status_event, verify_signature
-from bot.slack.lazy_jobs import REPLAY_CLAIM
+from bot.slack.ids import REPLAY_CLAIM
 from bot.store.base import Store
 from bot.web.reconcile_auth import ReconcileAuth
 from bot.web.slack_gate import SlackGate, Verdict

@@ -182,3 +182,13 @@ def test_the_first_command_is_acked_while_slack_is_slow_and_the_bot_asks_who_it_
         _, logged = server.communicate(timeout=30)
     # Bolt's notes that it "will not use" the token it reads by itself are not said: the bot does use it.
     assert "SLACK_BOT_TOKEN" not in logged and "`token` will be unused" not in logged, logged
+
+
+def test_the_http_server_module_loads_neither_the_workflow_nor_the_policy(tmp_path: Path) -> None:
+    """bench_startup's bare Bolt app runs behind the same server: what its module imports is paid by both."""
+    code = "import json, sys; import bot.web.server; print(json.dumps(sorted(sys.modules)))"
+    done = python(tmp_path, {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)}, "-c", code)
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert sorted(m for m in modules if m.split(".")[:2] in (["bot", "workflow"], ["bot", "wiring"])) == []
+    assert "pydantic" not in modules and "bot.config.policy" not in modules
