@@ -48,6 +48,14 @@ class _ListenerPool(Executor):
         with self._lock:
             self._afterwards.append(work)
 
+    def after_inline_listener(self) -> None:
+        """A listener ran in the request's thread, not here (``bot.slack.lazy_jobs``): the work waiting for a
+        listener to be done runs now, in the pool."""
+        with self._lock:
+            waiting = bool(self._afterwards)
+        if waiting:
+            self.submit(lambda: None)
+
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         context = contextvars.copy_context()
 

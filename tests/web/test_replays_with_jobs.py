@@ -104,3 +104,11 @@ def test_other_requests_are_still_claimed_before_bolt_sees_them(
 )
 def test_which_requests_are_claimed_with_their_job(body: dict[str, object], expected: bool) -> None:
     assert claimed_with_their_job(body) is expected
+
+
+def test_an_ack_that_answers_is_answered_from_the_requests_thread(served: Harness) -> None:
+    """`/notebook help` is its ack's own text; under serve that ack runs in the request's thread (no listener
+    pool, no wait for it), and the job is in the store before the answer goes out."""
+    answer = served.send.post(command(served, "help"))
+    assert answer.status == 200 and "/notebook new" in answer.body.decode()
+    assert len(listeners_jobs(served)) == 1
