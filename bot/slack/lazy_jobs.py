@@ -24,6 +24,7 @@ from slack_bolt.listener.thread_runner import ThreadListenerRunner
 from slack_bolt.util.utils import get_name_for_callable
 from slack_sdk.signature import SignatureVerifier
 
+from bot.domain.errors import TryAgainLater
 from bot.slack.ids import COMMAND, REPLAY_CLAIM, Action
 from bot.workflow.ports import Claim, Jobs
 
@@ -86,7 +87,13 @@ class JobListenerRunner(ThreadListenerRunner):
             return super().run(request, response, listener_name, listener, starting_time)
         for handler in ("listener_error_handler", "listener_start_handler", "listener_completion_handler"):
             setattr(self.inline, handler, getattr(self, handler))  # as the app has them now (app.error(...))
-        answer = self.inline.run(request, response, listener_name, listener, starting_time)
+        try:
+            answer = self.inline.run(request, response, listener_name, listener, starting_time)
+        except TryAgainLater as e:  # the job could not be stored: nothing was done, nothing acknowledged
+            if not request.body.get("command"):
+                raise  # a click: Slack marks it failed, and it can be clicked again
+            log.warning("a command's work could not be stored (%s); the person is told to try again", e)
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": str(e)})
         # Work the app's listener pool keeps for after a listener (the bot learning its ids) runs now.
         getattr(self.listener_executor, "after_inline_listener", lambda: None)()
         return answer

@@ -217,11 +217,7 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
 
     def _inbox_read(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
         """A read on the inbox: never waits for a writer (WAL)."""
-        try:
-            db = self._inbox()
-            return _waiting(lambda: db.execute(sql, args).fetchall())
-        except sqlite3.Error as e:
-            raise StoreUnavailable(str(e)) from e
+        return self._query(sql, args, self._inbox)
 
     def _write(self, db: sqlite3.Connection, request: EnvironmentRequest, *, insert: bool) -> None:
         row = (
@@ -413,9 +409,11 @@ class SqliteStore(SqliteCoordination, SqliteJobs):
                 db.close()
                 setattr(self._local, name, None)
 
-    def _query(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+    def _query(
+        self, sql: str, args: tuple[object, ...], connection: Callable[[], sqlite3.Connection] | None = None
+    ) -> list[tuple[object, ...]]:
         try:
-            db = self._connection()
+            db = (connection or self._connection)()
             return _waiting(lambda: db.execute(sql, args).fetchall())
         except sqlite3.Error as e:
             raise StoreUnavailable(str(e)) from e

@@ -70,6 +70,24 @@ def worker_of(pid: int) -> list[int]:
     return found
 
 
+def submit_when_listening(send: SlackSender, display_name: str) -> Callable[[], bool]:
+    """For ``wait_for``: Alice submits the request form once serve listens (False until then)."""
+
+    def submitted() -> bool:
+        try:
+            answer = send.submit_view(
+                ALICE.id,
+                "notebook_new_request",
+                {"template": option_value("cpu-small"), "display_name": text_value(display_name)},
+            )
+        except OSError:
+            return False
+        assert (answer.status, answer.body) == (200, b""), answer
+        return True
+
+    return submitted
+
+
 @pytest.fixture
 def slack() -> Iterator[LoopbackSlack]:
     with LoopbackSlack([ALICE, ADMIN]) as server:
@@ -107,17 +125,7 @@ def test_a_worker_killed_while_opening_a_pull_request_is_replaced_and_the_pull_r
     try:
         send = SlackSender(f"http://127.0.0.1:{port}", "signing-secret-crash", slack.response_url())
 
-        def submitted() -> object:
-            try:
-                answer = send.submit_view(
-                    ALICE.id,
-                    "notebook_new_request",
-                    {"template": option_value("cpu-small"), "display_name": text_value("crash-test")},
-                )
-            except OSError:
-                return False
-            assert (answer.status, answer.body) == (200, b""), answer
-            return True
+        submitted = submit_when_listening(send, "crash-test")
 
         wait_for("serve to take a request", submitted)
         found: Any = wait_for("the request in the store", lambda: store.find(owner_user_id=ALICE.id))
@@ -199,16 +207,7 @@ def test_a_click_is_acknowledged_by_the_server_and_decided_by_the_worker_from_th
     try:
         send = SlackSender(f"http://127.0.0.1:{port}", "signing-secret-lazy", slack.response_url())
 
-        def submitted() -> object:
-            try:
-                answer = send.submit_view(
-                    ALICE.id,
-                    "notebook_new_request",
-                    {"template": option_value("cpu-small"), "display_name": text_value("lazy-test")},
-                )
-            except OSError:
-                return False
-            return answer.status == 200
+        submitted = submit_when_listening(send, "lazy-test")
 
         wait_for("serve to take a request", submitted)
         found: Any = wait_for("the request in the store", lambda: store.find(owner_user_id=ALICE.id))

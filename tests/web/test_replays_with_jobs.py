@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,9 @@ import pytest
 from bot.demo.slack_events import trigger_id
 from bot.slack.ids import Action
 from bot.slack.lazy_jobs import LANE, claimed_with_their_job
+from bot.store import sqlite as sqlite_module
 from bot.store.base import Store
+from bot.store.sqlite import SqliteStore, inbox_path
 from bot.workflow.jobs import JobQueue
 from tests.support.harness import ADMIN, ALICE, Harness, running_bot
 
@@ -112,3 +115,28 @@ def test_an_ack_that_answers_is_answered_from_the_requests_thread(served: Harnes
     answer = served.send.post(command(served, "help"))
     assert answer.status == 200 and "/notebook new" in answer.body.decode()
     assert len(listeners_jobs(served)) == 1
+
+
+def test_a_command_whose_job_cannot_be_stored_is_answered_in_words_and_a_click_is_not_acknowledged(
+    tmp_path: Path, sqlite_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inbox is held by another process for longer than a write may wait (shortened here from 30 s):
+    `/notebook` tells the person nothing was done; Approve is not acknowledged, so Slack shows the click
+    failed. Nothing is stored, and once the inbox is free the same command goes through."""
+    monkeypatch.setattr(sqlite_module, "BUSY_WAIT", 0.3)
+    with running_bot(
+        tmp_path, sqlite_store, jobs=lambda store: JobQueue(store, instance="server", run_here=False)
+    ) as bot:
+        holder = sqlite3.connect(inbox_path(sqlite_store.path), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            told = bot.send.post(command(bot, "status"))
+            clicked = bot.send.post(click(bot, Action.APPROVE, "r-any"))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert told.status == 200 and "cannot reach its database" in json.loads(told.body)["text"]
+        assert clicked.status == 500
+        assert listeners_jobs(bot) == []
+        assert bot.send.post(command(bot, "status")).status == 200
+        assert len(listeners_jobs(bot)) == 1
